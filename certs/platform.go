@@ -1,0 +1,142 @@
+package certs
+
+// Platform is a device platform the mobile device client is built for. Each
+// platform has its own DMInstaller_<token>.exe and DMClientSetup_<token>.exe
+// (see [Platform.Token]).
+//
+// The zero Platform is invalid: [Platform.IsValid] reports false, and
+// [EstablishTrust] rejects it with an error wrapping [ErrUnknownPlatform].
+type Platform uint8
+
+// The platforms, in the order [Platforms] returns them.
+const (
+	PocketPC2003    Platform = iota + 1 // Windows Mobile 2003 for Pocket PC: exempt from code signing
+	WindowsCE                           // Windows CE: exempt from code signing
+	WM5PocketPC                         // Windows Mobile 5.0 for Pocket PC
+	WM5Smartphone                       // Windows Mobile 5.0 for Smartphone
+	WM6Classic                          // Windows Mobile 6 Classic (Pocket PC without phone)
+	WM6Professional                     // Windows Mobile 6 Professional (Pocket PC phone)
+	WM6Standard                         // Windows Mobile 6 Standard (Smartphone)
+)
+
+var platformEnum = enum{
+	typ: "Platform",
+	err: ErrUnknownPlatform,
+	names: []string{
+		"Pocket PC 2003",
+		"Windows CE",
+		"Windows Mobile 5.0 Pocket PC",
+		"Windows Mobile 5.0 Smartphone",
+		"Windows Mobile 6 Classic",
+		"Windows Mobile 6 Professional",
+		"Windows Mobile 6 Standard",
+	},
+	aliases: []string{ // the tokens
+		"PPC2003",
+		"CE",
+		"WM5PPC",
+		"WM5SP",
+		"WM6Classic",
+		"WM6Pro",
+		"WM6Std",
+	},
+}
+
+// Platforms returns every valid platform in declaration order, from
+// [PocketPC2003] to [WM6Standard]. Each call returns a new slice.
+func Platforms() []Platform {
+	return []Platform{PocketPC2003, WindowsCE, WM5PocketPC, WM5Smartphone, WM6Classic, WM6Professional, WM6Standard}
+}
+
+// ParsePlatform returns the platform named by s, which is either its
+// [Platform.String] form ("Windows Mobile 6 Standard") or its
+// [Platform.Token] ("WM6Std"), compared case-insensitively. Anything else,
+// the empty string included, is rejected with a [*ParseError] wrapping
+// [ErrUnknownPlatform].
+func ParsePlatform(s string) (Platform, error) {
+	v, err := platformEnum.parse(s)
+	return Platform(v), err
+}
+
+// String returns the platform's human name, such as
+// "Windows Mobile 6 Standard", or "Platform(n)" for an invalid value.
+func (p Platform) String() string { return platformEnum.name(uint8(p)) }
+
+// Token returns the platform's token in the installer file names
+// DMInstaller_<token>.exe and DMClientSetup_<token>.exe, or "" for an
+// invalid platform.
+//
+// Modelling choice: the product page writes the token only as "[platform]"
+// and no public source lists the shipped file names, so the tokens are ours:
+// "PPC2003", "CE", "WM5PPC", "WM5SP", "WM6Classic", "WM6Pro", "WM6Std". They
+// are short, ASCII, free of blanks (safe in a file name and an .ini value),
+// unique, and follow the product names' usual abbreviations (PPC for Pocket
+// PC, SP for Smartphone, Pro and Std for the Windows Mobile 6 editions).
+// [ParsePlatform] accepts them.
+func (p Platform) Token() string {
+	if !p.IsValid() {
+		return ""
+	}
+	return platformEnum.aliases[p-1]
+}
+
+// IsValid reports whether p is one of the platforms [Platforms] returns.
+func (p Platform) IsValid() bool { return platformEnum.valid(uint8(p)) }
+
+// SigningApplies reports whether code signing applies to p. The product page:
+// "Signing does not apply to Windows Mobile Pocket PC 2003 or Windows CE
+// devices." On those two platforms (and for an invalid platform) it reports
+// false, and [EstablishTrust] treats the platform as exempt.
+func (p Platform) SigningApplies() bool {
+	return p.IsValid() && p != PocketPC2003 && p != WindowsCE
+}
+
+// IsSmartphone reports whether p is a Smartphone platform:
+// [WM5Smartphone] and [WM6Standard] (Windows Mobile 6 Standard is the
+// Smartphone edition).
+func (p Platform) IsSmartphone() bool { return p == WM5Smartphone || p == WM6Standard }
+
+// TwoTier reports whether p supports the two-tier security model (security
+// policy 4123, see [Policies]). Pocket PCs support only one-tier; Smartphones
+// support one-tier and two-tier, so TwoTier is the same as
+// [Platform.IsSmartphone].
+//
+// Modelling choice: Windows CE is not a Windows Mobile platform and has no
+// two-tier model here; it reports false like the Pocket PCs.
+func (p Platform) TwoTier() bool { return p.IsSmartphone() }
+
+// InstallerName returns the file name of the platform's installer,
+// "DMInstaller_<token>.exe" (see [Platform.Token]), or "" for an invalid
+// platform.
+func (p Platform) InstallerName() string {
+	if !p.IsValid() {
+		return ""
+	}
+	return "DMInstaller_" + p.Token() + ".exe"
+}
+
+// SetupName returns the file name of the platform's client setup program,
+// "DMClientSetup_<token>.exe" (see [Platform.Token]), or "" for an invalid
+// platform.
+func (p Platform) SetupName() string {
+	if !p.IsValid() {
+		return ""
+	}
+	return "DMClientSetup_" + p.Token() + ".exe"
+}
+
+// MarshalText implements encoding.TextMarshaler with the [Platform.String]
+// form. The zero Platform marshals as empty text; any other invalid value is
+// an error.
+func (p Platform) MarshalText() ([]byte, error) { return platformEnum.marshal(uint8(p)) }
+
+// UnmarshalText implements encoding.TextUnmarshaler. It accepts what
+// [ParsePlatform] accepts, and empty text as the zero Platform.
+func (p *Platform) UnmarshalText(text []byte) error {
+	v, err := platformEnum.unmarshal(text)
+	if err != nil {
+		return err
+	}
+	*p = Platform(v)
+	return nil
+}
