@@ -1,0 +1,84 @@
+package certs_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/mobiledm/dmclient/certs"
+	"pgregory.net/rapid"
+)
+
+// TestEnrollExhaustive checks every enrollment condition: the user must
+// authenticate to a CA the device can reach.
+func TestEnrollExhaustive(t *testing.T) {
+	all := certs.EnrollmentConditionsAll()
+	seen := map[certs.EnrollmentConditions]bool{}
+	results := map[certs.EnrollmentResult]bool{}
+	for _, c := range all {
+		seen[c] = true
+		r, err := certs.Enroll(c)
+		results[r] = true
+		var want certs.EnrollmentResult
+		var wantErr error
+		switch {
+		case !c.CAReachable:
+			want, wantErr = certs.CAUnreachable, certs.ErrCAUnreachable
+		case !c.AuthenticationSucceeds:
+			want, wantErr = certs.AuthenticationFailed, certs.ErrAuthenticationFailed
+		default:
+			want = certs.Enrolled
+		}
+		if r != want || !errors.Is(err, wantErr) || (wantErr == nil) != (err == nil) {
+			t.Errorf("Enroll(%+v) = %v, %v; want %v, %v", c, r, err, want, wantErr)
+		}
+		if !r.WritesLog() {
+			t.Errorf("Enroll(%+v) = %v writes no DMCertEnroll log", c, r)
+		}
+	}
+	if len(all) != 4 || len(seen) != 4 {
+		t.Errorf("EnrollmentConditionsAll() = %v, want the 4 distinct combinations", all)
+	}
+	for _, r := range certs.EnrollmentResults() {
+		if !results[r] {
+			t.Errorf("no condition yields %v", r)
+		}
+	}
+	var zero certs.EnrollmentResult
+	if zero.WritesLog() || zero.Err() != nil {
+		t.Errorf("zero EnrollmentResult (enrollment did not run): WritesLog %v, Err %v", zero.WritesLog(), zero.Err())
+	}
+}
+
+func TestSiteModes(t *testing.T) {
+	for _, m := range certs.SiteModes() {
+		if got, want := m.RequiresEnrollment(), m != certs.Mixed; got != want {
+			t.Errorf("%v.RequiresEnrollment() = %v, want %v", m, got, want)
+		}
+	}
+	var zero certs.SiteMode
+	if zero.RequiresEnrollment() || certs.SiteMode(9).RequiresEnrollment() {
+		t.Error("invalid site mode requires enrollment")
+	}
+}
+
+func TestPropEnroll(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		c := certs.EnrollmentConditions{
+			CAReachable:            rapid.Bool().Draw(t, "reachable"),
+			AuthenticationSucceeds: rapid.Bool().Draw(t, "auth"),
+		}
+		r, err := certs.Enroll(c)
+		if (err == nil) != (r == certs.Enrolled) || err != r.Err() {
+			t.Fatalf("Enroll(%+v) = %v, %v", c, r, err)
+		}
+		if r == certs.Enrolled && !(c.CAReachable && c.AuthenticationSucceeds) {
+			t.Fatalf("enrolled without reaching the CA and authenticating: %+v", c)
+		}
+		if !c.CAReachable && !errors.Is(err, certs.ErrCAUnreachable) {
+			t.Fatalf("unreachable CA: %v", err)
+		}
+		if !r.IsValid() || !r.WritesLog() {
+			t.Fatalf("result %v", r)
+		}
+	})
+}

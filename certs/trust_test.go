@@ -1,0 +1,262 @@
+package certs_test
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mobiledm/dmclient/certs"
+	"pgregory.net/rapid"
+)
+
+// pageTrust states the product page's rules for the trust step directly, in
+// terms of the platforms the page names, as the oracle for EstablishTrust.
+func pageTrust(p certs.Platform, s certs.Security) (want certs.TrustResult, denied, untrusted bool) {
+	// "Signing does not apply to Windows Mobile Pocket PC 2003 or Windows CE devices."
+	if p == certs.PocketPC2003 || p == certs.WindowsCE {
+		return certs.TrustResult{Exempt: true, InstallerRan: true, SetupMayRun: true}, false, false
+	}
+	// "If the mobile operator or mobile device vendor has not restricted
+	// privileges ... and the Mobile2Market unprivileged certificate is
+	// trusted ... the device is assumed to be unlocked": the Authenticode
+	// certificate is installed in the privileged execution store and the
+	// SPC store, and DMInstaller calls DMClientSetup.
+	if s.TrustsMobile2Market && !s.PrivilegesRestricted {
+		return certs.TrustResult{
+			InstallerRan: true,
+			Installed:    []certs.Store{certs.PrivilegedExecution, certs.SPC},
+			SetupMayRun:  true,
+		}, false, false
+	}
+	// Otherwise the installation fails: no setup, "Access Denied" in DMInstaller.log.
+	want = certs.TrustResult{InstallerRan: s.TrustsMobile2Market, LogLine: "Access Denied (0x80070005)."}
+	return want, true, !s.TrustsMobile2Market
+}
+
+// TestEstablishTrustExhaustive checks every platform x security x site mode x
+// enrollment conditions combination against the rules as the product page
+// states them.
+func TestEstablishTrustExhaustive(t *testing.T) {
+	n := 0
+	for _, p := range certs.Platforms() {
+		for _, s := range certs.Securities() {
+			for _, m := range certs.SiteModes() {
+				for _, c := range certs.EnrollmentConditionsAll() {
+					n++
+					name := fmt.Sprintf("%v/%v/%v/%+v", p, s, m, c)
+					got, err := certs.EstablishTrust(p, s)
+					want, denied, untrusted := pageTrust(p, s)
+					if diff := cmp.Diff(want, got); diff != "" {
+						t.Errorf("%s: EstablishTrust mismatch (-want +got):\n%s", name, diff)
+					}
+					checkTrustError(t, name, p, err, denied, untrusted)
+
+					// The site mode decides whether enrollment is required:
+					// "native mode or server authentication mode".
+					wantEnroll := m == certs.Native || m == certs.ServerAuthentication
+					if got := m.RequiresEnrollment(); got != wantEnroll {
+						t.Errorf("%s: RequiresEnrollment = %v, want %v", name, got, wantEnroll)
+					}
+
+					// A client is installed and ready when setup ran and, where
+					// the site requires it, enrollment succeeded.
+					r, eerr := certs.Enroll(c)
+					ready := got.SetupMayRun && (!m.RequiresEnrollment() || eerr == nil)
+					wantReady := !denied && (!wantEnroll || (c.CAReachable && c.AuthenticationSucceeds))
+					if ready != wantReady {
+						t.Errorf("%s: ready = %v (enrollment %v), want %v", name, ready, r, wantReady)
+					}
+				}
+			}
+		}
+	}
+	if want := 7 * 4 * 3 * 4; n != want {
+		t.Errorf("checked %d combinations, want %d", n, want)
+	}
+}
+
+func checkTrustError(t *testing.T, name string, p certs.Platform, err error, denied, untrusted bool) {
+	t.Helper()
+	if !denied {
+		if err != nil {
+			t.Errorf("%s: EstablishTrust error = %v, want nil", name, err)
+		}
+		return
+	}
+	if !errors.Is(err, certs.ErrAccessDenied) {
+		t.Errorf("%s: error %v is not ErrAccessDenied", name, err)
+	}
+	if got := errors.Is(err, certs.ErrUntrustedInstaller); got != untrusted {
+		t.Errorf("%s: errors.Is(err, ErrUntrustedInstaller) = %v, want %v", name, got, untrusted)
+	}
+	if err == nil {
+		return
+	}
+	if !strings.HasPrefix(err.Error(), "certs: ") || !strings.Contains(err.Error(), "0x80070005") ||
+		!strings.Contains(err.Error(), p.InstallerName()) {
+		t.Errorf("%s: error message %q lacks the package prefix, the HRESULT or the installer name", name, err)
+	}
+	var hr interface {
+		HRESULT() certs.HRESULT
+		LogLine() string
+	}
+	if !errors.As(err, &hr) {
+		t.Fatalf("%s: error %T has no HRESULT and LogLine methods", name, err)
+	}
+	if hr.HRESULT() != 0x80070005 || hr.LogLine() != "Access Denied (0x80070005)." {
+		t.Errorf("%s: HRESULT %v, LogLine %q", name, hr.HRESULT(), hr.LogLine())
+	}
+	var ade *certs.AccessDeniedError
+	var ue *certs.UntrustedInstallerError
+	switch {
+	case untrusted:
+		if !errors.As(err, &ue) || ue.Platform != p || errors.As(err, &ade) {
+			t.Errorf("%s: error %#v, want *UntrustedInstallerError for %v", name, err, p)
+		}
+	default:
+		if !errors.As(err, &ade) || ade.Platform != p || ade.Store != certs.PrivilegedExecution {
+			t.Errorf("%s: error %#v, want *AccessDeniedError on the privileged execution store", name, err)
+		}
+	}
+}
+
+func TestEstablishTrustInvalidPlatform(t *testing.T) {
+	for v := 0; v <= 255; v++ {
+		p := certs.Platform(v)
+		if slices.Contains(certs.Platforms(), p) {
+			continue
+		}
+		for _, s := range certs.Securities() {
+			got, err := certs.EstablishTrust(p, s)
+			if !errors.Is(err, certs.ErrUnknownPlatform) {
+				t.Errorf("EstablishTrust(%d, %v) error = %v, want ErrUnknownPlatform", v, s, err)
+			}
+			if errors.Is(err, certs.ErrAccessDenied) {
+				t.Errorf("EstablishTrust(%d, %v) error %v is ErrAccessDenied", v, s, err)
+			}
+			if diff := cmp.Diff(certs.TrustResult{}, got); diff != "" {
+				t.Errorf("EstablishTrust(%d, %v) mismatch (-want +got):\n%s", v, s, diff)
+			}
+		}
+	}
+}
+
+// TestTrustErrorsWrapped checks that errors.Is and errors.As see through
+// further wrapping, as the lifecycle package's cancellations do.
+func TestTrustErrorsWrapped(t *testing.T) {
+	for _, s := range []certs.Security{
+		{TrustsMobile2Market: true, PrivilegesRestricted: true},
+		{TrustsMobile2Market: false, PrivilegesRestricted: false},
+	} {
+		_, err := certs.EstablishTrust(certs.WM6Standard, s)
+		wrapped := fmt.Errorf("lifecycle: install: %w", err)
+		if !errors.Is(wrapped, certs.ErrAccessDenied) {
+			t.Errorf("%v: wrapped %v is not ErrAccessDenied", s, wrapped)
+		}
+		if got, want := errors.Is(wrapped, certs.ErrUntrustedInstaller), !s.TrustsMobile2Market; got != want {
+			t.Errorf("%v: wrapped is ErrUntrustedInstaller = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func genPlatform() *rapid.Generator[certs.Platform] { return rapid.SampledFrom(certs.Platforms()) }
+
+func genSecurity() *rapid.Generator[certs.Security] {
+	return rapid.Custom(func(t *rapid.T) certs.Security {
+		return certs.Security{
+			TrustsMobile2Market:  rapid.Bool().Draw(t, "trustsMobile2Market"),
+			PrivilegesRestricted: rapid.Bool().Draw(t, "privilegesRestricted"),
+		}
+	})
+}
+
+// Setup may run only on an exempt platform or an unlocked device.
+func TestPropSetupImpliesExemptOrUnlocked(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		p, s := genPlatform().Draw(t, "platform"), genSecurity().Draw(t, "security")
+		r, err := certs.EstablishTrust(p, s)
+		if r.SetupMayRun && p.SigningApplies() && !s.Unlocked() {
+			t.Fatalf("setup may run on %v with locked device %v", p, s)
+		}
+		if r.SetupMayRun != (err == nil) {
+			t.Fatalf("SetupMayRun = %v with error %v", r.SetupMayRun, err)
+		}
+		if r.Exempt != !p.SigningApplies() {
+			t.Fatalf("Exempt = %v on %v", r.Exempt, p)
+		}
+	})
+}
+
+// A locked device on a signing platform always gets access denied and never
+// an Authenticode certificate in the privileged store.
+func TestPropLockedDeviceDenied(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		p := rapid.SampledFrom(slices.DeleteFunc(certs.Platforms(), func(p certs.Platform) bool { return !p.SigningApplies() })).Draw(t, "platform")
+		s := genSecurity().Filter(func(s certs.Security) bool { return !s.Unlocked() }).Draw(t, "security")
+		r, err := certs.EstablishTrust(p, s)
+		if !errors.Is(err, certs.ErrAccessDenied) {
+			t.Fatalf("locked %v on %v: error %v is not ErrAccessDenied", s, p, err)
+		}
+		if r.InstalledIn(certs.PrivilegedExecution) || len(r.Installed) != 0 {
+			t.Fatalf("locked %v on %v: Authenticode certificate installed in %v", s, p, r.Installed)
+		}
+		if r.SetupMayRun || r.LogLine != certs.AccessDeniedLogLine {
+			t.Fatalf("locked %v on %v: %+v", s, p, r)
+		}
+	})
+}
+
+// The certificate lands in both the privileged execution and SPC stores or
+// in neither, and Installed is sorted in Stores order.
+func TestPropInstalledAllOrNothing(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		p, s := genPlatform().Draw(t, "platform"), genSecurity().Draw(t, "security")
+		r, _ := certs.EstablishTrust(p, s)
+		if r.InstalledIn(certs.PrivilegedExecution) != r.InstalledIn(certs.SPC) {
+			t.Fatalf("installed in %v: privileged execution and SPC disagree", r.Installed)
+		}
+		if !slices.IsSorted(r.Installed) {
+			t.Fatalf("Installed %v not sorted", r.Installed)
+		}
+		for _, st := range certs.Stores() {
+			if st != certs.PrivilegedExecution && st != certs.SPC && r.InstalledIn(st) {
+				t.Fatalf("installed in %v", st)
+			}
+		}
+		if len(r.Installed) > 0 != (p.SigningApplies() && s.Unlocked()) {
+			t.Fatalf("%v on %v: Installed %v", s, p, r.Installed)
+		}
+		if !r.InstallerRan && (r.SetupMayRun || len(r.Installed) > 0) {
+			t.Fatalf("installer did not run but %+v", r)
+		}
+	})
+}
+
+// An exempt platform ignores the device's security.
+func TestPropExemptIgnoresSecurity(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		p := rapid.SampledFrom([]certs.Platform{certs.PocketPC2003, certs.WindowsCE}).Draw(t, "platform")
+		a, erra := certs.EstablishTrust(p, genSecurity().Draw(t, "a"))
+		b, errb := certs.EstablishTrust(p, genSecurity().Draw(t, "b"))
+		if erra != nil || errb != nil {
+			t.Fatalf("exempt %v: errors %v, %v", p, erra, errb)
+		}
+		if diff := cmp.Diff(a, b); diff != "" {
+			t.Fatalf("exempt %v depends on security (-a +b):\n%s", p, diff)
+		}
+	})
+}
+
+// Any platform value, valid or not, gets an answer and no panic.
+func TestPropAnyPlatformValue(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		p := certs.Platform(rapid.Uint8().Draw(t, "platform"))
+		_, err := certs.EstablishTrust(p, genSecurity().Draw(t, "security"))
+		if got := errors.Is(err, certs.ErrUnknownPlatform); got == p.IsValid() {
+			t.Fatalf("platform %d (valid %v): error %v", uint8(p), p.IsValid(), err)
+		}
+	})
+}
