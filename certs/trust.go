@@ -19,7 +19,7 @@ var ErrAccessDenied = errors.New("certs: access denied (0x80070005)")
 // ErrUntrustedInstaller is the sentinel for a device that does not trust the
 // Mobile2Market certificate DMInstaller is signed with, so DMInstaller
 // cannot run at all. See [*UntrustedInstallerError].
-var ErrUntrustedInstaller = errors.New("certs: device does not trust the mobile2market certificate")
+var ErrUntrustedInstaller = errors.New("certs: device does not trust the Mobile2Market certificate")
 
 // AccessDeniedError reports that DMInstaller ran but could not install the
 // Microsoft Authenticode certificate because the operator or vendor
@@ -57,7 +57,7 @@ type UntrustedInstallerError struct {
 // Error returns a message naming the installer and the HRESULT.
 func (e *UntrustedInstallerError) Error() string {
 	return "certs: " + installerName(e.Platform) +
-		" cannot run: the device does not trust the mobile2market certificate it is signed with: access denied (" +
+		" cannot run: the device does not trust the Mobile2Market certificate it is signed with: access denied (" +
 		EAccessDenied.String() + ")"
 }
 
@@ -75,7 +75,7 @@ func (e *UntrustedInstallerError) LogLine() string { return AccessDeniedLogLine 
 // InvalidPlatformError reports a [Platform] value that is not one of
 // [Platforms]. It wraps [ErrUnknownPlatform].
 type InvalidPlatformError struct {
-	Platform Platform
+	Platform Platform // the rejected value
 }
 
 // Error returns a message naming the value.
