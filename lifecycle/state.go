@@ -1,0 +1,164 @@
+package lifecycle
+
+import (
+	"github.com/mobiledm/dmclient/ini"
+	"github.com/mobiledm/dmclient/version"
+)
+
+// State is the device's installed client compared with the deployed one:
+// the "device state at connection time" of the product page's table.
+//
+// The zero State is [None]: a device with no client.
+type State uint8
+
+// The four states, in the order [States] returns them.
+const (
+	None  State = iota // no client installed
+	Older              // a client older than the deployed client
+	Same               // the same client as the deployed client
+	Newer              // a client newer than the deployed client
+)
+
+var stateNames = names{typ: "State", first: uint8(None), list: []string{"none", "older", "same", "newer"}}
+
+// States returns every State: [None], [Older], [Same], [Newer].
+func States() []State { return []State{None, Older, Same, Newer} }
+
+// String returns "none", "older", "same" or "newer".
+func (s State) String() string { return stateNames.name(uint8(s)) }
+
+// IsValid reports whether s is one of [States].
+func (s State) IsValid() bool { return stateNames.valid(uint8(s)) }
+
+// HasClient reports whether a client is installed in state s: every valid
+// state but [None].
+func (s State) HasClient() bool { return s.IsValid() && s != None }
+
+// ParseState returns the State named s (case-insensitive).
+func ParseState(s string) (State, error) {
+	v, err := stateNames.parse(s)
+	return State(v), err
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s State) MarshalText() ([]byte, error) { return stateNames.marshal(uint8(s)) }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *State) UnmarshalText(text []byte) error {
+	v, err := ParseState(string(text))
+	if err == nil {
+		*s = v
+	}
+	return err
+}
+
+// Event is what the deployment does to the device's client: a transition of
+// the client machine. The zero Event is [NoAction].
+type Event uint8
+
+// The events, in the order [Events] returns them.
+const (
+	// NoAction: nothing runs (a newer client, or nothing to act on).
+	NoAction Event = iota
+	// Install: no client -> same; DMClientSetup installs the client.
+	Install
+	// Upgrade: older -> same; DMClientSetup upgrades the client.
+	Upgrade
+	// Reconfigure: older, same or newer -> itself; DMClientSetup rewrites
+	// the client settings.
+	Reconfigure
+	// Uninstall: older, same or newer -> none; DMClientSetup removes the
+	// client.
+	Uninstall
+	// Repair: older, same or newer -> same; the damaged client is
+	// uninstalled and the deployed client installed, as the product page's
+	// "Repairing the Mobile Device Client" says.
+	Repair
+)
+
+var eventNames = names{typ: "Event", first: uint8(NoAction),
+	list: []string{"noaction", "install", "upgrade", "reconfigure", "uninstall", "repair"}}
+
+// Events returns every Event, [NoAction] first.
+func Events() []Event { return []Event{NoAction, Install, Upgrade, Reconfigure, Uninstall, Repair} }
+
+// String returns the lowercase name: "noaction", "install", "upgrade",
+// "reconfigure", "uninstall" or "repair".
+func (e Event) String() string { return eventNames.name(uint8(e)) }
+
+// IsValid reports whether e is one of [Events].
+func (e Event) IsValid() bool { return eventNames.valid(uint8(e)) }
+
+// ParseEvent returns the Event named s (case-insensitive).
+func ParseEvent(s string) (Event, error) {
+	v, err := eventNames.parse(s)
+	return Event(v), err
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (e Event) MarshalText() ([]byte, error) { return eventNames.marshal(uint8(e)) }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (e *Event) UnmarshalText(text []byte) error {
+	v, err := ParseEvent(string(text))
+	if err == nil {
+		*e = v
+	}
+	return err
+}
+
+// Classify returns the state of a device whose installed client has version
+// installed, compared with the deployed client's version deployed. An
+// invalid (zero) installed version means no client: [None]. Otherwise the
+// state follows [version.Version.Compare]: [Older], [Same] or [Newer].
+//
+// Modelling choice: an invalid deployed version with a valid installed one
+// classifies as [Newer] (every version is greater than no version), so
+// nothing is installed from a package without a version.
+func Classify(installed, deployed version.Version) State {
+	if !installed.IsValid() {
+		return None
+	}
+	switch installed.Compare(deployed) {
+	case -1:
+		return Older
+	case 0:
+		return Same
+	}
+	return Newer
+}
+
+// Decide is the decision table of the product page: the event a deployment
+// with ClientInstallAction a fires on a device in state s.
+//
+//	action     none      older        same         newer
+//	Install    Install   Upgrade      Reconfigure  NoAction
+//	None       NoAction  Reconfigure  Reconfigure  Reconfigure
+//	Uninstall  NoAction  Uninstall    Uninstall    Uninstall
+//
+// The Install row is the page's table. Modelling choice: the page says only
+// that None "reconfigures the client settings", so None reconfigures any
+// installed client, a newer one included, and does nothing where there is
+// no client; Uninstall removes any installed client and does nothing where
+// there is none. An invalid state or action decides [NoAction].
+//
+// Decide is pure and does not allocate. [Repair] is never decided: it is
+// asked for (see [Scenario.Repair]).
+func Decide(s State, a ini.Action) Event {
+	if s > Newer {
+		return NoAction
+	}
+	switch a {
+	case ini.ActionInstall:
+		return [...]Event{None: Install, Older: Upgrade, Same: Reconfigure, Newer: NoAction}[s]
+	case ini.ActionNone:
+		if s != None {
+			return Reconfigure
+		}
+	case ini.ActionUninstall:
+		if s != None {
+			return Uninstall
+		}
+	}
+	return NoAction
+}
