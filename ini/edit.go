@@ -83,22 +83,20 @@ func (f *File) Set(section, key, value string) error {
 // last of the file) is removed with the line ending before it, so the file
 // still ends as it did.
 func (f *File) Delete(section, key string) bool {
-	sec, k, last := f.find(section, key)
-	if sec < 0 || k < 0 {
-		return false
-	}
-	for i := last; i >= k; i-- {
-		l := &f.lines[i]
-		if l.kind != lineKey || !equalFold(f.text[l.n0:l.n1], key) {
-			continue
+	deleted := false
+	for {
+		_, k, _ := f.find(section, key)
+		if k < 0 {
+			return deleted
 		}
+		l := &f.lines[k]
 		start := int(l.start)
-		if l.next == l.end && i > 0 {
-			start = int(f.lines[i-1].end)
+		if l.next == l.end && k > 0 {
+			start = int(f.lines[k-1].end)
 		}
 		f.splice(start, int(l.next), "")
+		deleted = true
 	}
-	return true
 }
 
 // eol returns the file's line ending: the first one in it, or CRLF.

@@ -1,0 +1,182 @@
+package ini_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"unicode/utf16"
+
+	"github.com/mobiledm/dmclient/ini"
+)
+
+// utf16le encodes s as UTF-16LE with a byte order mark.
+func utf16le(s string) []byte {
+	out := []byte{0xFF, 0xFE}
+	for _, u := range utf16.Encode([]rune(s)) {
+		out = append(out, byte(u), byte(u>>8))
+	}
+	return out
+}
+
+// TestReadingRules has a row for every reading rule of GetPrivateProfileString
+// the package follows.
+func TestReadingRules(t *testing.T) {
+	tests := []struct {
+		rule         string
+		doc          string
+		section, key string
+		want         string
+		ok           bool
+	}{
+		{"plain", "[S]\nk=v\n", "S", "k", "v", true},
+		{"section name ignores case", "[Sect]\nk=v\n", "sECT", "k", "v", true},
+		{"key name ignores case", "[S]\nKey=v\n", "S", "kEY", "v", true},
+		{"non-ASCII names ignore case", "[Ürün]\nÉtat=v\n", "üRÜN", "éTAT", "v", true},
+		{"first key wins", "[S]\nk=1\nK=2\n", "S", "k", "1", true},
+		{"repeated section ignored", "[S]\na=1\n[T]\n[s]\nb=2\n", "S", "b", "", false},
+		{"repeated section does not override", "[S]\na=1\n[s]\na=2\n", "S", "a", "1", true},
+		{"missing key", "[S]\nk=v\n", "S", "x", "", false},
+		{"missing section", "[S]\nk=v\n", "T", "k", "", false},
+		{"key in next section not found", "[S]\n[T]\nk=v\n", "S", "k", "", false},
+		{"comment line", "[S]\n;k=v\n", "S", "k", "", false},
+		{"indented comment", "[S]\n \t;k=v\n", "S", ";k", "", false},
+		{"semicolon inside key is a key", "[S]\na;b=v\n", "S", "a;b", "v", true},
+		{"hash is ordinary", "[S]\n#k=v\n", "S", "#k", "v", true},
+		{"hash in value", "[S]\nk=v # x\n", "S", "k", "v # x", true},
+		{"no end-of-line comment", "[S]\nk=v ; x\n", "S", "k", "v ; x", true},
+		{"blanks around key and value", "[S]\n \t k \t= \t v w \t\n", "S", "k", "v w", true},
+		{"double quotes stripped", "[S]\nk=\" v \"\n", "S", "k", " v ", true},
+		{"single quotes stripped", "[S]\nk='v'\n", "S", "k", "v", true},
+		{"only one pair stripped", "[S]\nk=\"\"v\"\"\n", "S", "k", "\"v\"", true},
+		{"quotes after trimming", "[S]\nk=  'v'  \n", "S", "k", "v", true},
+		{"mismatched quotes stay", "[S]\nk=\"v'\n", "S", "k", "\"v'", true},
+		{"lone quote stays", "[S]\nk=\"\n", "S", "k", "\"", true},
+		{"empty quotes", "[S]\nk=\"\"\n", "S", "k", "", true},
+		{"inner quote stays", "[S]\nk=a\"b\"\n", "S", "k", "a\"b\"", true},
+		{"empty value", "[S]\nk=\n", "S", "k", "", true},
+		{"value with equals", "[S]\nk=a=b\n", "S", "k", "a=b", true},
+		{"line without equals ignored", "[S]\nk\n", "S", "k", "", false},
+		{"empty key ignored", "[S]\n=v\n", "S", "", "", false},
+		{"keys before first section ignored", "k=v\n[S]\n", "S", "k", "", false},
+		{"missing bracket", "[S\nk=v\n", "S", "k", "v", true},
+		{"blanks inside brackets", "[ \tS  ]\nk=v\n", "S", "k", "v", true},
+		{"indented section", "  [S]  \nk=v\n", "S", "k", "v", true},
+		{"text after bracket ignored", "[S] junk\nk=v\n", "S", "k", "v", true},
+		{"last bracket ends the name", "[a]b]\nk=v\n", "a]b", "k", "v", true},
+		{"CRLF", "[S]\r\nk=v\r\n", "S", "k", "v", true},
+		{"mixed line endings", "[S]\r\na=1\nk=v\r\n", "S", "k", "v", true},
+		{"stray CR is a blank", "[S]\nk=v\r\r\n", "S", "k", "v", true},
+		{"no final newline", "[S]\nk=v", "S", "k", "v", true},
+		{"UTF-8 BOM", "\xEF\xBB\xBF[S]\nk=v\n", "S", "k", "v", true},
+		{"BOM not part of the name", "\xEF\xBB\xBFk=v\n[S]\n", "S", "k", "", false},
+		{"ANSI bytes kept", "[S]\nk=caf\xe9\n", "S", "k", "caf\xe9", true},
+		{"ANSI names compare exactly", "[S]\n\xe9=v\n", "S", "\xc9", "", false},
+		{"invalid bytes do not fold together", "[S]\n\xe9=v\n", "S", "\xe8", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.rule, func(t *testing.T) {
+			f, err := ini.Parse("t.ini", []byte(tt.doc))
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			got, ok := f.Get(tt.section, tt.key)
+			if got != tt.want || ok != tt.ok {
+				t.Errorf("Get(%q, %q) = %q, %v; want %q, %v", tt.section, tt.key, got, ok, tt.want, tt.ok)
+			}
+			// The same document in UTF-16LE reads the same, where it is text.
+			if strings.ToValidUTF8(tt.doc, "") != tt.doc {
+				return
+			}
+			g, err := ini.Parse("t.ini", utf16le(strings.TrimPrefix(tt.doc, "\xEF\xBB\xBF")))
+			if err != nil {
+				t.Fatalf("Parse UTF-16: %v", err)
+			}
+			if got, ok := g.Get(tt.section, tt.key); got != tt.want || ok != tt.ok {
+				t.Errorf("UTF-16LE: Get(%q, %q) = %q, %v; want %q, %v", tt.section, tt.key, got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		data []byte
+		want error
+		line int
+	}{
+		{"too large", make([]byte, ini.MaxSize+1), ini.ErrTooLarge, 0},
+		{"odd UTF-16LE", []byte{0xFF, 0xFE, '[', 0, 'S'}, ini.ErrMalformedUTF16, 1},
+		{"odd UTF-16BE", []byte{0xFE, 0xFF, 0, '['}[:3], ini.ErrMalformedUTF16, 1},
+		{"lone low surrogate", append(utf16le("[S]\r\n"), 0x00, 0xDC), ini.ErrMalformedUTF16, 2},
+		{"lone high surrogate at end", append(utf16le("a\nb\n"), 0x00, 0xD8), ini.ErrMalformedUTF16, 3},
+		{"high surrogate then text", append(utf16le("a"), 0x00, 0xD8, 'x', 0), ini.ErrMalformedUTF16, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := ini.Parse("bad.ini", tt.data)
+			if f != nil || !errors.Is(err, tt.want) {
+				t.Fatalf("Parse = %v, %v; want nil, %v", f, err, tt.want)
+			}
+			var e *ini.Error
+			if !errors.As(err, &e) || e.File != "bad.ini" || e.Line != tt.line {
+				t.Errorf("error %#v: want File bad.ini, Line %d", e, tt.line)
+			}
+			if !strings.HasPrefix(err.Error(), "bad.ini") {
+				t.Errorf("message %q does not start with the file name", err)
+			}
+		})
+	}
+	// The largest input is accepted.
+	if _, err := ini.Parse("max.ini", make([]byte, ini.MaxSize)); err != nil {
+		t.Errorf("Parse of MaxSize bytes: %v", err)
+	}
+}
+
+func TestEncodingDetection(t *testing.T) {
+	tests := []struct {
+		data []byte
+		want ini.Encoding
+	}{
+		{[]byte("[S]\n"), ini.EncodingANSI},
+		{[]byte{}, ini.EncodingANSI},
+		{[]byte("\xEF\xBB\xBF[S]\n"), ini.EncodingUTF8BOM},
+		{[]byte("\xEF\xBB"), ini.EncodingANSI},
+		{utf16le("[S]\n"), ini.EncodingUTF16LE},
+		{[]byte{0xFE, 0xFF, 0, '['}, ini.EncodingUTF16BE},
+		{[]byte{'[', 0, 'S', 0, ']', 0}, ini.EncodingANSI}, // no BOM: never UTF-16
+	}
+	for _, tt := range tests {
+		f, err := ini.Parse("e.ini", tt.data)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", tt.data, err)
+		}
+		if got := f.Encoding(); got != tt.want {
+			t.Errorf("Parse(%q).Encoding() = %v, want %v", tt.data, got, tt.want)
+		}
+	}
+}
+
+func TestLineNumbers(t *testing.T) {
+	doc := "; c\r\n\r\n[A]\r\nx=1\nnoise\r\n[B]\ny=2\n[a]\nz=3\n"
+	f, err := ini.Parse("l.ini", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(doc, "\n")
+	check := func(line int, want string) {
+		t.Helper()
+		if line < 1 || line > len(lines) || !strings.Contains(lines[line-1], want) {
+			t.Errorf("line %d is %q, want it to hold %q", line, lines[line-1], want)
+		}
+	}
+	for _, s := range f.Sections() {
+		check(s.Line, "["+s.Name+"]")
+	}
+	for _, e := range append(f.Entries(), f.Ignored()...) {
+		check(e.Line, e.Key+"="+e.Value)
+	}
+	if n := len(f.Sections()) + len(f.Entries()) + len(f.Ignored()); n != 5 {
+		t.Errorf("got %d sections and entries, want 5", n)
+	}
+}
