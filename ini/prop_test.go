@@ -174,6 +174,22 @@ func TestGetMatchesModel(t *testing.T) {
 	})
 }
 
+// checkOthersUnchanged checks that f reads every name of the pools except
+// section/key as the model reads doc, the document before the edit op.
+func checkOthersUnchanged(t *rapid.T, op, doc string, f *ini.File, section, key string) {
+	for _, s := range poolSections {
+		for _, k := range poolKeys {
+			if strings.EqualFold(s, section) && strings.EqualFold(k, key) {
+				continue
+			}
+			want, wantOK := modelGet(doc, s, k)
+			if v, ok := f.Get(s, k); v != want || ok != wantOK {
+				t.Fatalf("%s changed Get(%q, %q) from %q, %v to %q, %v", op, s, k, want, wantOK, v, ok)
+			}
+		}
+	}
+}
+
 // lineSpan returns the byte range of the 1-based line n of doc, without
 // its line ending.
 func lineSpan(doc string, n int) (int, int) {
@@ -214,17 +230,7 @@ func TestSetChangesOnlyExpectedBytes(t *testing.T) {
 		if v, ok := f.Get(section, key); !ok || v != value {
 			t.Fatalf("Get after Set = %q, %v; want %q", v, ok, value)
 		}
-		for _, s := range poolSections {
-			for _, k := range poolKeys {
-				if strings.EqualFold(s, section) && strings.EqualFold(k, key) {
-					continue
-				}
-				want, wantOK := modelGet(doc, s, k)
-				if v, ok := f.Get(s, k); v != want || ok != wantOK {
-					t.Fatalf("Set changed Get(%q, %q) from %q, %v to %q, %v", s, k, want, wantOK, v, ok)
-				}
-			}
-		}
+		checkOthersUnchanged(t, "Set", doc, f, section, key)
 		// One splice: common prefix and suffix cover all but one region.
 		p := 0
 		for p < len(doc) && p < len(got) && doc[p] == got[p] {
@@ -269,17 +275,7 @@ func TestDeleteProperty(t *testing.T) {
 		if !had && string(f.Bytes()) != doc {
 			t.Fatalf("Delete of a missing key changed the file")
 		}
-		for _, s := range poolSections {
-			for _, k := range poolKeys {
-				if strings.EqualFold(s, section) && strings.EqualFold(k, key) {
-					continue
-				}
-				want, wantOK := modelGet(doc, s, k)
-				if v, ok := f.Get(s, k); v != want || ok != wantOK {
-					t.Fatalf("Delete changed Get(%q, %q) from %q, %v to %q, %v", s, k, want, wantOK, v, ok)
-				}
-			}
-		}
+		checkOthersUnchanged(t, "Delete", doc, f, section, key)
 	})
 }
 
