@@ -225,7 +225,13 @@ func (m *Machine) do(ctx context.Context, sc Scenario, ev Event, deploy bool) (O
 	defer m.mu.Unlock()
 	out := newOutcome(sc, m.State())
 	if err := CheckPrerequisites(sc); err != nil {
-		return out.fail(err)
+		failure := FailurePrerequisites
+		if errors.Is(err, ErrInvalidInput) {
+			failure = FailureInput
+		}
+		out.Failure = failure
+		out.Err = err
+		return out, err
 	}
 	if deploy {
 		out.From = sc.State()

@@ -193,8 +193,8 @@ func CheckPrerequisites(sc Scenario) error {
 	if !site.ClientAgent {
 		missing(ErrNoClientAgent, "")
 	}
-	if lacking := lackingFiles(sc.Package.Folder, dev.Platform); lacking != "" {
-		missing(ErrFolderIncomplete, "missing "+lacking+" for "+dev.Platform.String())
+	if !folderComplete(sc.Package.Folder, dev.Platform) {
+		missing(ErrFolderIncomplete, "missing "+lackingFiles(sc.Package.Folder, dev.Platform)+" for "+dev.Platform.String())
 	}
 	if inst := sc.Package.Settings.Installer; inst != "" && !strings.EqualFold(inst, dev.Platform.InstallerName()) {
 		missing(ErrInvalidSettings, "Installer="+inst+" is not the installer for "+dev.Platform.String())
@@ -224,6 +224,32 @@ func CheckPrerequisites(sc Scenario) error {
 	return errors.Join(errs...)
 }
 
+
+// folderComplete reports whether folder holds the installation files for p
+// and an .ini file. It is the allocation-free form of lackingFiles.
+func folderComplete(folder []string, p certs.Platform) bool {
+	token := p.Token()
+	var installer, setup, hasIni bool
+	for _, name := range folder {
+		switch {
+		case isInstallFile(name, "DMInstaller_", token):
+			installer = true
+		case isInstallFile(name, "DMClientSetup_", token):
+			setup = true
+		case len(name) >= 4 && strings.EqualFold(name[len(name)-4:], ".ini") && ini.KindOf(name) != ini.KindUnknown:
+			hasIni = true
+		}
+	}
+	return installer && setup && hasIni
+}
+
+// isInstallFile reports whether name is prefix+token+".exe", ignoring case.
+func isInstallFile(name, prefix, token string) bool {
+	return len(name) == len(prefix)+len(token)+4 &&
+		strings.EqualFold(name[:len(prefix)], prefix) &&
+		strings.EqualFold(name[len(prefix):len(prefix)+len(token)], token) &&
+		strings.EqualFold(name[len(prefix)+len(token):], ".exe")
+}
 
 // lackingFiles names the files folder lacks for platform p, "" if none.
 func lackingFiles(folder []string, p certs.Platform) string {
