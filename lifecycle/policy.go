@@ -18,7 +18,7 @@ type Policy func(sc Scenario, out Outcome) bool
 // transition (none when nothing fired or the event was rejected) and the
 // installer chain's transitions, in order.
 type Path struct {
-	Client []Transition[State, Event]      `json:"client,omitempty"`
+	Client []Transition[State, Event]     `json:"client,omitempty"`
 	Chain  []Transition[Step, ChainEvent] `json:"chain,omitempty"`
 }
 

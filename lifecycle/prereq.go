@@ -224,7 +224,6 @@ func CheckPrerequisites(sc Scenario) error {
 	return errors.Join(errs...)
 }
 
-
 // folderComplete reports whether folder holds the installation files for p
 // and an .ini file. It is the allocation-free form of lackingFiles.
 func folderComplete(folder []string, p certs.Platform) bool {

@@ -71,7 +71,9 @@ var methodNames = names{typ: "Method", first: uint8(SoftwareDistribution),
 	list: []string{"software distribution", "manual sync", "manual transfer", "over the air"}}
 
 // Methods returns the four methods.
-func Methods() []Method { return []Method{SoftwareDistribution, ManualSync, ManualTransfer, OverTheAir} }
+func Methods() []Method {
+	return []Method{SoftwareDistribution, ManualSync, ManualTransfer, OverTheAir}
+}
 
 // String returns "software distribution", "manual sync", "manual transfer"
 // or "over the air".

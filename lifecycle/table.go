@@ -28,7 +28,7 @@ type clientRow struct {
 }
 
 func to(s State) func(State) State { return func(State) State { return s } }
-func itself(from State) State    { return from }
+func itself(from State) State      { return from }
 
 // clientTable is the single source of truth for the client machine: the
 // looplab machine, the diagrams and the checks are all built from it.
@@ -154,7 +154,9 @@ var chainEventNames = names{typ: "ChainEvent", first: uint8(RunInstaller),
 	list: []string{"run_installer", "refuse", "trust", "deny", "enroll", "finish"}}
 
 // ChainEvents returns every ChainEvent.
-func ChainEvents() []ChainEvent { return []ChainEvent{RunInstaller, Refuse, Trust, Deny, Enroll, Finish} }
+func ChainEvents() []ChainEvent {
+	return []ChainEvent{RunInstaller, Refuse, Trust, Deny, Enroll, Finish}
+}
 
 // String returns the event's name, such as "run_installer".
 func (e ChainEvent) String() string { return chainEventNames.name(uint8(e)) }
