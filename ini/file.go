@@ -159,8 +159,9 @@ func encodeUTF16(text []byte, bigEndian bool) []byte {
 
 // parseLines splits text[body:] into lines and classifies each.
 func parseLines(text []byte, body int) []line {
-	lines := make([]line, 0, bytes.Count(text[body:], []byte{'\n'})+1)
-	for i := body; i < len(text); {
+	lines := make([]line, bytes.Count(text[body:], []byte{'\n'})+1)
+	n := 0
+	for i := body; i < len(text); n++ {
 		end, next := len(text), len(text)
 		if j := bytes.IndexByte(text[i:], '\n'); j >= 0 {
 			end, next = i+j, i+j+1
@@ -168,18 +169,20 @@ func parseLines(text []byte, body int) []line {
 				end--
 			}
 		}
-		lines = append(lines, classify(text, i, end, next))
+		classify(&lines[n], text, i, end, next)
 		i = next
 	}
-	return lines
+	return lines[:n]
 }
 
-// classify reads the line text[start:end] as GetPrivateProfileString does.
-func classify(text []byte, start, end, next int) line {
-	l := line{start: int32(start), end: int32(end), next: int32(next), kind: lineBlank}
+// classify reads the line text[start:end] into l as GetPrivateProfileString
+// does.
+func classify(l *line, text []byte, start, end, next int) {
+	l.start, l.end, l.next = int32(start), int32(end), int32(next)
 	i, j := trim(text, start, end)
 	if i == j {
-		return l
+		l.kind = lineBlank
+		return
 	}
 	switch text[i] {
 	case ';':
@@ -197,18 +200,17 @@ func classify(text []byte, start, end, next int) line {
 		k := bytes.IndexByte(text[i:j], '=')
 		if k < 0 {
 			l.kind = lineOther
-			return l
+			return
 		}
 		n0, n1 := trim(text, i, i+k)
 		if n0 == n1 {
 			// Modelling choice: "=value" has no key and is ignored.
 			l.kind = lineOther
-			return l
+			return
 		}
 		v0, v1 := trim(text, i+k+1, j)
 		l.kind, l.n0, l.n1, l.v0, l.v1 = lineKey, int32(n0), int32(n1), int32(v0), int32(v1)
 	}
-	return l
 }
 
 // unquote strips one pair of matching outer quotes, " or ', from v.

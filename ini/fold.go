@@ -10,11 +10,7 @@ import (
 // VT and FF, as in the Wine reimplementation of the profile functions; a CR
 // that is not part of a CRLF line ending is therefore trimmed like a space.
 func isBlank(c byte) bool {
-	switch c {
-	case ' ', '\t', '\r', '\v', '\f':
-		return true
-	}
-	return false
+	return c == ' ' || '\t' <= c && c <= '\r' && c != '\n'
 }
 
 // trim returns the span [i, j) of text with blanks removed from both ends.
