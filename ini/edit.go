@@ -46,15 +46,8 @@ func (f *File) Set(section, key, value string) error {
 	sec, k, last := f.find(section, key)
 	switch {
 	case k >= 0:
-		l := &f.lines[k]
-		old := f.text[l.v0:l.v1]
-		if string(unquote(old)) == value {
-			return nil
-		}
-		if quoted(old) {
-			f.splice(int(l.v0)+1, int(l.v1)-1, value)
-		} else {
-			f.splice(int(l.v0), int(l.v1), writeValue(value))
+		if e, changed := f.valueEdit(k, value); changed {
+			f.apply([]edit{e})
 		}
 	case sec >= 0:
 		l := &f.lines[last]
@@ -83,20 +76,85 @@ func (f *File) Set(section, key, value string) error {
 // last of the file) is removed with the line ending before it, so the file
 // still ends as it did.
 func (f *File) Delete(section, key string) bool {
-	deleted := false
-	for {
-		_, k, _ := f.find(section, key)
-		if k < 0 {
-			return deleted
-		}
-		l := &f.lines[k]
-		start := int(l.start)
-		if l.next == l.end && k > 0 {
-			start = int(f.lines[k-1].end)
-		}
-		f.splice(start, int(l.next), "")
-		deleted = true
+	edits := f.deleteEdits(section, key)
+	f.apply(edits)
+	return len(edits) > 0
+}
+
+// edit replaces text[i:j] with s.
+type edit struct {
+	i, j int
+	s    string
+}
+
+// apply makes edits, sorted by position and not overlapping, in one pass
+// and parses the lines again.
+func (f *File) apply(edits []edit) {
+	if len(edits) == 0 {
+		return
 	}
+	n := len(f.text)
+	for _, e := range edits {
+		n += len(e.s) - (e.j - e.i)
+	}
+	text := make([]byte, 0, n)
+	from := 0
+	for _, e := range edits {
+		text = append(text, f.text[from:e.i]...)
+		text = append(text, e.s...)
+		from = e.j
+	}
+	text = append(text, f.text[from:]...)
+	f.text, f.raw = text, nil
+	f.lines = parseLines(f.text, f.body)
+}
+
+// valueEdit returns the edit that gives key line k the value, and false when
+// Windows reads value there already. A value in matching quotes keeps them.
+func (f *File) valueEdit(k int, value string) (edit, bool) {
+	l := &f.lines[k]
+	old := f.text[l.v0:l.v1]
+	switch {
+	case string(unquote(old)) == value:
+		return edit{}, false
+	case quoted(old):
+		return edit{int(l.v0) + 1, int(l.v1) - 1, value}, true
+	}
+	return edit{int(l.v0), int(l.v1), writeValue(value)}, true
+}
+
+// deleteEdits returns the edits that remove every line of key in the first
+// section named section, in order.
+func (f *File) deleteEdits(section, key string) []edit {
+	sec, k, last := f.find(section, key)
+	if k < 0 {
+		return nil
+	}
+	var drop []int // the lines to remove, in order
+	for i := k; i <= last; i++ {
+		if l := &f.lines[i]; i > sec && l.kind == lineKey && equalFold(f.text[l.n0:l.n1], key) {
+			drop = append(drop, i)
+		}
+	}
+	// Removed lines that end a file without a final line ending go with the
+	// line ending of the line kept before them.
+	cut := -1
+	if end := &f.lines[len(f.lines)-1]; end.next == end.end && drop[len(drop)-1] == len(f.lines)-1 {
+		n := len(drop) - 1
+		for n > 0 && drop[n-1] == drop[n]-1 {
+			n--
+		}
+		cut = int(f.lines[drop[n]-1].end) // drop[n] > sec >= 0
+		drop = drop[:n]
+	}
+	edits := make([]edit, 0, len(drop)+1)
+	for _, i := range drop {
+		edits = append(edits, edit{int(f.lines[i].start), int(f.lines[i].next), ""})
+	}
+	if cut >= 0 {
+		edits = append(edits, edit{cut, len(f.text), ""})
+	}
+	return edits
 }
 
 // eol returns the file's line ending: the first one in it, or CRLF.
@@ -110,14 +168,7 @@ func (f *File) eol() string {
 }
 
 // splice replaces text[i:j] with s and parses the lines again.
-func (f *File) splice(i, j int, s string) {
-	text := make([]byte, 0, len(f.text)-(j-i)+len(s))
-	text = append(text, f.text[:i]...)
-	text = append(text, s...)
-	text = append(text, f.text[j:]...)
-	f.text, f.raw = text, nil
-	f.lines = parseLines(f.text, f.body)
-}
+func (f *File) splice(i, j int, s string) { f.apply([]edit{{i, j, s}}) }
 
 // writeValue returns value as it must be written for Windows to read it
 // back exactly: in double quotes when it has outer blanks or matching outer

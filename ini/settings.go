@@ -307,6 +307,7 @@ func (f *File) SetSettings(s Settings) ([]Warning, error) {
 			}
 		}
 		var touched []Entry
+		var edits []edit
 		switch {
 		case present && len(occ) == 0:
 			e := Entry{Section: g.knownSection(), Key: name, Value: want}
@@ -317,20 +318,20 @@ func (f *File) SetSettings(s Settings) ([]Warning, error) {
 		case present:
 			for _, e := range occ {
 				if !strings.EqualFold(e.Value, want) {
-					if err := g.Set(e.Section, e.Key, want); err != nil {
-						return nil, err
-					}
+					ed, _ := g.valueEdit(e.Line-1, want)
+					edits = append(edits, ed)
 					touched = append(touched, e)
 				}
 			}
 		default:
 			for _, e := range occ {
 				if name == KeyClientInstallAction || e.Value != "" {
-					g.Delete(e.Section, e.Key)
+					edits = append(edits, g.deleteEdits(e.Section, e.Key)...)
 					touched = append(touched, e)
 				}
 			}
 		}
+		g.apply(edits)
 		for _, e := range touched {
 			if DoNotModify(f.Kind(), e.Key) {
 				if _, k, _ := g.find(e.Section, e.Key); k >= 0 {

@@ -213,6 +213,13 @@ func TestSetSettingsResolvesConflicts(t *testing.T) {
 	if got := string(f.Bytes()); got != "[A]\nClientInstallAction=None\n[B]\nClientInstallAction=None\n" {
 		t.Errorf("got %q", got)
 	}
+	s.ActionDefaulted = true
+	if _, err := f.SetSettings(s); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(f.Bytes()); got != "[A]\n[B]\n" {
+		t.Errorf("defaulting the action left %q", got)
+	}
 }
 
 func TestSetSettingsNewKeySection(t *testing.T) {
