@@ -66,7 +66,7 @@ func TestPrerequisitesExhaustive(t *testing.T) {
 											}
 											installer := p.InstallerName()
 											if !installerOK {
-												installer = certs.Platforms()[(int(p)%7)].InstallerName() // another platform's
+												installer = certs.Platforms()[(int(p) % 7)].InstallerName() // another platform's
 											}
 											sc.Package.Settings = settings(enroll, installer)
 											sc.Site = lifecycle.Site{Mode: mode, ClientAgent: site&1 != 0, ManagementPoint: site&2 != 0,
