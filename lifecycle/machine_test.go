@@ -246,8 +246,12 @@ func TestObserverMayReadState(t *testing.T) {
 	var m *lifecycle.Machine
 	var states []lifecycle.State
 	obs := lifecycle.ObserverFuncs{
-		OnStep:       func(context.Context, lifecycle.Step, lifecycle.Step, lifecycle.ChainEvent) { states = append(states, m.State()) },
-		OnTransition: func(context.Context, lifecycle.State, lifecycle.State, lifecycle.Event) { states = append(states, m.State()) },
+		OnStep: func(context.Context, lifecycle.Step, lifecycle.Step, lifecycle.ChainEvent) {
+			states = append(states, m.State())
+		},
+		OnTransition: func(context.Context, lifecycle.State, lifecycle.State, lifecycle.Event) {
+			states = append(states, m.State())
+		},
 	}
 	m = newMachine(t, lifecycle.None, lifecycle.WithObserver(obs))
 	done := make(chan struct{})
