@@ -65,6 +65,10 @@ type batch struct {
 // outcome outlives its counting unless opts.OnOutcome keeps it, so memory
 // does not grow with the fleet (with [ReportOptions.Details] off).
 //
+// Each device is deployed as by [Machine.Deploy] on a machine in the
+// device's own state ([Scenario.State]), whatever the worker's machine ran
+// before, so an outcome depends on its scenario only.
+//
 // Every device yielded ends in the report exactly once. When ctx ends,
 // RunFleet stops running deployments but keeps pulling fleet to the end,
 // counting every device it did not run as [NotRun] ([FailureCanceled]);
