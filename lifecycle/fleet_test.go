@@ -364,8 +364,8 @@ func TestFleetDecoderDeviceErrors(t *testing.T) {
 	good := `{"id": "ok", "platform": "CE", "installed": "", "security": "Standard", "connection": "direct", "method": "manual transfer", "package": "p"}`
 	for _, tc := range []struct {
 		device, field, id string
-		target           error
-		msg              string
+		target            error
+		msg               string
 	}{
 		{`{"id": "x", "platform": "Foo", "installed": "", "security": "Standard", "connection": "direct", "method": "manual transfer", "package": "p"}`,
 			"platform", "x", certs.ErrUnknownPlatform, `lifecycle: fleet: device "x" (index 1): platform: certs: parse Platform "Foo": unknown platform`},

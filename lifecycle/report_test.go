@@ -28,7 +28,7 @@ func TestHealthText(t *testing.T) {
 		if err := back.UnmarshalText(text); err != nil || back != h {
 			t.Errorf("UnmarshalText(%q) = %v, %v; want %v", text, back, err, h)
 		}
-		if p, err := lifecycle.ParseHealth(" "+upper(h.String())+" "); err != nil || p != h {
+		if p, err := lifecycle.ParseHealth(" " + upper(h.String()) + " "); err != nil || p != h {
 			t.Errorf("ParseHealth(upper %q) = %v, %v", h, p, err)
 		}
 	}

@@ -126,8 +126,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 		}
 		fleet, total = cycle(base, cfg.generate), cfg.generate
 	}
+	shown := false
 	if terminal {
-		fleet = withProgress(fleet, total, stderr)
+		fleet = withProgress(fleet, total, stderr, &shown)
 	}
 	out := &errWriter{w: stdout}
 	if cfg.generate == 0 && !cfg.json {
@@ -137,8 +138,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 	start := time.Now()
 	report, runErr := lifecycle.RunFleet(ctx, fleet, opts)
 	elapsed := time.Since(start)
-	if terminal {
-		fmt.Fprint(stderr, "\r\033[K")
+	if shown {
+		fmt.Fprint(stderr, "\n")
 	}
 	if cfg.json {
 		enc := json.NewEncoder(out)
@@ -240,8 +241,9 @@ func cycle(base []item, n int) iter.Seq2[lifecycle.Scenario, error] {
 }
 
 // withProgress writes a progress line to w as fleet is pulled, once the
-// fleet is large: a bar when total is known (>= 0), a count otherwise.
-func withProgress(fleet iter.Seq2[lifecycle.Scenario, error], total int, w io.Writer) iter.Seq2[lifecycle.Scenario, error] {
+// fleet is large: a bar when total is known (>= 0), a count otherwise. It
+// sets *shown when it wrote one.
+func withProgress(fleet iter.Seq2[lifecycle.Scenario, error], total int, w io.Writer, shown *bool) iter.Seq2[lifecycle.Scenario, error] {
 	if total >= 0 && total < progressThreshold {
 		return fleet
 	}
@@ -254,6 +256,7 @@ func withProgress(fleet iter.Seq2[lifecycle.Scenario, error], total int, w io.Wr
 		for sc, err := range fleet {
 			n++
 			if n%step == 0 && n >= progressThreshold {
+				*shown = true
 				if total > 0 {
 					const width = 40
 					done := n * width / total
