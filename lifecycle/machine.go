@@ -103,7 +103,11 @@ type Machine struct {
 	// cur is the run in progress, read by the looplab callback. It holds
 	// the caller's context for the duration of one run only, because
 	// looplab gets a context that cannot be canceled (see fire).
-	cur *run
+	cur run
+
+	// lines caches the platform-specific DMInstaller log lines, built the
+	// first time the machine meets a platform.
+	lines [8]*installerLines
 }
 
 // run is the scratch of one run.
@@ -112,7 +116,31 @@ type run struct {
 	sc    Scenario
 	event Event
 	at    time.Time
-	out   *Outcome
+	out   Outcome
+}
+
+// installerLines are the lines DMInstaller_<token>.exe writes about itself.
+type installerLines struct {
+	started, called, exited, refused, stopped string
+}
+
+func (m *Machine) installerLines(p certs.Platform) *installerLines {
+	if int(p) >= len(m.lines) {
+		return &installerLines{}
+	}
+	if l := m.lines[p]; l != nil {
+		return l
+	}
+	installer, setup := p.InstallerName(), p.SetupName()
+	l := &installerLines{
+		started: installer + " started.",
+		called:  installer + " called " + setup + ".",
+		exited:  setup + " exited with success.",
+		refused: installer + " could not run: the device does not trust its Mobile2Market signature.",
+		stopped: installer + " exited without calling " + setup + ".",
+	}
+	m.lines[p] = l
+	return l
 }
 
 // NewMachine returns the client machine of a device in state initial, such
@@ -162,7 +190,7 @@ func (m *Machine) clientCallbacks() fsm.Callbacks {
 }
 
 func (m *Machine) beforeEvent(_ context.Context, e *fsm.Event) {
-	if err := m.runChain(m.cur); err != nil {
+	if err := m.runChain(&m.cur); err != nil {
 		e.Cancel(err)
 	}
 }
@@ -243,7 +271,10 @@ func (m *Machine) do(ctx context.Context, sc Scenario, ev Event, deploy bool) (O
 	if ev == NoAction {
 		return out, nil
 	}
-	return m.fire(ctx, &out, sc, ev)
+	m.cur = run{ctx: ctx, sc: sc, event: ev, at: m.now().UTC().Truncate(time.Second), out: out}
+	res, err := m.fire(&m.cur)
+	m.cur = run{}
+	return res, err
 }
 
 func newOutcome(sc Scenario, s State) Outcome {
@@ -261,17 +292,15 @@ func (o *Outcome) fail(err error) (Outcome, error) {
 
 func canceled(err error) error { return errors.Join(errCanceled, err) }
 
-// fire runs ev on the looplab client machine with the chain in its
+// fire runs r's event on the looplab client machine with the chain in its
 // before_ callback.
-func (m *Machine) fire(ctx context.Context, out *Outcome, sc Scenario, ev Event) (Outcome, error) {
+func (m *Machine) fire(r *run) (Outcome, error) {
+	ctx, sc, ev, out := r.ctx, r.sc, r.event, &r.out
 	from := out.From
-	r := &run{ctx: ctx, sc: sc, event: ev, at: m.now().UTC().Truncate(time.Second), out: out}
-	m.cur = r
 	// looplab gets a context that is never canceled: v1.0.3 wedges for good
 	// when the context it was given is done by the time it commits a
 	// transition. The chain watches the caller's ctx instead.
 	err := m.client.Event(context.Background(), ev.String())
-	m.cur = nil
 	var (
 		noTransition fsm.NoTransitionError
 		canceledErr  fsm.CanceledError
@@ -288,10 +317,7 @@ func (m *Machine) fire(ctx context.Context, out *Outcome, sc Scenario, ev Event)
 	default:
 		return out.fail(errors.New("lifecycle: looplab/fsm: " + err.Error()))
 	}
-	to := State(0)
-	if s, perr := ParseState(m.client.Current()); perr == nil {
-		to = s
-	}
+	to := State(stateNames.index(m.client.Current()))
 	m.state.Store(uint32(to))
 	out.To = to
 	switch ev {
@@ -321,7 +347,7 @@ func (m *Machine) step(r *run, e ChainEvent) error {
 	if err := m.chain.Event(context.Background(), e.String()); err != nil {
 		return errors.New("lifecycle: installer chain: " + err.Error())
 	}
-	to, _ := ParseStep(m.chain.Current())
+	to := Step(stepNames.index(m.chain.Current()))
 	r.out.Steps = append(r.out.Steps, to)
 	if m.obs != nil {
 		m.obs.Step(r.ctx, from, to, e)
@@ -334,20 +360,19 @@ func (m *Machine) step(r *run, e ChainEvent) error {
 // Enroll, done; or denied. It returns an error only when the transition
 // must be canceled.
 func (m *Machine) runChain(r *run) error {
-	sc, out := r.sc, r.out
+	sc, out := r.sc, &r.out
 	dev := sc.Device
 	m.chain.SetState(Staged.String())
 	out.Steps = make([]Step, 1, 5)
 	out.Steps[0] = Staged
 
 	trust, terr := certs.EstablishTrust(dev.Platform, dev.Security)
-	installer := dev.Platform.InstallerName()
-	setup := dev.Platform.SetupName()
+	il := m.installerLines(dev.Platform)
 	if !trust.InstallerRan {
 		if err := m.step(r, Refuse); err != nil {
 			return err
 		}
-		m.deny(r, trust, terr, []string{installer + " could not run: the device does not trust its Mobile2Market signature.", trust.LogLine})
+		m.deny(r, trust, terr, []string{il.refused, trust.LogLine})
 		return terr
 	}
 	if err := m.step(r, RunInstaller); err != nil {
@@ -357,7 +382,7 @@ func (m *Machine) runChain(r *run) error {
 		if err := m.step(r, Deny); err != nil {
 			return err
 		}
-		m.deny(r, trust, terr, []string{installer + " started.", trust.LogLine, installer + " exited without calling " + setup + "."})
+		m.deny(r, trust, terr, []string{il.started, trust.LogLine, il.stopped})
 		return terr
 	}
 	if err := m.step(r, Trust); err != nil {
@@ -366,62 +391,92 @@ func (m *Machine) runChain(r *run) error {
 	out.Authenticode = trust.Installed
 	trustLine := "Microsoft Authenticode certificate installed in the privileged execution and SPC stores."
 	if trust.Exempt {
-		trustLine = "Code signing does not apply to " + dev.Platform.String() + "."
+		trustLine = "Code signing does not apply to this platform."
 	}
+	enroll := sc.Component == Client && r.event != Uninstall && sc.Package.Settings.Enroll()
+	service := sc.Component == Client && r.event != Uninstall
+	// One allocation holds every line of the run; each log gets a capped
+	// window of it.
+	lines := append(make([]string, 0, 7), il.started, trustLine, il.called, il.exited, setupLine(sc.Component, r.event))
+	out.Logs = make([]LogFile, 0, 4)
 	out.Logs = append(out.Logs,
-		LogFile{Kind: DMInstallerLog, Time: r.at, Lines: []string{installer + " started.", trustLine,
-			installer + " called " + setup + ".", setup + " exited with success."}},
-		LogFile{Kind: DMClientSetupLog, Time: r.at, Lines: []string{setupLine(sc, r.event)}})
+		LogFile{Kind: DMInstallerLog, Time: r.at, Lines: lines[0:4:4]},
+		LogFile{Kind: DMClientSetupLog, Time: r.at, Lines: lines[4:5:5]})
 	if r.event != Uninstall {
 		out.Overwritten = overwrites(sc, out.From)
 	}
-	next := Finish
-	if sc.Component == Client && r.event != Uninstall && sc.Package.Settings.Enroll() {
+	if service {
+		lines = append(lines, "Device management service started.")
+		out.Logs = append(out.Logs, LogFile{Kind: DMSvcLog, Time: r.at, Lines: lines[5:6:6]})
+	}
+	if enroll {
 		if err := m.step(r, Enroll); err != nil {
 			return err
 		}
 		res, _ := certs.Enroll(dev.Enrollment)
 		out.Enrollment = res
 		if res.WritesLog() {
-			out.Logs = append(out.Logs, LogFile{Kind: DMCertEnrollLog, Time: r.at, Lines: []string{"Certificate enrollment: " + res.String() + "."}})
+			lines = append(lines, enrollLine(res))
+			out.Logs = append(out.Logs, LogFile{Kind: DMCertEnrollLog, Time: r.at, Lines: lines[len(lines)-1:]})
 		}
 	}
-	if err := m.step(r, next); err != nil {
-		return err
-	}
-	if sc.Component == Client && r.event != Uninstall {
-		out.Logs = append(out.Logs, LogFile{Kind: DMSvcLog, Time: r.at, Lines: []string{"Device management service started."}})
-	}
-	slices.SortStableFunc(out.Logs, func(a, b LogFile) int { return int(a.Kind) - int(b.Kind) })
-	return nil
+	return m.step(r, Finish)
 }
 
 // deny records a failed trust step: the DMInstaller log with the Access
 // Denied line, and the status message when the device is connected through
 // a managed client computer.
 func (m *Machine) deny(r *run, trust certs.TrustResult, terr error, lines []string) {
-	out, dev := r.out, r.sc.Device
+	out, dev := &r.out, r.sc.Device
 	if trust.LogLine != "" {
-		out.Logs = append(out.Logs, LogFile{Kind: DMInstallerLog, Time: r.at, Lines: lines})
+		out.Logs = []LogFile{{Kind: DMInstallerLog, Time: r.at, Lines: lines}}
 	}
 	if dev.Connection == ViaManagedComputer {
 		out.Status = &StatusMessage{Device: dev.ID, HRESULT: certs.EAccessDenied, Text: terr.Error()}
 	}
 }
 
-func setupLine(sc Scenario, ev Event) string {
-	what := sc.Component.String()
+// setupLine is what DMClientSetup writes about the action it ran.
+func setupLine(c Component, ev Event) string {
+	if c == PasswordProgram {
+		switch ev {
+		case Install:
+			return "Installed the password program."
+		case Upgrade:
+			return "Upgraded the password program to the deployed version."
+		case Reconfigure:
+			return "Reconfigured the password program settings."
+		case Uninstall:
+			return "Removed the password program."
+		case Repair:
+			return "Repaired the password program: removed it, then installed the deployed version."
+		}
+		return ""
+	}
 	switch ev {
 	case Install:
-		return "Installed the " + what + " " + sc.Package.Version.String() + "."
+		return "Installed the client."
 	case Upgrade:
-		return "Upgraded the " + what + " from " + sc.Device.Installed.String() + " to " + sc.Package.Version.String() + "."
+		return "Upgraded the client to the deployed version."
 	case Reconfigure:
-		return "Reconfigured the " + what + " settings."
+		return "Reconfigured the client settings."
 	case Uninstall:
-		return "Removed the " + what + "."
+		return "Removed the client."
 	case Repair:
-		return "Repaired the " + what + ": removed it, then installed " + sc.Package.Version.String() + "."
+		return "Repaired the client: removed it, then installed the deployed version."
+	}
+	return ""
+}
+
+// enrollLine is what the enrollment writes to the DMCertEnroll log.
+func enrollLine(r certs.EnrollmentResult) string {
+	switch r {
+	case certs.Enrolled:
+		return "User authentication certificate enrolled."
+	case certs.CAUnreachable:
+		return "Certificate enrollment failed: the certification authority is unreachable."
+	case certs.AuthenticationFailed:
+		return "Certificate enrollment failed: authentication to the certification authority failed."
 	}
 	return ""
 }

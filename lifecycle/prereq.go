@@ -2,7 +2,6 @@ package lifecycle
 
 import (
 	"errors"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -108,19 +107,44 @@ type Requirements struct {
 // point enabled for mobile devices, but not the inventory extension, which
 // only targets computers that synchronize with devices.
 func (m Method) Requirements() Requirements {
+	r := m.rule()
+	req := Requirements{ManagedDevice: r.managed, ManagementPoint: r.managementPoint,
+		DistributionPoint: r.distributionPoint, InventoryExtended: r.inventory}
+	for _, c := range Connections() {
+		if r.reaches(c) {
+			req.Connections = append(req.Connections, c)
+		}
+	}
+	return req
+}
+
+// methodRule is the declared form of [Method.Requirements], allocation-free
+// for [CheckPrerequisites].
+type methodRule struct {
+	connections                                            uint8 // bit c set: reaches Connection c
+	managed, managementPoint, distributionPoint, inventory bool
+}
+
+func (r methodRule) reaches(c Connection) bool { return c.IsValid() && r.connections&(1<<c) != 0 }
+
+func (m Method) rule() methodRule {
+	const (
+		managed   = 1 << ViaManagedComputer
+		unmanaged = 1 << ViaUnmanagedComputer
+		direct    = 1 << Direct
+		air       = 1 << ViaAir
+	)
 	switch m {
 	case SoftwareDistribution:
-		return Requirements{Connections: []Connection{ViaManagedComputer},
-			ManagementPoint: true, DistributionPoint: true, InventoryExtended: true}
+		return methodRule{connections: managed, managementPoint: true, distributionPoint: true, inventory: true}
 	case ManualSync:
-		return Requirements{Connections: []Connection{ViaManagedComputer, ViaUnmanagedComputer}}
+		return methodRule{connections: managed | unmanaged}
 	case ManualTransfer:
-		return Requirements{Connections: Connections()}
+		return methodRule{connections: managed | unmanaged | direct | air}
 	case OverTheAir:
-		return Requirements{Connections: []Connection{ViaAir}, ManagedDevice: true,
-			ManagementPoint: true, DistributionPoint: true}
+		return methodRule{connections: air, managed: true, managementPoint: true, distributionPoint: true}
 	}
-	return Requirements{}
+	return methodRule{}
 }
 
 // RequiredFiles returns the installation files the deployment folder must
@@ -199,20 +223,20 @@ func CheckPrerequisites(sc Scenario) error {
 	if inst := sc.Package.Settings.Installer; inst != "" && !strings.EqualFold(inst, dev.Platform.InstallerName()) {
 		missing(ErrInvalidSettings, "Installer="+inst+" is not the installer for "+dev.Platform.String())
 	}
-	req := sc.Method.Requirements()
-	if !slices.Contains(req.Connections, dev.Connection) {
+	req := sc.Method.rule()
+	if !req.reaches(dev.Connection) {
 		missing(ErrConnection, sc.Method.String()+" cannot reach a device connected "+dev.Connection.String())
 	}
-	if req.ManagedDevice && !dev.Installed.IsValid() {
+	if req.managed && !dev.Installed.IsValid() {
 		missing(ErrNotManaged, sc.Method.String()+" needs a device with a client")
 	}
-	if req.ManagementPoint && !site.ManagementPoint {
+	if req.managementPoint && !site.ManagementPoint {
 		missing(ErrNoManagementPoint, "")
 	}
-	if req.DistributionPoint && !site.DistributionPoint {
+	if req.distributionPoint && !site.DistributionPoint {
 		missing(ErrNoDistributionPoint, "")
 	}
-	if req.InventoryExtended && !site.InventoryExtended {
+	if req.inventory && !site.InventoryExtended {
 		missing(ErrInventoryNotExtended, "")
 	}
 	if sc.Component == PasswordProgram && dev.Platform != certs.PocketPC2003 {
