@@ -563,6 +563,9 @@ func strictUnmarshal(raw json.RawMessage, v any) (string, error) {
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		if n, uerr := strconv.Unquote(name); uerr == nil {
+			if n == "" {
+				n = `""`
+			}
 			return "." + n, errors.New("unknown member")
 		}
 	}

@@ -64,7 +64,7 @@ func TestSample(t *testing.T) {
 	var file struct {
 		Devices []struct {
 			ID, Platform, Installed, Method, Component, Site string
-			Security                                          json.RawMessage
+			Security                                         json.RawMessage
 		}
 	}
 	if err := json.Unmarshal(data, &file); err != nil {
