@@ -42,18 +42,47 @@ var (
 )
 
 // PrerequisiteError is one missing prerequisite: Err is one of the sentinel
-// errors above and Detail says what exactly is missing.
+// errors above, and [PrerequisiteError.Detail] says what exactly is
+// missing. It keeps the facts it needs and writes its message only when
+// asked, so that checking millions of scenarios stays cheap.
 type PrerequisiteError struct {
-	Err    error
-	Detail string
+	Err error
+
+	platform   certs.Platform
+	method     Method
+	connection Connection
+	mode       certs.SiteMode
+	installer  string
+	folder     []string
+}
+
+// Detail says what exactly is missing, such as "missing
+// DMInstaller_WM6Pro.exe for Windows Mobile 6 Professional"; it is empty
+// where the sentinel says it all.
+func (e *PrerequisiteError) Detail() string {
+	switch e.Err {
+	case ErrFolderIncomplete:
+		return "missing " + lackingFiles(e.folder, e.platform) + " for " + e.platform.String()
+	case ErrInvalidSettings:
+		return "Installer=" + e.installer + " is not the installer for " + e.platform.String()
+	case ErrConnection:
+		return e.method.String() + " cannot reach a device connected " + e.connection.String()
+	case ErrNotManaged:
+		return e.method.String() + " needs a device with a client"
+	case ErrPasswordProgramPlatform:
+		return "device is " + e.platform.String()
+	case ErrEnrollmentNotEnforced:
+		return e.mode.String() + " mode"
+	}
+	return ""
 }
 
 // Error returns the sentinel's message and the detail.
 func (e *PrerequisiteError) Error() string {
-	if e.Detail == "" {
-		return e.Err.Error()
+	if d := e.Detail(); d != "" {
+		return e.Err.Error() + ": " + d
 	}
-	return e.Err.Error() + ": " + e.Detail
+	return e.Err.Error()
 }
 
 // Unwrap returns the sentinel.
@@ -209,41 +238,42 @@ func CheckPrerequisites(sc Scenario) error {
 	if err := validate(sc); err != nil {
 		return err
 	}
-	var errs []error
-	missing := func(sentinel error, detail string) {
-		errs = append(errs, &PrerequisiteError{Err: sentinel, Detail: detail})
-	}
+	errs := make([]error, 0, 10)
 	dev, site := sc.Device, sc.Site
+	missing := func(sentinel error) {
+		errs = append(errs, &PrerequisiteError{Err: sentinel, platform: dev.Platform, method: sc.Method,
+			connection: dev.Connection, mode: site.Mode, installer: sc.Package.Settings.Installer, folder: sc.Package.Folder})
+	}
 	if !site.ClientAgent {
-		missing(ErrNoClientAgent, "")
+		missing(ErrNoClientAgent)
 	}
 	if !folderComplete(sc.Package.Folder, dev.Platform) {
-		missing(ErrFolderIncomplete, "missing "+lackingFiles(sc.Package.Folder, dev.Platform)+" for "+dev.Platform.String())
+		missing(ErrFolderIncomplete)
 	}
 	if inst := sc.Package.Settings.Installer; inst != "" && !strings.EqualFold(inst, dev.Platform.InstallerName()) {
-		missing(ErrInvalidSettings, "Installer="+inst+" is not the installer for "+dev.Platform.String())
+		missing(ErrInvalidSettings)
 	}
 	req := sc.Method.rule()
 	if !req.reaches(dev.Connection) {
-		missing(ErrConnection, sc.Method.String()+" cannot reach a device connected "+dev.Connection.String())
+		missing(ErrConnection)
 	}
 	if req.managed && !dev.Installed.IsValid() {
-		missing(ErrNotManaged, sc.Method.String()+" needs a device with a client")
+		missing(ErrNotManaged)
 	}
 	if req.managementPoint && !site.ManagementPoint {
-		missing(ErrNoManagementPoint, "")
+		missing(ErrNoManagementPoint)
 	}
 	if req.distributionPoint && !site.DistributionPoint {
-		missing(ErrNoDistributionPoint, "")
+		missing(ErrNoDistributionPoint)
 	}
 	if req.inventory && !site.InventoryExtended {
-		missing(ErrInventoryNotExtended, "")
+		missing(ErrInventoryNotExtended)
 	}
 	if sc.Component == PasswordProgram && dev.Platform != certs.PocketPC2003 {
-		missing(ErrPasswordProgramPlatform, "device is "+dev.Platform.String())
+		missing(ErrPasswordProgramPlatform)
 	}
 	if sc.Component == Client && site.Mode.RequiresEnrollment() && !sc.Package.Settings.Enroll() {
-		missing(ErrEnrollmentNotEnforced, site.Mode.String()+" mode")
+		missing(ErrEnrollmentNotEnforced)
 	}
 	return errors.Join(errs...)
 }
