@@ -3,6 +3,7 @@ package lifecycle_test
 import (
 	"context"
 	"iter"
+	"runtime"
 	"testing"
 	"time"
 
@@ -83,4 +84,27 @@ func BenchmarkFleet(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/total.Seconds(), "devices/s")
+}
+
+// BenchmarkFleetScaling runs a fleet of 20,000 devices on one worker and on
+// every core in each iteration and reports the speed-up of every core over
+// one.
+func BenchmarkFleetScaling(b *testing.B) {
+	const n = 20_000
+	ctx := context.Background()
+	var one, all time.Duration
+	run := func(workers int) time.Duration {
+		start := time.Now()
+		r, err := lifecycle.RunFleet(ctx, generatedFleet(n), lifecycle.FleetOptions{Workers: workers, Machine: []lifecycle.Option{fleetClock}})
+		if err != nil || r.Devices != n {
+			b.Fatalf("RunFleet: %d devices, %v", r.Devices, err)
+		}
+		return time.Since(start)
+	}
+	for b.Loop() {
+		one += run(1)
+		all += run(runtime.GOMAXPROCS(0))
+	}
+	b.ReportMetric(one.Seconds()/all.Seconds(), "speedup")
+	b.ReportMetric(float64(n)*float64(b.N)/all.Seconds(), "devices/s")
 }

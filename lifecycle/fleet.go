@@ -501,6 +501,12 @@ func (d *FleetDecoder) decodeSection(key string) error {
 	for _, name := range names {
 		path := key + "[" + strconv.Quote(name) + "]"
 		lname := strings.ToLower(name)
+		if _, dup := d.sites[lname]; dup {
+			return d.fail(path, errors.New("lifecycle: a second site of this name (names compare ignoring case)"))
+		}
+		if _, dup := d.packages[lname]; dup {
+			return d.fail(path, errors.New("lifecycle: a second package of this name (names compare ignoring case)"))
+		}
 		if key == "sites" {
 			var sj siteJSON
 			if field, err := strictUnmarshal(raws[name], &sj); err != nil {

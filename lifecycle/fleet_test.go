@@ -443,6 +443,8 @@ func TestFleetDecoderFileErrors(t *testing.T) {
 		{`{"packages": {"p": {"version": "4.0", "folder": "x"}}}`, `packages["p"].folder`},
 		{`{"packages": {"p": {"version": "4.0", "ini": "[S]\r\nClientInstallAction=Maybe\r\n"}}}`, `packages["p"].ini`},
 		{`{"packages": {}, "packages": {}}`, "packages"},
+		{`{"packages": {"P": {"version": "1.0"}, "p": {"version": "1.0"}}}`, `packages["p"]`},
+		{`{"sites": {"S": {"mode": "native"}, "s": {"mode": "mixed"}}}`, `sites["s"]`},
 		{`{"fleet": []}`, `"fleet"`},
 		{`{"devices": []} {}`, ""},
 		{`{"devices": [`, "devices"},
