@@ -147,10 +147,7 @@ func TestDiagramPicture(t *testing.T) {
 	}
 	texts := svgTexts(t, svg)
 	p := parseDOT(t, src)
-	var want []string
-	for _, n := range p.Nodes {
-		want = append(want, n)
-	}
+	want := slices.Clone(p.Nodes)
 	for _, e := range p.Edges {
 		want = append(want, strings.Split(e.Label, "\n")...)
 	}
@@ -821,129 +818,104 @@ func TestStateDiagramProperties(t *testing.T) { rapid.Check(t, checkStateDiagram
 
 func FuzzWriteStateDiagram(f *testing.F) { f.Fuzz(rapid.MakeFuzz(checkStateDiagram)) }
 
-func TestFormatEnum(t *testing.T) {
-	wantNames := []string{"dot", "mermaid"}
+// enum is what checkEnum needs of an enumerated type.
+type enum interface {
+	~uint8
+	fmt.Stringer
+	IsValid() bool
+	MarshalText() ([]byte, error)
+}
+
+// checkEnum checks an enumerated type: all lists its values, in order from
+// 1, named names; parse reads every name in any case and with spaces
+// around, MarshalText and UnmarshalText round-trip, invalid values are not
+// valid, and bad texts are *ParseErrors of type typ that change nothing.
+func checkEnum[T enum, P interface {
+	*T
+	UnmarshalText([]byte) error
+}](t *testing.T, typ string, all []T, names []string, parse func(string) (T, error), invalid []T, bad []string) {
+	t.Helper()
 	var got []string
-	for i, f := range lifecycle.Formats() {
-		got = append(got, f.String())
-		if !f.IsValid() {
-			t.Errorf("%v is not valid", f)
+	for i, v := range all {
+		got = append(got, v.String())
+		if !v.IsValid() {
+			t.Errorf("%v is not valid", v)
 		}
-		for _, text := range []string{f.String(), strings.ToUpper(f.String()), " " + f.String() + " "} {
-			p, err := lifecycle.ParseFormat(text)
-			if err != nil || p != f {
-				t.Errorf("ParseFormat(%q) = %v, %v; want %v", text, p, err, f)
+		for _, text := range []string{v.String(), strings.ToUpper(v.String()), " " + v.String() + "\t"} {
+			if p, err := parse(text); err != nil || p != v {
+				t.Errorf("Parse%s(%q) = %v, %v; want %v", typ, text, p, err, v)
 			}
 		}
-		b, err := f.MarshalText()
+		b, err := v.MarshalText()
 		if err != nil {
 			t.Fatal(err)
 		}
-		var back lifecycle.Format
-		if err := back.UnmarshalText(b); err != nil || back != f {
-			t.Errorf("UnmarshalText(%q) = %v, %v; want %v", b, back, err, f)
+		var back T
+		if err := P(&back).UnmarshalText(b); err != nil || back != v {
+			t.Errorf("UnmarshalText(%q) = %v, %v; want %v", b, back, err, v)
 		}
-		if int(f) != i+1 {
-			t.Errorf("Formats()[%d] = %d", i, f)
-		}
-	}
-	if diff := cmp.Diff(wantNames, got); diff != "" {
-		t.Errorf("Formats names mismatch (-want +got):\n%s", diff)
-	}
-	for _, bad := range []lifecycle.Format{0, 3, 255} {
-		if bad.IsValid() {
-			t.Errorf("Format(%d) is valid", bad)
+		if int(v) != i+1 {
+			t.Errorf("%s value %d is %d, want %d (the zero value is invalid)", typ, i, v, i+1)
 		}
 	}
-	for _, text := range []string{"", "svg", "graphviz", "mmd", "dott"} {
-		_, err := lifecycle.ParseFormat(text)
+	if diff := cmp.Diff(names, got); diff != "" {
+		t.Errorf("%s names mismatch (-want +got):\n%s", typ, diff)
+	}
+	for _, v := range invalid {
+		if v.IsValid() {
+			t.Errorf("%s %v is valid", typ, v)
+		}
+	}
+	for _, text := range bad {
+		_, err := parse(text)
 		var pe *lifecycle.ParseError
-		if !errors.Is(err, lifecycle.ErrUnknownValue) || !errors.As(err, &pe) || pe.Type != "Format" || pe.Input != text {
-			t.Errorf("ParseFormat(%q): error %v, want a Format *ParseError", text, err)
+		if !errors.Is(err, lifecycle.ErrUnknownValue) || !errors.As(err, &pe) || pe.Type != typ || pe.Input != text {
+			t.Errorf("Parse%s(%q): error %v, want a %s *ParseError", typ, text, err, typ)
 		}
-		f := lifecycle.DOT
-		if err := f.UnmarshalText([]byte(text)); err == nil || f != lifecycle.DOT {
-			t.Errorf("UnmarshalText(%q) = %v, %v; want an error and no change", text, f, err)
+		v := all[0]
+		if err := P(&v).UnmarshalText([]byte(text)); err == nil || v != all[0] {
+			t.Errorf("UnmarshalText(%q) = %v, %v; want an error and no change", text, v, err)
 		}
 	}
+}
+
+func TestFormatEnum(t *testing.T) {
+	checkEnum(t, "Format", lifecycle.Formats(), []string{"dot", "mermaid"}, lifecycle.ParseFormat,
+		[]lifecycle.Format{0, 3, 255}, []string{"", "svg", "graphviz", "mmd", "dott"})
 }
 
 func TestDiagramMachineEnum(t *testing.T) {
-	wantNames := []string{"client", "installer"}
-	var got []string
-	for i, m := range lifecycle.DiagramMachines() {
-		got = append(got, m.String())
-		if !m.IsValid() {
-			t.Errorf("%v is not valid", m)
-		}
-		for _, text := range []string{m.String(), strings.ToUpper(m.String()), "\t" + m.String()} {
-			p, err := lifecycle.ParseDiagramMachine(text)
-			if err != nil || p != m {
-				t.Errorf("ParseDiagramMachine(%q) = %v, %v; want %v", text, p, err, m)
-			}
-		}
-		b, err := m.MarshalText()
+	checkEnum(t, "DiagramMachine", lifecycle.DiagramMachines(), []string{"client", "installer"}, lifecycle.ParseDiagramMachine,
+		[]lifecycle.DiagramMachine{0, 3, 255}, []string{"", "chain", "machine", "clients"})
+}
+
+// fuzzParse checks that parse accepts exactly the names of valid values,
+// in any case and with spaces around.
+func fuzzParse[T enum](f *testing.F, seeds []string, parse func(string) (T, error)) {
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := parse(s)
+		var zero T
 		if err != nil {
-			t.Fatal(err)
+			if !errors.Is(err, lifecycle.ErrUnknownValue) || v != zero {
+				t.Fatalf("parse(%q) = %v, %v", s, v, err)
+			}
+			return
 		}
-		var back lifecycle.DiagramMachine
-		if err := back.UnmarshalText(b); err != nil || back != m {
-			t.Errorf("UnmarshalText(%q) = %v, %v; want %v", b, back, err, m)
+		if !v.IsValid() || !strings.EqualFold(strings.TrimSpace(s), v.String()) {
+			t.Fatalf("parse(%q) = %v", s, v)
 		}
-		if int(m) != i+1 {
-			t.Errorf("DiagramMachines()[%d] = %d", i, m)
-		}
-	}
-	if diff := cmp.Diff(wantNames, got); diff != "" {
-		t.Errorf("DiagramMachines names mismatch (-want +got):\n%s", diff)
-	}
-	for _, bad := range []lifecycle.DiagramMachine{0, 3, 255} {
-		if bad.IsValid() {
-			t.Errorf("DiagramMachine(%d) is valid", bad)
-		}
-	}
-	for _, text := range []string{"", "chain", "machine", "clients"} {
-		_, err := lifecycle.ParseDiagramMachine(text)
-		if !errors.Is(err, lifecycle.ErrUnknownValue) {
-			t.Errorf("ParseDiagramMachine(%q): error %v, want ErrUnknownValue", text, err)
-		}
-	}
+	})
 }
 
 func FuzzParseFormat(f *testing.F) {
-	for _, s := range []string{"dot", "MERMAID", " mermaid", "svg", ""} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		v, err := lifecycle.ParseFormat(s)
-		if err != nil {
-			if !errors.Is(err, lifecycle.ErrUnknownValue) || v != 0 {
-				t.Fatalf("ParseFormat(%q) = %v, %v", s, v, err)
-			}
-			return
-		}
-		if !v.IsValid() || !strings.EqualFold(strings.TrimSpace(s), v.String()) {
-			t.Fatalf("ParseFormat(%q) = %v", s, v)
-		}
-	})
+	fuzzParse(f, []string{"dot", "MERMAID", " mermaid", "svg", ""}, lifecycle.ParseFormat)
 }
 
 func FuzzParseDiagramMachine(f *testing.F) {
-	for _, s := range []string{"client", "Installer", "chain", ""} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		v, err := lifecycle.ParseDiagramMachine(s)
-		if err != nil {
-			if !errors.Is(err, lifecycle.ErrUnknownValue) || v != 0 {
-				t.Fatalf("ParseDiagramMachine(%q) = %v, %v", s, v, err)
-			}
-			return
-		}
-		if !v.IsValid() || !strings.EqualFold(strings.TrimSpace(s), v.String()) {
-			t.Fatalf("ParseDiagramMachine(%q) = %v", s, v)
-		}
-	})
+	fuzzParse(f, []string{"client", "Installer", "chain", ""}, lifecycle.ParseDiagramMachine)
 }
 
 func BenchmarkWriteDiagram(b *testing.B) {
