@@ -185,16 +185,6 @@ func deployItem(ctx context.Context, m *Machine, it fleetItem) Outcome {
 		return Outcome{Device: sc.Device.ID, Component: sc.Component, Method: sc.Method,
 			Platform: sc.Device.Platform, Failure: FailureInput, Err: it.err}
 	}
-	s := sc.State()
-	if err := ctx.Err(); err != nil {
-		o := newOutcome(sc, s)
-		o.fail(canceled(err))
-		return o
-	}
-	// The machine is reused: start from this device's own state, so that
-	// nothing of the previous device shows in this outcome (Deploy reports
-	// the machine's state when the prerequisites fail).
-	_ = m.Restore(s)
 	o, _ := m.Deploy(ctx, sc)
 	return o
 }

@@ -217,9 +217,9 @@ func (m *Machine) restore(s State) {
 	m.state.Store(uint32(s))
 }
 
-// Deploy runs the deployment sc describes: it checks the prerequisites
-// ([CheckPrerequisites]), moves the machine to the device's state at
-// connection time ([Scenario.State]), fires [Scenario.Event] and runs the
+// Deploy runs the deployment sc describes: it moves the machine to the
+// device's state at connection time ([Scenario.State]), checks the
+// prerequisites ([CheckPrerequisites]), fires [Scenario.Event] and runs the
 // installer chain inside the transition. The error is also the Outcome's
 // Err.
 //
@@ -246,11 +246,20 @@ func (m *Machine) Fire(ctx context.Context, ev Event, sc Scenario) (Outcome, err
 
 func (m *Machine) do(ctx context.Context, sc Scenario, ev Event, deploy bool) (Outcome, error) {
 	if err := ctx.Err(); err != nil {
-		out := newOutcome(sc, m.State())
+		s := m.State()
+		if deploy {
+			s = sc.State()
+		}
+		out := newOutcome(sc, s)
 		return out.fail(canceled(err))
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if deploy {
+		// The device's state at connection time: a new package changes how
+		// the installed client compares without any event.
+		m.restore(sc.State())
+	}
 	out := newOutcome(sc, m.State())
 	if err := CheckPrerequisites(sc); err != nil {
 		failure := FailurePrerequisites
@@ -262,9 +271,6 @@ func (m *Machine) do(ctx context.Context, sc Scenario, ev Event, deploy bool) (O
 		return out, err
 	}
 	if deploy {
-		out.From = sc.State()
-		out.To = out.From
-		m.restore(out.From)
 		ev = sc.Event()
 	}
 	out.Event = ev

@@ -358,3 +358,25 @@ func TestRepairOfNewerIsDowngrade(t *testing.T) {
 		t.Errorf("repair of newer: %+v, %v", out, err)
 	}
 }
+
+// TestDeployStartsFromDevice: a reused machine reports each device's own
+// state, also when prerequisites fail or the context is done, never the
+// previous device's.
+func TestDeployStartsFromDevice(t *testing.T) {
+	m := newMachine(t, lifecycle.None)
+	if _, err := m.Deploy(context.Background(), lifecycle.DefaultScenario()); err != nil {
+		t.Fatal(err)
+	}
+	sc := withState(lifecycle.Newer)
+	sc.Site.ClientAgent = false
+	out, err := m.Deploy(context.Background(), sc)
+	if !errors.Is(err, lifecycle.ErrNoClientAgent) || out.From != lifecycle.Newer || out.To != lifecycle.Newer || m.State() != lifecycle.Newer {
+		t.Errorf("prerequisite failure: %v -> %v (machine %v), %v", out.From, out.To, m.State(), err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	out, _ = m.Deploy(ctx, withState(lifecycle.Older))
+	if out.From != lifecycle.Older || out.To != lifecycle.Older {
+		t.Errorf("canceled deploy reports %v -> %v, want older", out.From, out.To)
+	}
+}
