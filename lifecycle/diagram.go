@@ -284,17 +284,20 @@ type edge struct {
 // not matter.
 //
 // Nodes get the ids s0, s1, ... in the order of d.States, so that no label
-// ever needs to be an identifier; labels are escaped. In DOT, labels are
-// quoted strings in which backslashes and double quotes are escaped,
-// ampersands are &amp; (Graphviz decodes entities), newlines are \n, carriage returns and other control characters are
-// spaces and invalid UTF-8 becomes U+FFFD. In Mermaid, every character but
-// ASCII letters and digits is written as a Mermaid entity code such as #58;
-// or #32; (so that neither the diagram syntax, whose keywords such as
-// "direction TB" match even inside labels, nor the Markdown Mermaid renders
-// labels with can read it), a newline as <br>, other control
-// characters as spaces and invalid UTF-8 as U+FFFD; leading and trailing
-// white space is dropped, and an empty state label is a no-break space,
-// since Mermaid rejects an empty one.
+// ever needs to be an identifier; labels are escaped.
+//
+// In DOT, labels are quoted strings in which backslashes and double quotes
+// are escaped, ampersands are &amp; (Graphviz decodes entities), newlines
+// are \n, carriage returns and other control characters are spaces, and
+// invalid UTF-8 becomes U+FFFD.
+//
+// In Mermaid, every character but ASCII letters and digits is written as a
+// Mermaid entity code such as #58; or #32;, so that neither the diagram
+// syntax (whose keywords, such as "direction TB", match even inside
+// labels) nor the Markdown that Mermaid renders labels with can read it. A
+// newline is <br>, other control characters are spaces, invalid UTF-8 is
+// U+FFFD, leading and trailing white space is dropped, and an empty state
+// label is a no-break space, since Mermaid rejects an empty one.
 //
 // A start state gets an arrow from a start point. Highlighted states are
 // filled amber; a highlighted edge is amber and bold in DOT and its label
