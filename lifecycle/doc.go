@@ -40,8 +40,11 @@
 // JSON). [VerifyInstallation] reads log file names back, as an
 // administrator verifying an installation would.
 //
-// For fleets, [RunFleet] streams scenarios through one machine per core
-// into an [Aggregator] of the product page's reports ([Report]).
+// For fleets, [FleetDecoder] reads a fleet file, and [RunFleet] streams
+// scenarios through one machine per core into an [Aggregator] of the
+// product page's reports ([Report]): deployment status details, success,
+// failure, health summary ([HealthOf]) and the healthy and unhealthy
+// clients.
 //
 // # Proving policies
 //
@@ -49,7 +52,8 @@
 // [DefaultScenario] and [Distance] measure how far a scenario is from the
 // plain case, and [CheckPolicy] runs a user's [Policy] over all of it,
 // returning the simplest counterexamples with their [Path] through both
-// machines. Package lifecycletest has rapid generators and an invariant
+// machines. [ShortestPaths] and [TransitionCover] give test paths in the
+// XState sense. Package lifecycletest has rapid generators and an invariant
 // checker for sampled policy tests.
 //
 // # looplab/fsm, shielded
