@@ -43,13 +43,7 @@ func ParseFormat(s string) (Format, error) {
 func (f Format) MarshalText() ([]byte, error) { return formatNames.marshal(uint8(f)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
-func (f *Format) UnmarshalText(text []byte) error {
-	v, err := ParseFormat(string(text))
-	if err == nil {
-		*f = v
-	}
-	return err
-}
+func (f *Format) UnmarshalText(text []byte) error { return unmarshalText(&formatNames, text, f) }
 
 // DiagramMachine names one of the two machines [WriteDiagram] draws. The
 // zero DiagramMachine is invalid.
@@ -87,13 +81,7 @@ func ParseDiagramMachine(s string) (DiagramMachine, error) {
 func (m DiagramMachine) MarshalText() ([]byte, error) { return diagramMachineNames.marshal(uint8(m)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
-func (m *DiagramMachine) UnmarshalText(text []byte) error {
-	v, err := ParseDiagramMachine(string(text))
-	if err == nil {
-		*m = v
-	}
-	return err
-}
+func (m *DiagramMachine) UnmarshalText(text []byte) error { return unmarshalText(&diagramMachineNames, text, m) }
 
 // DiagramOptions are the options of [WriteDiagram]. The zero value draws
 // the plain table.

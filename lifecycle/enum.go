@@ -66,6 +66,16 @@ func (n *names) parse(s string) (uint8, error) {
 	return 0, &ParseError{Type: n.typ, Input: s}
 }
 
+// unmarshalText parses text as a name of n into dst, leaving dst alone on
+// error: the body of every UnmarshalText of the package.
+func unmarshalText[T ~uint8](n *names, text []byte, dst *T) error {
+	v, err := n.parse(string(text))
+	if err == nil {
+		*dst = T(v)
+	}
+	return err
+}
+
 // marshal returns the name of v. An invalid value marshals as its
 // diagnostic form, such as "State(9)", so that an outcome of bad input still
 // encodes; unmarshalling that text fails.

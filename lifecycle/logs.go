@@ -54,13 +54,7 @@ func ParseLogKind(s string) (LogKind, error) {
 func (k LogKind) MarshalText() ([]byte, error) { return logKindNames.marshal(uint8(k)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
-func (k *LogKind) UnmarshalText(text []byte) error {
-	v, err := ParseLogKind(string(text))
-	if err == nil {
-		*k = v
-	}
-	return err
-}
+func (k *LogKind) UnmarshalText(text []byte) error { return unmarshalText(&logKindNames, text, k) }
 
 // logTimeLayout is the timestamp in log file names; see [LogFile.Name].
 const logTimeLayout = "20060102-150405"

@@ -63,13 +63,7 @@ func ParseFailure(s string) (Failure, error) {
 func (f Failure) MarshalText() ([]byte, error) { return failureNames.marshal(uint8(f)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
-func (f *Failure) UnmarshalText(text []byte) error {
-	v, err := ParseFailure(string(text))
-	if err == nil {
-		*f = v
-	}
-	return err
-}
+func (f *Failure) UnmarshalText(text []byte) error { return unmarshalText(&failureNames, text, f) }
 
 // classify returns the Failure that err reports.
 func classify(err error) Failure {

@@ -55,13 +55,7 @@ func ParseHealth(s string) (Health, error) {
 func (h Health) MarshalText() ([]byte, error) { return healthNames.marshal(uint8(h)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
-func (h *Health) UnmarshalText(text []byte) error {
-	v, err := ParseHealth(string(text))
-	if err == nil {
-		*h = v
-	}
-	return err
-}
+func (h *Health) UnmarshalText(text []byte) error { return unmarshalText(&healthNames, text, h) }
 
 // HealthOf returns the condition outcome o leaves the device in. Every
 // outcome has exactly one.

@@ -40,13 +40,7 @@ func ParseComponent(s string) (Component, error) {
 func (c Component) MarshalText() ([]byte, error) { return componentNames.marshal(uint8(c)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
-func (c *Component) UnmarshalText(text []byte) error {
-	v, err := ParseComponent(string(text))
-	if err == nil {
-		*c = v
-	}
-	return err
-}
+func (c *Component) UnmarshalText(text []byte) error { return unmarshalText(&componentNames, text, c) }
 
 // Method is one of the product page's four ways to deploy the client. The
 // zero Method is invalid.
@@ -92,13 +86,7 @@ func ParseMethod(s string) (Method, error) {
 func (m Method) MarshalText() ([]byte, error) { return methodNames.marshal(uint8(m)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
-func (m *Method) UnmarshalText(text []byte) error {
-	v, err := ParseMethod(string(text))
-	if err == nil {
-		*m = v
-	}
-	return err
-}
+func (m *Method) UnmarshalText(text []byte) error { return unmarshalText(&methodNames, text, m) }
 
 // Connection is how the device is reached at connection time. The zero
 // Connection is invalid.
@@ -145,13 +133,7 @@ func ParseConnection(s string) (Connection, error) {
 func (c Connection) MarshalText() ([]byte, error) { return connectionNames.marshal(uint8(c)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
-func (c *Connection) UnmarshalText(text []byte) error {
-	v, err := ParseConnection(string(text))
-	if err == nil {
-		*c = v
-	}
-	return err
-}
+func (c *Connection) UnmarshalText(text []byte) error { return unmarshalText(&connectionNames, text, c) }
 
 // Setting is one client setting as it is on the device now.
 type Setting struct {

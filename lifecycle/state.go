@@ -44,13 +44,7 @@ func ParseState(s string) (State, error) {
 func (s State) MarshalText() ([]byte, error) { return stateNames.marshal(uint8(s)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
-func (s *State) UnmarshalText(text []byte) error {
-	v, err := ParseState(string(text))
-	if err == nil {
-		*s = v
-	}
-	return err
-}
+func (s *State) UnmarshalText(text []byte) error { return unmarshalText(&stateNames, text, s) }
 
 // Event is what the deployment does to the device's client: a transition of
 // the client machine. The zero Event is [NoAction].
@@ -99,13 +93,7 @@ func ParseEvent(s string) (Event, error) {
 func (e Event) MarshalText() ([]byte, error) { return eventNames.marshal(uint8(e)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
-func (e *Event) UnmarshalText(text []byte) error {
-	v, err := ParseEvent(string(text))
-	if err == nil {
-		*e = v
-	}
-	return err
-}
+func (e *Event) UnmarshalText(text []byte) error { return unmarshalText(&eventNames, text, e) }
 
 // Classify returns the state of a device whose installed client has version
 // installed, compared with the deployed client's version deployed. An

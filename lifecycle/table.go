@@ -119,13 +119,7 @@ func ParseStep(s string) (Step, error) {
 func (s Step) MarshalText() ([]byte, error) { return stepNames.marshal(uint8(s)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
-func (s *Step) UnmarshalText(text []byte) error {
-	v, err := ParseStep(string(text))
-	if err == nil {
-		*s = v
-	}
-	return err
-}
+func (s *Step) UnmarshalText(text []byte) error { return unmarshalText(&stepNames, text, s) }
 
 // ChainEvent is a transition of the installer chain. The zero ChainEvent is
 // invalid.
@@ -174,13 +168,7 @@ func ParseChainEvent(s string) (ChainEvent, error) {
 func (e ChainEvent) MarshalText() ([]byte, error) { return chainEventNames.marshal(uint8(e)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
-func (e *ChainEvent) UnmarshalText(text []byte) error {
-	v, err := ParseChainEvent(string(text))
-	if err == nil {
-		*e = v
-	}
-	return err
-}
+func (e *ChainEvent) UnmarshalText(text []byte) error { return unmarshalText(&chainEventNames, text, e) }
 
 // chainTable is the single source of truth for the installer chain.
 func chainTable() []Transition[Step, ChainEvent] {
