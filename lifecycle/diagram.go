@@ -81,7 +81,9 @@ func ParseDiagramMachine(s string) (DiagramMachine, error) {
 func (m DiagramMachine) MarshalText() ([]byte, error) { return diagramMachineNames.marshal(uint8(m)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
-func (m *DiagramMachine) UnmarshalText(text []byte) error { return unmarshalText(&diagramMachineNames, text, m) }
+func (m *DiagramMachine) UnmarshalText(text []byte) error {
+	return unmarshalText(&diagramMachineNames, text, m)
+}
 
 // DiagramOptions are the options of [WriteDiagram]. The zero value draws
 // the plain table.

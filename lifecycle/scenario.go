@@ -133,7 +133,9 @@ func ParseConnection(s string) (Connection, error) {
 func (c Connection) MarshalText() ([]byte, error) { return connectionNames.marshal(uint8(c)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
-func (c *Connection) UnmarshalText(text []byte) error { return unmarshalText(&connectionNames, text, c) }
+func (c *Connection) UnmarshalText(text []byte) error {
+	return unmarshalText(&connectionNames, text, c)
+}
 
 // Setting is one client setting as it is on the device now.
 type Setting struct {

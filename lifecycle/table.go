@@ -168,7 +168,9 @@ func ParseChainEvent(s string) (ChainEvent, error) {
 func (e ChainEvent) MarshalText() ([]byte, error) { return chainEventNames.marshal(uint8(e)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
-func (e *ChainEvent) UnmarshalText(text []byte) error { return unmarshalText(&chainEventNames, text, e) }
+func (e *ChainEvent) UnmarshalText(text []byte) error {
+	return unmarshalText(&chainEventNames, text, e)
+}
 
 // chainTable is the single source of truth for the installer chain.
 func chainTable() []Transition[Step, ChainEvent] {
