@@ -49,35 +49,42 @@ func ShortestPaths[S, E cmp.Ordered](table []Transition[S, E], start S) map[S]Te
 }
 
 // TransitionCover returns a set of test paths from start that together take
-// every transition of table reachable from start at least once: for each
-// transition in table order, the shortest path to its source followed by
-// the transition, leaving out transitions an earlier path already took.
+// every transition of table reachable from start at least once. Each path
+// is a shortest path to a transition's source followed by the transition;
+// the longest are chosen first, and a path whose transitions others already
+// take is left out, so the set stays small. The paths come in the order of
+// their transitions (from-state, event, to-state), step by step.
 func TransitionCover[S, E cmp.Ordered](table []Transition[S, E], start S) []TestPath[S, E] {
 	sorted := sortedTable(table)
 	shortest := ShortestPaths(sorted, start)
+	var candidates []TestPath[S, E]
+	for _, t := range sorted {
+		if prefix, ok := shortest[t.From]; ok {
+			candidates = append(candidates, append(slices.Clone(prefix), t))
+		}
+	}
+	slices.SortStableFunc(candidates, func(a, b TestPath[S, E]) int { return cmp.Compare(len(b), len(a)) })
 	taken := map[Transition[S, E]]bool{}
 	var cover []TestPath[S, E]
-	for _, t := range sorted {
-		if taken[t] {
+	for _, p := range candidates {
+		if !slices.ContainsFunc(p, func(t Transition[S, E]) bool { return !taken[t] }) {
 			continue
 		}
-		prefix, ok := shortest[t.From]
-		if !ok {
-			continue // unreachable from start
-		}
-		p := append(slices.Clone(prefix), t)
-		for _, step := range p {
-			taken[step] = true
+		for _, t := range p {
+			taken[t] = true
 		}
 		cover = append(cover, p)
 	}
+	slices.SortFunc(cover, func(a, b TestPath[S, E]) int { return slices.CompareFunc(a, b, compareTransitions[S, E]) })
 	return cover
+}
+
+func compareTransitions[S, E cmp.Ordered](a, b Transition[S, E]) int {
+	return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.Event, b.Event), cmp.Compare(a.To, b.To))
 }
 
 func sortedTable[S, E cmp.Ordered](table []Transition[S, E]) []Transition[S, E] {
 	out := slices.Clone(table)
-	slices.SortFunc(out, func(a, b Transition[S, E]) int {
-		return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.Event, b.Event), cmp.Compare(a.To, b.To))
-	})
+	slices.SortFunc(out, compareTransitions[S, E])
 	return out
 }
