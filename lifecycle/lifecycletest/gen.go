@@ -120,15 +120,33 @@ func Site() *rapid.Generator[lifecycle.Site] {
 }
 
 // Scenario draws a whole deployment: component, method, device, package
-// for the device's platform, site and repair request.
+// for the device's platform, site and repair request. The installed client
+// is drawn relative to the deployed one, so that every [lifecycle.State]
+// comes up often: none, older, same, newer, or a free version.
 func Scenario() *rapid.Generator[lifecycle.Scenario] {
 	return rapid.Custom(func(t *rapid.T) lifecycle.Scenario {
 		d := Device().Draw(t, "device")
+		p := Package(d.Platform).Draw(t, "package")
+		deployed := p.Version.Uint64()
+		switch rapid.SampledFrom([]string{"none", "older", "same", "newer", "free"}).Draw(t, "relation") {
+		case "none":
+			d.Installed = version.Version{}
+		case "older":
+			if deployed > 0 {
+				d.Installed = version.FromUint64(deployed - rapid.Uint64Range(1, min(deployed, 1<<20)).Draw(t, "below"))
+			}
+		case "same":
+			d.Installed = p.Version
+		case "newer":
+			if deployed < ^uint64(0) {
+				d.Installed = version.FromUint64(deployed + rapid.Uint64Range(1, min(^uint64(0)-deployed, 1<<20)).Draw(t, "above"))
+			}
+		}
 		return lifecycle.Scenario{
 			Component: rapid.SampledFrom(lifecycle.Components()).Draw(t, "component"),
 			Method:    rapid.SampledFrom(lifecycle.Methods()).Draw(t, "method"),
 			Device:    d,
-			Package:   Package(d.Platform).Draw(t, "package"),
+			Package:   p,
 			Site:      Site().Draw(t, "site"),
 			Repair:    rapid.Bool().Draw(t, "repair"),
 		}
