@@ -92,13 +92,17 @@ func RunFleet(ctx context.Context, fleet iter.Seq2[Scenario, error], opts FleetO
 		results = make(chan *batch, inFlight)
 	}
 	aggs := make([]*Aggregator, workers)
-	var wg sync.WaitGroup
-	for w := range aggs {
-		aggs[w] = NewAggregator(opts.Report)
+	machines := make([]*Machine, workers)
+	for w := range machines {
 		m, err := NewMachine(None, opts.Machine...)
 		if err != nil {
 			return Report{}, err
 		}
+		machines[w] = m
+	}
+	var wg sync.WaitGroup
+	for w, m := range machines {
+		aggs[w] = NewAggregator(opts.Report)
 		wg.Add(1)
 		go func(agg *Aggregator) {
 			defer wg.Done()
