@@ -62,7 +62,7 @@ func TestLooplabWedgesOnCanceledContext(t *testing.T) {
 	err := raw.Event(context.Background(), "go")
 	var inTransition fsm.InTransitionError
 	if !errors.As(err, &inTransition) {
-		t.Skipf("looplab/fsm no longer wedges (got %v): the shield is now belt and braces", err)
+		t.Errorf("looplab/fsm no longer wedges (got %v): revisit the shield in Machine.fire and this test", err)
 	}
 }
 

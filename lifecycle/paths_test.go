@@ -99,3 +99,29 @@ func TestTransitionCover(t *testing.T) {
 		t.Errorf("chain cover %v is too small", chainCover)
 	}
 }
+
+// TestTablesSorted: the declared tables come back sorted by event, then
+// from-state, the same on every call, and every row is unique.
+func TestTablesSorted(t *testing.T) {
+	client := lifecycle.ClientTransitions()
+	for i := 1; i < len(client); i++ {
+		a, b := client[i-1], client[i]
+		if a.Event > b.Event || (a.Event == b.Event && a.From >= b.From) {
+			t.Errorf("client transitions not sorted at %d: %v then %v", i, a, b)
+		}
+	}
+	chain := lifecycle.ChainTransitions()
+	for i := 1; i < len(chain); i++ {
+		a, b := chain[i-1], chain[i]
+		if a.Event > b.Event || (a.Event == b.Event && a.From >= b.From) {
+			t.Errorf("chain transitions not sorted at %d: %v then %v", i, a, b)
+		}
+	}
+	if !cmp.Equal(client, lifecycle.ClientTransitions()) || !cmp.Equal(chain, lifecycle.ChainTransitions()) {
+		t.Error("tables differ between calls")
+	}
+	client[0].Guard = "changed by a caller"
+	if lifecycle.ClientTransitions()[0].Guard == "changed by a caller" {
+		t.Error("ClientTransitions shares its slice with callers")
+	}
+}
