@@ -82,10 +82,10 @@ var ErrAuthenticationFailed = errors.New("certs: authentication to the certifica
 type EnrollmentConditions struct {
 	// CAReachable reports whether the device can reach the certification
 	// authority, which may need a corporate network connection.
-	CAReachable bool
+	CAReachable bool `json:"caReachable"`
 	// AuthenticationSucceeds reports whether the user's one-time
 	// authentication to the CA succeeds.
-	AuthenticationSucceeds bool
+	AuthenticationSucceeds bool `json:"authenticationSucceeds"`
 }
 
 // EnrollmentConditionsAll returns the four possible [EnrollmentConditions],

@@ -14,11 +14,11 @@ type Security struct {
 	// TrustsMobile2Market reports whether the device trusts the unprivileged
 	// Mobile2Market certificate that DMInstaller is signed with (its root is
 	// in the device's unprivileged execution store).
-	TrustsMobile2Market bool
+	TrustsMobile2Market bool `json:"trustsMobile2Market"`
 	// PrivilegesRestricted reports whether the mobile operator or device
 	// vendor restricted privileges, so that code signed with the unprivileged
 	// Mobile2Market certificate cannot write the privileged execution store.
-	PrivilegesRestricted bool
+	PrivilegesRestricted bool `json:"privilegesRestricted"`
 }
 
 // Unlocked reports whether the device is unlocked in the product page's
@@ -121,13 +121,13 @@ const (
 type Policies struct {
 	// PrivilegedApplications is policy 4123: [OneTier] or [TwoTier]
 	// (registry value 1 or 0).
-	PrivilegedApplications Tier
+	PrivilegedApplications Tier `json:"privilegedApplications"`
 	// UnsignedApplications is policy 4102: whether unsigned applications may
 	// run at all (registry value 1) or are blocked (0).
-	UnsignedApplications bool
+	UnsignedApplications bool `json:"unsignedApplications"`
 	// UnsignedPrompt is policy 4122: whether the user is asked before an
 	// unsigned application runs (registry value 0) or not (1).
-	UnsignedPrompt bool
+	UnsignedPrompt bool `json:"unsignedPrompt"`
 }
 
 // Security maps p onto the two facts the product page uses. The first fact
