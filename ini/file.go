@@ -310,8 +310,10 @@ type Section struct {
 // first header writes it; "" before the first section), the key as written,
 // the value as Windows reads it, and the 1-based line.
 type Entry struct {
-	Section, Key, Value string
-	Line                int
+	Section string `json:"section"`
+	Key     string `json:"key"`
+	Value   string `json:"value"`
+	Line    int    `json:"line"` // 1-based
 }
 
 // walk calls fn for every section header Windows reads (k = -1) and every

@@ -53,22 +53,22 @@ type Settings struct {
 	// the file has no ClientInstallAction it is ActionInstall (the package
 	// exists to install; DMCommonInstaller.ini ships with Install) and
 	// ActionDefaulted is true. An invalid value leaves the zero Action.
-	ClientInstallAction Action
+	ClientInstallAction Action `json:"clientInstallAction,omitempty"`
 	// ActionDefaulted reports that the file has no ClientInstallAction.
-	ActionDefaulted bool
+	ActionDefaulted bool `json:"actionDefaulted,omitempty"`
 	// CertEnrollAction is CertEnroll ("Enroll") when the file enforces
 	// certificate enrollment, "" when the key is absent or empty
 	// (modelling choice: an empty value means no enrollment).
-	CertEnrollAction string
+	CertEnrollAction string `json:"certEnrollAction,omitempty"`
 	// Installer is the installer file name, a bare DMInstaller_<platform>.exe
 	// name (see [InstallerPlatform]), "" when absent.
-	Installer string
+	Installer string `json:"installer,omitempty"`
 	// Known holds the entries the known values were decoded from, in file
 	// order, with their values as written.
-	Known []Entry
+	Known []Entry `json:"known,omitempty"`
 	// Unknown holds every other key Windows reads, in file order. Unknown
 	// keys are never an error.
-	Unknown []Entry
+	Unknown []Entry `json:"unknown,omitempty"`
 }
 
 // Enroll reports whether s enforces certificate enrollment
@@ -87,7 +87,9 @@ func (s Settings) Platform() string {
 
 // Pair is one setting: a key and its value in a section.
 type Pair struct {
-	Section, Key, Value string
+	Section string `json:"section"`
+	Key     string `json:"key"`
+	Value   string `json:"value"`
 }
 
 // Pairs returns every setting s configures on the client, known and
