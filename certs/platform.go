@@ -1,5 +1,7 @@
 package certs
 
+import "strings"
+
 // Platform is a device platform the mobile device client is built for. Each
 // platform has its own DMInstaller_<token>.exe and DMClientSetup_<token>.exe
 // (see [Platform.Token]).
@@ -105,6 +107,13 @@ func (p Platform) IsSmartphone() bool { return p == WM5Smartphone || p == WM6Sta
 // two-tier model here; it reports false like the Pocket PCs.
 func (p Platform) TwoTier() bool { return p.IsSmartphone() }
 
+// The parts of the installation file names around the platform token.
+const (
+	installerPrefix = "DMInstaller_"
+	setupPrefix     = "DMClientSetup_"
+	exeSuffix       = ".exe"
+)
+
 // InstallerName returns the file name of the platform's installer,
 // "DMInstaller_<token>.exe" (see [Platform.Token]), or "" for an invalid
 // platform.
@@ -112,7 +121,7 @@ func (p Platform) InstallerName() string {
 	if !p.IsValid() {
 		return ""
 	}
-	return "DMInstaller_" + p.Token() + ".exe"
+	return installerPrefix + p.Token() + exeSuffix
 }
 
 // SetupName returns the file name of the platform's client setup program,
@@ -122,7 +131,23 @@ func (p Platform) SetupName() string {
 	if !p.IsValid() {
 		return ""
 	}
-	return "DMClientSetup_" + p.Token() + ".exe"
+	return setupPrefix + p.Token() + exeSuffix
+}
+
+// IsInstallerName reports whether name is [Platform.InstallerName] of p,
+// ignoring case as Windows file names do. It does not allocate.
+func (p Platform) IsInstallerName(name string) bool { return p.isFileName(name, installerPrefix) }
+
+// IsSetupName reports whether name is [Platform.SetupName] of p, ignoring
+// case as Windows file names do. It does not allocate.
+func (p Platform) IsSetupName(name string) bool { return p.isFileName(name, setupPrefix) }
+
+func (p Platform) isFileName(name, prefix string) bool {
+	token := p.Token()
+	return p.IsValid() && len(name) == len(prefix)+len(token)+len(exeSuffix) &&
+		strings.EqualFold(name[:len(prefix)], prefix) &&
+		strings.EqualFold(name[len(prefix):len(prefix)+len(token)], token) &&
+		strings.EqualFold(name[len(prefix)+len(token):], exeSuffix)
 }
 
 // MarshalText implements encoding.TextMarshaler with the [Platform.String]

@@ -271,3 +271,35 @@ func flipCase(mask uint64, s string) string {
 	}
 	return string(b)
 }
+
+// TestFileNamePredicates: IsInstallerName and IsSetupName accept exactly
+// the names InstallerName and SetupName write, in any case, for their own
+// platform only.
+func TestFileNamePredicates(t *testing.T) {
+	for _, p := range certs.Platforms() {
+		for _, q := range certs.Platforms() {
+			for _, name := range []string{q.InstallerName(), strings.ToUpper(q.InstallerName()), strings.ToLower(q.InstallerName())} {
+				if got := p.IsInstallerName(name); got != (p == q) {
+					t.Errorf("%v.IsInstallerName(%q) = %v", p, name, got)
+				}
+				if p.IsSetupName(name) {
+					t.Errorf("%v.IsSetupName(%q) = true", p, name)
+				}
+			}
+			if got := p.IsSetupName(strings.ToLower(q.SetupName())); got != (p == q) {
+				t.Errorf("%v.IsSetupName(%q) = %v", p, q.SetupName(), got)
+			}
+		}
+		for _, bad := range []string{"", p.InstallerName() + " ", "x" + p.InstallerName(), p.Token(), "DMInstaller_.exe", `dir\` + p.InstallerName()} {
+			if p.IsInstallerName(bad) {
+				t.Errorf("%v.IsInstallerName(%q) = true", p, bad)
+			}
+		}
+	}
+	if certs.Platform(0).IsInstallerName("DMInstaller_.exe") || certs.Platform(0).IsSetupName("DMClientSetup_.exe") {
+		t.Error("the zero Platform has file names")
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = certs.WM6Professional.IsInstallerName("DMInstaller_WM6Pro.exe") }); n != 0 {
+		t.Errorf("IsInstallerName allocates %v times", n)
+	}
+}

@@ -250,7 +250,7 @@ func CheckPrerequisites(sc Scenario) error {
 	if !folderComplete(sc.Package.Folder, dev.Platform) {
 		missing(ErrFolderIncomplete)
 	}
-	if inst := sc.Package.Settings.Installer; inst != "" && !strings.EqualFold(inst, dev.Platform.InstallerName()) {
+	if inst := sc.Package.Settings.Installer; inst != "" && !dev.Platform.IsInstallerName(inst) {
 		missing(ErrInvalidSettings)
 	}
 	req := sc.Method.rule()
@@ -281,27 +281,18 @@ func CheckPrerequisites(sc Scenario) error {
 // folderComplete reports whether folder holds the installation files for p
 // and an .ini file. It is the allocation-free form of lackingFiles.
 func folderComplete(folder []string, p certs.Platform) bool {
-	token := p.Token()
 	var installer, setup, hasIni bool
 	for _, name := range folder {
 		switch {
-		case isInstallFile(name, "DMInstaller_", token):
+		case p.IsInstallerName(name):
 			installer = true
-		case isInstallFile(name, "DMClientSetup_", token):
+		case p.IsSetupName(name):
 			setup = true
-		case len(name) >= 4 && strings.EqualFold(name[len(name)-4:], ".ini") && ini.KindOf(name) != ini.KindUnknown:
+		case ini.KindOf(name) != ini.KindUnknown:
 			hasIni = true
 		}
 	}
 	return installer && setup && hasIni
-}
-
-// isInstallFile reports whether name is prefix+token+".exe", ignoring case.
-func isInstallFile(name, prefix, token string) bool {
-	return len(name) == len(prefix)+len(token)+4 &&
-		strings.EqualFold(name[:len(prefix)], prefix) &&
-		strings.EqualFold(name[len(prefix):len(prefix)+len(token)], token) &&
-		strings.EqualFold(name[len(prefix)+len(token):], ".exe")
 }
 
 // lackingFiles names the files folder lacks for platform p, "" if none.
