@@ -133,18 +133,22 @@ func Classify(installed, deployed version.Version) State {
 // Decide is pure and does not allocate. [Repair] is never decided: it is
 // asked for (see [Scenario.Repair]).
 func Decide(s State, a ini.Action) Event {
-	if s > Newer {
-		return NoAction
-	}
 	switch a {
 	case ini.ActionInstall:
-		return [...]Event{None: Install, Older: Upgrade, Same: Reconfigure, Newer: NoAction}[s]
+		switch s {
+		case None:
+			return Install
+		case Older:
+			return Upgrade
+		case Same:
+			return Reconfigure
+		}
 	case ini.ActionNone:
-		if s != None {
+		if s-Older <= Newer-Older { // older, same or newer (unsigned: None wraps past Newer)
 			return Reconfigure
 		}
 	case ini.ActionUninstall:
-		if s != None {
+		if s-Older <= Newer-Older {
 			return Uninstall
 		}
 	}
