@@ -307,21 +307,13 @@ func (m *Machine) fire(r *run) (Outcome, error) {
 	// when the context it was given is done by the time it commits a
 	// transition. The chain watches the caller's ctx instead.
 	err := m.client.Event(context.Background(), ev.String())
-	var (
-		noTransition fsm.NoTransitionError
-		canceledErr  fsm.CanceledError
-		invalid      fsm.InvalidEventError
-	)
-	switch {
-	case err == nil:
-	case errors.As(err, &noTransition) && noTransition.Err == nil:
-		// An intended self-transition (Reconfigure): success.
-	case errors.As(err, &canceledErr) && canceledErr.Err != nil:
-		return out.fail(canceledErr.Err)
-	case errors.As(err, &invalid):
-		return out.fail(&TransitionError{Event: ev, State: from})
-	default:
-		return out.fail(errors.New("lifecycle: looplab/fsm: " + err.Error()))
+	if nt, ok := err.(fsm.NoTransitionError); ok && nt.Err == nil {
+		err = nil // an intended self-transition (Reconfigure): success
+	}
+	if err != nil {
+		if ferr := fireError(err, ev, from); ferr != nil {
+			return out.fail(ferr)
+		}
 	}
 	to := State(stateNames.index(m.client.Current()))
 	m.state.Store(uint32(to))
@@ -344,6 +336,27 @@ func (m *Machine) fire(r *run) (Outcome, error) {
 	return *out, nil
 }
 
+// fireError translates the error of looplab's Event into the run's error:
+// nil for an intended self-transition, the chain's error for a canceled
+// transition, a [*TransitionError] for a rejected event. It is apart from
+// fire so that its errors.As targets cost nothing on the success path.
+func fireError(err error, ev Event, from State) error {
+	var (
+		noTransition fsm.NoTransitionError
+		canceledErr  fsm.CanceledError
+		invalid      fsm.InvalidEventError
+	)
+	switch {
+	case errors.As(err, &noTransition) && noTransition.Err == nil:
+		return nil // an intended self-transition (Reconfigure): success
+	case errors.As(err, &canceledErr) && canceledErr.Err != nil:
+		return canceledErr.Err
+	case errors.As(err, &invalid):
+		return &TransitionError{Event: ev, State: from}
+	}
+	return errors.New("lifecycle: looplab/fsm: " + err.Error())
+}
+
 // step fires chain event e and records the step.
 func (m *Machine) step(r *run, e ChainEvent) error {
 	from := r.out.Steps[len(r.out.Steps)-1]
@@ -361,6 +374,15 @@ func (m *Machine) step(r *run, e ChainEvent) error {
 	return nil
 }
 
+// runBuffer is the backing store of one run's outcome slices: at most five
+// steps (staged, dminstaller, dmclientsetup, enrollment, done), four logs and
+// seven log lines.
+type runBuffer struct {
+	steps [5]Step
+	logs  [4]LogFile
+	lines [7]string
+}
+
 // runChain runs the installer chain for r: DMInstaller, the trust step
 // (certs.EstablishTrust), DMClientSetup, enrollment when CertEnrollAction=
 // Enroll, done; or denied. It returns an error only when the transition
@@ -369,8 +391,11 @@ func (m *Machine) runChain(r *run) error {
 	sc, out := r.sc, &r.out
 	dev := sc.Device
 	m.chain.SetState(Staged.String())
-	out.Steps = make([]Step, 1, 5)
-	out.Steps[0] = Staged
+	// One allocation holds the steps, logs and log lines of the run; the
+	// outcome's slices are capped windows of it, so appending to one never
+	// writes into another.
+	buf := new(runBuffer)
+	out.Steps = append(buf.steps[:0:len(buf.steps)], Staged)
 
 	trust, terr := certs.EstablishTrust(dev.Platform, dev.Security)
 	il := m.installerLines(dev.Platform)
@@ -378,7 +403,7 @@ func (m *Machine) runChain(r *run) error {
 		if err := m.step(r, Refuse); err != nil {
 			return err
 		}
-		m.deny(r, trust, terr, []string{il.refused, trust.LogLine})
+		m.deny(r, trust, terr, append(buf.lines[:0:len(buf.lines)], il.refused, trust.LogLine), buf)
 		return terr
 	}
 	if err := m.step(r, RunInstaller); err != nil {
@@ -388,7 +413,7 @@ func (m *Machine) runChain(r *run) error {
 		if err := m.step(r, Deny); err != nil {
 			return err
 		}
-		m.deny(r, trust, terr, []string{il.started, trust.LogLine, il.stopped})
+		m.deny(r, trust, terr, append(buf.lines[:0:len(buf.lines)], il.started, trust.LogLine, il.stopped), buf)
 		return terr
 	}
 	if err := m.step(r, Trust); err != nil {
@@ -401,11 +426,8 @@ func (m *Machine) runChain(r *run) error {
 	}
 	enroll := sc.Component == Client && r.event != Uninstall && sc.Package.Settings.Enroll()
 	service := sc.Component == Client && r.event != Uninstall
-	// One allocation holds every line of the run; each log gets a capped
-	// window of it.
-	lines := append(make([]string, 0, 7), il.started, trustLine, il.called, il.exited, setupLine(sc.Component, r.event))
-	out.Logs = make([]LogFile, 0, 4)
-	out.Logs = append(out.Logs,
+	lines := append(buf.lines[:0:len(buf.lines)], il.started, trustLine, il.called, il.exited, setupLine(sc.Component, r.event))
+	out.Logs = append(buf.logs[:0:len(buf.logs)],
 		LogFile{Kind: DMInstallerLog, Time: r.at, Lines: lines[0:4:4]},
 		LogFile{Kind: DMClientSetupLog, Time: r.at, Lines: lines[4:5:5]})
 	if r.event != Uninstall {
@@ -432,10 +454,10 @@ func (m *Machine) runChain(r *run) error {
 // deny records a failed trust step: the DMInstaller log with the Access
 // Denied line, and the status message when the device is connected through
 // a managed client computer.
-func (m *Machine) deny(r *run, trust certs.TrustResult, terr error, lines []string) {
+func (m *Machine) deny(r *run, trust certs.TrustResult, terr error, lines []string, buf *runBuffer) {
 	out, dev := &r.out, r.sc.Device
 	if trust.LogLine != "" {
-		out.Logs = []LogFile{{Kind: DMInstallerLog, Time: r.at, Lines: lines}}
+		out.Logs = append(buf.logs[:0:1], LogFile{Kind: DMInstallerLog, Time: r.at, Lines: lines})
 	}
 	if dev.Connection == ViaManagedComputer {
 		out.Status = &StatusMessage{Device: dev.ID, HRESULT: certs.EAccessDenied, Text: terr.Error()}
