@@ -145,3 +145,34 @@ func BenchmarkCheckPolicy(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLooplabFloor is the floor of a deployment: the four raw looplab
+// Events one runs (a client transition with its before_ callback, and the
+// chain's dminstaller, dmclientsetup and done steps on a machine without
+// callbacks), with none of the library's work.
+func BenchmarkLooplabFloor(b *testing.B) {
+	client := fsm.NewFSM("none", fsm.Events{
+		{Name: "install", Src: []string{"none"}, Dst: "same"},
+		{Name: "uninstall", Src: []string{"same"}, Dst: "none"},
+	}, fsm.Callbacks{"before_install": func(context.Context, *fsm.Event) {}, "before_uninstall": func(context.Context, *fsm.Event) {}})
+	chain := fsm.NewFSM("staged", fsm.Events{
+		{Name: "run_installer", Src: []string{"staged"}, Dst: "dminstaller"},
+		{Name: "trust", Src: []string{"dminstaller"}, Dst: "dmclientsetup"},
+		{Name: "finish", Src: []string{"dmclientsetup"}, Dst: "done"},
+	}, nil)
+	ctx := context.Background()
+	events := [2]string{"install", "uninstall"}
+	i := 0
+	for b.Loop() {
+		chain.SetState("staged")
+		for _, e := range [...]string{"run_installer", "trust", "finish"} {
+			if err := chain.Event(ctx, e); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := client.Event(ctx, events[i&1]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
