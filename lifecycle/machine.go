@@ -108,6 +108,12 @@ type Machine struct {
 	// lines caches the platform-specific DMInstaller log lines, built the
 	// first time the machine meets a platform.
 	lines [8]*installerLines
+
+	// clientTo and chainTo are the declared tables' destinations, indexed
+	// by event and source: what looplab moved to, without asking looplab
+	// (whose every read takes a lock).
+	clientTo [8][4]State
+	chainTo  [8][8]Step
 }
 
 // run is the scratch of one run.
@@ -155,6 +161,12 @@ func NewMachine(initial State, opts ...Option) (*Machine, error) {
 	}
 	m.client = fsm.NewFSM(initial.String(), clientEvents(), m.clientCallbacks())
 	m.chain = fsm.NewFSM(Staged.String(), chainEvents(), nil)
+	for _, t := range ClientTransitions() {
+		m.clientTo[t.Event][t.From] = t.To
+	}
+	for _, t := range ChainTransitions() {
+		m.chainTo[t.Event][t.From] = t.To
+	}
 	m.state.Store(uint32(initial))
 	return m, nil
 }
@@ -213,6 +225,9 @@ func (m *Machine) Restore(s State) error {
 }
 
 func (m *Machine) restore(s State) {
+	if m.State() == s {
+		return // the machine only changes state under m.mu, which the caller holds
+	}
 	m.client.SetState(s.String())
 	m.state.Store(uint32(s))
 }
@@ -315,7 +330,7 @@ func (m *Machine) fire(r *run) (Outcome, error) {
 			return out.fail(ferr)
 		}
 	}
-	to := State(stateNames.index(m.client.Current()))
+	to := m.clientTo[ev][from]
 	m.state.Store(uint32(to))
 	out.To = to
 	switch ev {
@@ -366,7 +381,7 @@ func (m *Machine) step(r *run, e ChainEvent) error {
 	if err := m.chain.Event(context.Background(), e.String()); err != nil {
 		return errors.New("lifecycle: installer chain: " + err.Error())
 	}
-	to := Step(stepNames.index(m.chain.Current()))
+	to := m.chainTo[e][from]
 	r.out.Steps = append(r.out.Steps, to)
 	if m.obs != nil {
 		m.obs.Step(r.ctx, from, to, e)
