@@ -40,17 +40,6 @@ func (n *names) name(v uint8) string {
 	return n.typ + "(" + strconv.Itoa(int(v)) + ")"
 }
 
-// index returns the value whose name is exactly s, or 0 (an exact match
-// only: for names this package itself wrote).
-func (n *names) index(s string) uint8 {
-	for i, name := range n.list {
-		if name == s {
-			return n.first + uint8(i)
-		}
-	}
-	return 0
-}
-
 func (n *names) valid(v uint8) bool {
 	i := int(v) - int(n.first)
 	return i >= 0 && i < len(n.list)
