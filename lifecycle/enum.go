@@ -8,7 +8,7 @@ import (
 
 // ErrUnknownValue is wrapped by every [*ParseError]: the text names no value
 // of the type.
-var ErrUnknownValue = errors.New("unknown value")
+var ErrUnknownValue = errors.New("lifecycle: unknown value")
 
 // ParseError reports text that names no value of one of this package's
 // enumerated types. It wraps [ErrUnknownValue].
