@@ -148,10 +148,10 @@ func (v *Version) UnmarshalText(text []byte) error {
 }
 
 // ErrSyntax is wrapped by a [*ParseError] for input that is not a version.
-var ErrSyntax = errors.New("invalid syntax")
+var ErrSyntax = errors.New("version: invalid syntax")
 
 // ErrRange is wrapped by a [*ParseError] for a field greater than 65535.
-var ErrRange = errors.New("field out of range")
+var ErrRange = errors.New("version: field out of range")
 
 // ParseError reports why [Parse] rejected its input. It wraps [ErrSyntax] or
 // [ErrRange], so errors.Is works on it.
