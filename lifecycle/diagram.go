@@ -127,8 +127,7 @@ func (e *NotInTableError) Unwrap() error { return ErrNotInTable }
 // With opts.Highlight set, the diagram highlights the path that outcome
 // took. Modelling choice: on the client machine, the transition
 // From --Event--> To is highlighted with its two states when the outcome
-// says it completed (its Failure is [NoFailure] or [FailureEnrollment],
-// which fails only after the transition); when nothing moved (no action,
+// says it was made ([Outcome.Transitioned]); when nothing moved (no action,
 // or a rejected, denied or canceled run, From == To) only the From state
 // is highlighted. On the installer chain, every step of Outcome.Steps and
 // the transition between each two consecutive steps is highlighted; an
@@ -181,20 +180,17 @@ func clientPath(d *StateDiagram[State, Event], o *Outcome) error {
 			return &InputError{Field: bad.field, Value: bad.value.String()}
 		}
 	}
-	completed := o.Event != NoAction && (o.Failure == NoFailure || o.Failure == FailureEnrollment)
-	if !completed {
+	if !o.Transitioned() {
 		if o.From != o.To {
 			return &NotInTableError{What: "transition", Value: o.From.String() + " --" + o.Event.String() + "--> " + o.To.String()}
 		}
 		d.Marked = []State{o.From}
 		return nil
 	}
-	for _, t := range d.Transitions {
-		if t.Event == o.Event && t.From == o.From && t.To == o.To {
-			d.Path = []Transition[State, Event]{t}
-			d.Marked = []State{o.From, o.To}
-			return nil
-		}
+	if t, ok := clientTransition(o.Event, o.From); ok && t.To == o.To {
+		d.Path = []Transition[State, Event]{t}
+		d.Marked = []State{o.From, o.To}
+		return nil
 	}
 	return &NotInTableError{What: "transition", Value: o.From.String() + " --" + o.Event.String() + "--> " + o.To.String()}
 }
@@ -210,16 +206,11 @@ func chainPath(d *StateDiagram[Step, ChainEvent], o *Outcome) error {
 	d.Marked = append([]Step(nil), o.Steps...)
 	for i := 1; i < len(o.Steps); i++ {
 		from, to := o.Steps[i-1], o.Steps[i]
-		found := false
-		for _, t := range d.Transitions {
-			if t.From == from && t.To == to {
-				d.Path = append(d.Path, t)
-				found = true
-			}
-		}
-		if !found {
+		t, ok := chainTransition(from, to)
+		if !ok {
 			return &NotInTableError{What: "transition", Value: from.String() + " --> " + to.String()}
 		}
+		d.Path = append(d.Path, t)
 	}
 	return nil
 }

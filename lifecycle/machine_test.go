@@ -380,3 +380,37 @@ func TestDeployStartsFromDevice(t *testing.T) {
 		t.Errorf("canceled deploy reports %v -> %v, want older", out.From, out.To)
 	}
 }
+
+// TestTransitioned: Outcome.Transitioned is true exactly for the runs whose
+// client transition committed: the table's transition From --Event--> To,
+// with the machine left in To; otherwise nothing moved.
+func TestTransitioned(t *testing.T) {
+	declared := map[lifecycle.Transition[lifecycle.State, lifecycle.Event]]bool{}
+	for _, tr := range lifecycle.ClientTransitions() {
+		tr.Guard = ""
+		declared[tr] = true
+	}
+	m := newMachine(t, lifecycle.None)
+	i, seen := 0, map[bool]int{}
+	for sc := range lifecycle.Scenarios() {
+		i++
+		if i%41 != 0 {
+			continue
+		}
+		out, _ := m.Deploy(context.Background(), sc)
+		seen[out.Transitioned()]++
+		if out.Transitioned() {
+			if !declared[lifecycle.Transition[lifecycle.State, lifecycle.Event]{Event: out.Event, From: out.From, To: out.To}] {
+				t.Fatalf("scenario %d: transitioned by %v -> %v -> %v, not in the table", i, out.From, out.Event, out.To)
+			}
+		} else if out.From != out.To {
+			t.Fatalf("scenario %d: not transitioned, yet %v -> %v (%v)", i, out.From, out.To, out.Failure)
+		}
+		if m.State() != out.To {
+			t.Fatalf("scenario %d: machine in %v, outcome says %v", i, m.State(), out.To)
+		}
+	}
+	if seen[true] == 0 || seen[false] == 0 {
+		t.Errorf("stride saw only one kind of run: %v", seen)
+	}
+}

@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 
 	"github.com/mobiledm/dmclient/certs"
 	"github.com/mobiledm/dmclient/version"
@@ -158,13 +159,15 @@ func (o Outcome) Log(k LogKind) (LogFile, bool) {
 }
 
 // RanStep reports whether the installer chain went through step s.
-func (o Outcome) RanStep(s Step) bool {
-	for _, x := range o.Steps {
-		if x == s {
-			return true
-		}
-	}
-	return false
+func (o Outcome) RanStep(s Step) bool { return slices.Contains(o.Steps, s) }
+
+// Transitioned reports whether the client machine made the transition
+// From --Event--> To: an event fired and the run succeeded, or only
+// certificate enrollment failed, which it does after the transition
+// ([FailureEnrollment]). Otherwise (no action, or a run that failed or was
+// canceled before the transition committed) From equals To.
+func (o Outcome) Transitioned() bool {
+	return o.Event != NoAction && (o.Failure == NoFailure || o.Failure == FailureEnrollment)
 }
 
 type outcomeJSON Outcome

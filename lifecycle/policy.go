@@ -28,19 +28,13 @@ type Path struct {
 func PathOf(out Outcome) Path {
 	var p Path
 	if out.Event != NoAction && len(out.Steps) > 0 {
-		for _, t := range ClientTransitions() {
-			if t.Event == out.Event && t.From == out.From {
-				p.Client = append(p.Client, t)
-			}
+		if t, ok := clientTransition(out.Event, out.From); ok {
+			p.Client = append(p.Client, t)
 		}
 	}
-	chain := ChainTransitions()
 	for i := 1; i < len(out.Steps); i++ {
-		for _, t := range chain {
-			if t.From == out.Steps[i-1] && t.To == out.Steps[i] {
-				p.Chain = append(p.Chain, t)
-				break
-			}
+		if t, ok := chainTransition(out.Steps[i-1], out.Steps[i]); ok {
+			p.Chain = append(p.Chain, t)
 		}
 	}
 	return p

@@ -278,49 +278,45 @@ func CheckPrerequisites(sc Scenario) error {
 	return errors.Join(errs...)
 }
 
-// folderComplete reports whether folder holds the installation files for p
-// and an .ini file. It is the allocation-free form of lackingFiles.
-func folderComplete(folder []string, p certs.Platform) bool {
-	var installer, setup, hasIni bool
+// folderScan is what a deployment folder holds for one platform.
+type folderScan struct{ installer, setup, ini bool }
+
+// scanFolder checks folder for p's installer and setup files
+// ([certs.Platform.IsInstallerName], [certs.Platform.IsSetupName]) and an
+// .ini file ([ini.KindOf]), without allocating.
+func scanFolder(folder []string, p certs.Platform) folderScan {
+	var f folderScan
 	for _, name := range folder {
 		switch {
 		case p.IsInstallerName(name):
-			installer = true
+			f.installer = true
 		case p.IsSetupName(name):
-			setup = true
+			f.setup = true
 		case ini.KindOf(name) != ini.KindUnknown:
-			hasIni = true
+			f.ini = true
 		}
 	}
-	return installer && setup && hasIni
+	return f
+}
+
+// folderComplete reports whether folder holds every file a deployment on p
+// needs.
+func folderComplete(folder []string, p certs.Platform) bool {
+	return scanFolder(folder, p) == folderScan{true, true, true}
 }
 
 // lackingFiles names the files folder lacks for platform p, "" if none.
 func lackingFiles(folder []string, p certs.Platform) string {
+	f := scanFolder(folder, p)
 	var lacking []string
-	for _, want := range RequiredFiles(p) {
-		if !containsFold(folder, want) {
-			lacking = append(lacking, want)
-		}
+	if !f.installer {
+		lacking = append(lacking, p.InstallerName())
 	}
-	hasIni := false
-	for _, name := range folder {
-		if ini.KindOf(name) != ini.KindUnknown {
-			hasIni = true
-			break
-		}
+	if !f.setup {
+		lacking = append(lacking, p.SetupName())
 	}
-	if !hasIni {
+	if !f.ini {
 		lacking = append(lacking, "DMCommonInstaller.ini or ClientSettings.ini")
 	}
 	return strings.Join(lacking, ", ")
-}
-
-func containsFold(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
 }

@@ -74,6 +74,17 @@ func clientGuard(event Event, from State) string {
 	return "ClientInstallAction=" + strings.Join(actions, "|")
 }
 
+// clientTransition returns the declared transition of event ev from state
+// from, if the table has one.
+func clientTransition(ev Event, from State) (Transition[State, Event], bool) {
+	for _, t := range ClientTransitions() {
+		if t.Event == ev && t.From == from {
+			return t, true
+		}
+	}
+	return Transition[State, Event]{}, false
+}
+
 // Step is a state of the installer chain, the second machine: what runs on
 // the device during every transition of the client machine. The zero Step
 // is invalid.
@@ -183,6 +194,17 @@ func chainTable() []Transition[Step, ChainEvent] {
 		{Finish, Setup, Done, "no enrollment"},
 		{Finish, Enrollment, Done, "enrollment ran"},
 	}
+}
+
+// chainTransition returns the declared transition of the installer chain
+// from step from to step to, if the table has one (there is at most one).
+func chainTransition(from, to Step) (Transition[Step, ChainEvent], bool) {
+	for _, t := range chainTable() {
+		if t.From == from && t.To == to {
+			return t, true
+		}
+	}
+	return Transition[Step, ChainEvent]{}, false
 }
 
 // ChainTransitions returns every transition of the installer chain, sorted
