@@ -58,14 +58,7 @@ func (m SiteMode) MarshalText() ([]byte, error) { return siteModeEnum.marshal(ui
 
 // UnmarshalText implements encoding.TextUnmarshaler: what [ParseSiteMode]
 // accepts, and empty text as the zero SiteMode.
-func (m *SiteMode) UnmarshalText(text []byte) error {
-	v, err := siteModeEnum.unmarshal(text)
-	if err != nil {
-		return err
-	}
-	*m = SiteMode(v)
-	return nil
-}
+func (m *SiteMode) UnmarshalText(text []byte) error { return unmarshalText(&siteModeEnum, text, m) }
 
 // ErrCAUnreachable is returned by [Enroll] when the device cannot reach the
 // certification authority (most CAs are reachable only from the corporate
@@ -174,12 +167,7 @@ func (r EnrollmentResult) MarshalText() ([]byte, error) {
 // UnmarshalText implements encoding.TextUnmarshaler: what
 // [ParseEnrollmentResult] accepts, and empty text as the zero value.
 func (r *EnrollmentResult) UnmarshalText(text []byte) error {
-	v, err := enrollmentResultEnum.unmarshal(text)
-	if err != nil {
-		return err
-	}
-	*r = EnrollmentResult(v)
-	return nil
+	return unmarshalText(&enrollmentResultEnum, text, r)
 }
 
 // Enroll runs certificate enrollment under conditions c and returns how it
@@ -254,10 +242,5 @@ func (e EnrollmentSoftware) MarshalText() ([]byte, error) {
 // UnmarshalText implements encoding.TextUnmarshaler: what
 // [ParseEnrollmentSoftware] accepts, and empty text as the zero value.
 func (e *EnrollmentSoftware) UnmarshalText(text []byte) error {
-	v, err := enrollmentSoftwareEnum.unmarshal(text)
-	if err != nil {
-		return err
-	}
-	*e = EnrollmentSoftware(v)
-	return nil
+	return unmarshalText(&enrollmentSoftwareEnum, text, e)
 }

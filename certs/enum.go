@@ -100,3 +100,14 @@ func (e *enum) unmarshal(text []byte) (uint8, error) {
 	}
 	return e.parse(string(text))
 }
+
+// unmarshalText decodes text with e into dst, leaving dst alone on error:
+// the body of every UnmarshalText of the package.
+func unmarshalText[T ~uint8](e *enum, text []byte, dst *T) error {
+	v, err := e.unmarshal(text)
+	if err != nil {
+		return err
+	}
+	*dst = T(v)
+	return nil
+}

@@ -157,11 +157,4 @@ func (p Platform) MarshalText() ([]byte, error) { return platformEnum.marshal(ui
 
 // UnmarshalText implements encoding.TextUnmarshaler. It accepts what
 // [ParsePlatform] accepts, and empty text as the zero Platform.
-func (p *Platform) UnmarshalText(text []byte) error {
-	v, err := platformEnum.unmarshal(text)
-	if err != nil {
-		return err
-	}
-	*p = Platform(v)
-	return nil
-}
+func (p *Platform) UnmarshalText(text []byte) error { return unmarshalText(&platformEnum, text, p) }

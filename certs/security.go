@@ -96,14 +96,7 @@ func (t Tier) MarshalText() ([]byte, error) { return tierEnum.marshal(uint8(t)) 
 
 // UnmarshalText implements encoding.TextUnmarshaler: what [ParseTier]
 // accepts, and empty text as the zero Tier.
-func (t *Tier) UnmarshalText(text []byte) error {
-	v, err := tierEnum.unmarshal(text)
-	if err != nil {
-		return err
-	}
-	*t = Tier(v)
-	return nil
-}
+func (t *Tier) UnmarshalText(text []byte) error { return unmarshalText(&tierEnum, text, t) }
 
 // PolicyID is the number of a Windows Mobile security policy setting.
 type PolicyID uint32
@@ -258,10 +251,5 @@ func (c Configuration) MarshalText() ([]byte, error) { return configurationEnum.
 // UnmarshalText implements encoding.TextUnmarshaler: what
 // [ParseConfiguration] accepts, and empty text as the zero Configuration.
 func (c *Configuration) UnmarshalText(text []byte) error {
-	v, err := configurationEnum.unmarshal(text)
-	if err != nil {
-		return err
-	}
-	*c = Configuration(v)
-	return nil
+	return unmarshalText(&configurationEnum, text, c)
 }

@@ -69,11 +69,4 @@ func (s Store) MarshalText() ([]byte, error) { return storeEnum.marshal(uint8(s)
 
 // UnmarshalText implements encoding.TextUnmarshaler: what [ParseStore]
 // accepts, and empty text as the zero Store.
-func (s *Store) UnmarshalText(text []byte) error {
-	v, err := storeEnum.unmarshal(text)
-	if err != nil {
-		return err
-	}
-	*s = Store(v)
-	return nil
-}
+func (s *Store) UnmarshalText(text []byte) error { return unmarshalText(&storeEnum, text, s) }
