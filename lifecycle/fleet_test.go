@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mobiledm/dmclient/certs"
@@ -285,14 +286,23 @@ func TestRunFleetSourcePanics(t *testing.T) {
 			panic("source broke")
 		}, lifecycle.FleetOptions{OnOutcome: func(int, lifecycle.Scenario, lifecycle.Outcome) {}})
 	}()
-	for range 100 {
-		if runtime.NumGoroutine() <= before {
-			return
-		}
-		runtime.Gosched()
+	if left := waitGoroutines(before, time.Second); left > 0 {
+		t.Fatalf("%d goroutines left behind", left)
 	}
-	if got := runtime.NumGoroutine(); got > before {
-		t.Fatalf("%d goroutines left behind", got-before)
+}
+
+// waitGoroutines polls until at most want goroutines run or the deadline
+// passes, and returns how many more than want are left. Goroutines that
+// have returned may still be finishing their exit when the function that
+// started them returns, so a single count right away would be flaky.
+func waitGoroutines(want int, deadline time.Duration) int {
+	stop := time.Now().Add(deadline)
+	for {
+		n := runtime.NumGoroutine()
+		if n <= want || time.Now().After(stop) {
+			return max(n-want, 0)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
