@@ -1,0 +1,25 @@
+// Package quote quotes bad input for error messages, at most about 100
+// bytes of it, so that a hostile value cannot blow up a message.
+package quote
+
+import (
+	"strconv"
+	"unicode/utf8"
+)
+
+// Max is how many bytes of a value [Short] quotes at most.
+const Max = 100
+
+// Short returns s as a Go string literal, cut at a rune boundary after at
+// most [Max] bytes of s with "..." appended after the closing quote when
+// anything was cut. Control characters and invalid UTF-8 are escaped.
+func Short(s string) string {
+	if len(s) <= Max {
+		return strconv.Quote(s)
+	}
+	cut := Max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + "..."
+}

@@ -1,0 +1,34 @@
+package quote_test
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/mobiledm/dmclient/internal/quote"
+)
+
+func TestShort(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", `""`},
+		{"abc", `"abc"`},
+		{"\x1b[2J\r\n", `"\x1b[2J\r\n"`},
+		{strings.Repeat("a", 100), `"` + strings.Repeat("a", 100) + `"`},
+		{strings.Repeat("a", 101), `"` + strings.Repeat("a", 100) + `"...`},
+		{strings.Repeat("a", 99) + "é", `"` + strings.Repeat("a", 99) + `"...`},
+	} {
+		if got := quote.Short(tc.in); got != tc.want {
+			t.Errorf("Short(%.20q) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
+func FuzzShort(f *testing.F) {
+	f.Add("abc")
+	f.Fuzz(func(t *testing.T, s string) {
+		q := quote.Short(s)
+		if len(q) > 4*quote.Max+8 || !utf8.ValidString(q) {
+			t.Fatalf("Short(%q) = %q", s, q)
+		}
+	})
+}
