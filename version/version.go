@@ -20,6 +20,8 @@ package version
 import (
 	"errors"
 	"strconv"
+
+	"github.com/mobiledm/dmclient/internal/quote"
 )
 
 // Version is a Windows four-part file version major.minor.build.revision.
@@ -156,14 +158,16 @@ var ErrRange = errors.New("version: field out of range")
 // ParseError reports why [Parse] rejected its input. It wraps [ErrSyntax] or
 // [ErrRange], so errors.Is works on it.
 type ParseError struct {
-	Input  string // the text given to Parse
+	Input  string // the text given to Parse, whole
 	Reason string // what is wrong, such as "empty field 2"
 	Err    error  // ErrSyntax or ErrRange
 }
 
-// Error returns a message naming the input and the fault.
+// Error returns a message naming the input and the fault. It quotes at most
+// about 100 bytes of the input, followed by "..." when the input is longer,
+// so the message stays short whatever the input.
 func (e *ParseError) Error() string {
-	return "version: parsing " + strconv.Quote(e.Input) + ": " + e.Reason
+	return "version: parsing " + quote.Short(e.Input) + ": " + e.Reason
 }
 
 // Unwrap returns [ErrSyntax] or [ErrRange].

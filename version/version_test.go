@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mobiledm/dmclient/version"
@@ -166,6 +167,46 @@ func TestParseInvalid(t *testing.T) {
 	}
 }
 
+// TestParseErrorShort: a bad value of any length yields a message that
+// quotes at most about 100 bytes of it, with "..." (escaped, so at most
+// four message bytes per input byte), while the error keeps the whole input.
+func TestParseErrorShort(t *testing.T) {
+	const big = 16 << 20
+	for _, in := range []string{
+		strings.Repeat("\x01", big),         // every byte escapes to four
+		strings.Repeat("1", big),            // out of range
+		"4.0." + strings.Repeat("x", big),   // a bad character late
+		strings.Repeat("1.", big/2),         // too many fields
+		strings.Repeat("\u00e9", big/2),     // two-byte runes: cut on a rune boundary
+		"4.0" + strings.Repeat("\xff", big), // invalid UTF-8
+	} {
+		_, err := version.Parse(in)
+		if err == nil {
+			t.Fatalf("Parse(%d bytes) accepted", len(in))
+		}
+		msg := err.Error()
+		if len(msg) > 600 || !strings.HasPrefix(msg, "version: parsing ") || !strings.Contains(msg, `"...: `) {
+			t.Errorf("Parse(%d bytes of %q...) error of %d bytes: %.400q", len(in), in[:4], len(msg), msg)
+		}
+		if !utf8.ValidString(msg) {
+			t.Errorf("message %.200q is not valid UTF-8", msg)
+		}
+		var pe *version.ParseError
+		if !errors.As(err, &pe) || pe.Input != in {
+			t.Errorf("ParseError does not keep the input")
+		}
+		var v version.Version
+		if err := v.UnmarshalText([]byte(in)); err == nil || len(err.Error()) > 600 {
+			t.Errorf("UnmarshalText(%d bytes) error of %d bytes", len(in), len(err.Error()))
+		}
+	}
+	// Short input is quoted whole, without an ellipsis.
+	_, err := version.Parse("4.0-beta")
+	if got, want := err.Error(), `version: parsing "4.0-beta": unexpected character '-' at offset 3`; got != want {
+		t.Errorf("error %q, want %q", got, want)
+	}
+}
+
 func TestMustParsePanics(t *testing.T) {
 	defer func() {
 		if recover() == nil {
@@ -291,6 +332,12 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			if v.IsValid() {
 				t.Fatalf("Parse(%q) returned valid %v with error %v", s, v, err)
+			}
+			if !errors.Is(err, version.ErrSyntax) && !errors.Is(err, version.ErrRange) {
+				t.Fatalf("Parse(%q) error %v wraps neither ErrSyntax nor ErrRange", s, err)
+			}
+			if len(err.Error()) > 600 {
+				t.Fatalf("Parse(%d bytes) error of %d bytes", len(s), len(err.Error()))
 			}
 			return
 		}
