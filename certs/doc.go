@@ -1,13 +1,24 @@
-// Package certs models the code-signing, certificate-store, site-mode and
-// enrollment rules that decide whether the Configuration Manager 2007 mobile
-// device client may install on a Windows Mobile or Windows CE device, as pure
+// Package certs decides whether the Configuration Manager 2007 mobile device
+// client may install on a Windows Mobile or Windows CE device: code signing,
+// certificate stores, site modes and certificate enrollment, as pure
 // functions over small comparable values.
 //
+//	p, err := certs.ParsePlatform("WM6Std") // from a fleet file, say
+//	if err != nil {
+//		return err // errors.Is(err, certs.ErrInvalidInput)
+//	}
+//	r, err := certs.EstablishTrust(p, certs.Standard.Security())
+//	if errors.Is(err, certs.ErrAccessDenied) {
+//		fmt.Println(r.LogLine) // Access Denied (0x80070005).
+//	}
+//
 // It is for policy tests and tools that ask "what happens to this device?":
-// every input space is finite and listed, so a test can loop over all of it.
-// It is not a certificate library: it parses no certificates, verifies no
-// signatures and touches no device. It imports nothing else of dmclient;
-// the lifecycle package runs the installer chain around it.
+// every input space is finite, so a test can loop over all of it
+// ([Platforms], [Securities], [SiteModes], [EnrollmentConditionsAll]). It
+// is not a certificate library: it parses no certificates, verifies no
+// signatures and touches no device. It does not run the installer chain or
+// keep any state between calls; the lifecycle package does that around it.
+// It imports nothing else of dmclient.
 //
 // # Platforms
 //
@@ -15,7 +26,8 @@
 // whether code signing applies ([Platform.SigningApplies]: not on Pocket PC
 // 2003 nor Windows CE), whether it supports two-tier security
 // ([Platform.TwoTier], [Platform.IsSmartphone]) and its installer file names
-// ([Platform.Token], [Platform.InstallerName], [Platform.SetupName]).
+// ([Platform.Token], [Platform.InstallerName], [Platform.SetupName],
+// [Platform.IsInstallerName], [Platform.IsSetupName]).
 //
 // # Device security
 //
@@ -23,55 +35,62 @@
 // the Mobile2Market unprivileged certificate, and did the operator or vendor
 // restrict privileges. [Security.Unlocked] combines them; [Securities] lists
 // all four combinations. [Policies] holds the security policies 4123
-// ([Tier]), 4102 and 4122 and maps onto the facts with [Policies.Security];
-// [Configuration] names the common configurations ([Restricted], [Standard],
-// [Unrestricted], [Mobile2MarketLocked]) with their [Configuration.Policies]
-// and [Configuration.Security].
-//
-// # Certificate stores
-//
-// [Store] ([Stores], [ParseStore]) names the device certificate stores:
-// [PrivilegedExecution], [UnprivilegedExecution], [SPC], [Root], [CA], [MY].
+// (one-tier or two-tier), 4102 and 4122 and maps onto the facts with
+// [Policies.Security]; [Configuration] ([ParseConfiguration]) names the
+// common configurations ([Restricted], [Standard], [Unrestricted],
+// [Mobile2MarketLocked]) with their [Configuration.Policies] and
+// [Configuration.Security].
 //
 // # The trust step
 //
 // [EstablishTrust] is what happens when DMInstaller runs: may it run, does
-// the Microsoft Authenticode certificate land in the privileged execution
-// and SPC stores, may it call DMClientSetup. Its [TrustResult] is plain data.
-// A failure is an [*AccessDeniedError] (privileges restricted) or an
-// [*UntrustedInstallerError] (Mobile2Market not trusted); both satisfy
-// errors.Is(err, [ErrAccessDenied]), carry the HRESULT [EAccessDenied]
-// (0x80070005) and render [AccessDeniedLogLine], the line DMInstaller.log
-// records. The second also satisfies errors.Is(err, [ErrUntrustedInstaller]).
+// the Microsoft Authenticode certificate land in the [PrivilegedExecution]
+// and [SPC] stores (a [Store]), may it call DMClientSetup. Its [TrustResult]
+// is plain data. A denial is an error that satisfies errors.Is(err,
+// [ErrAccessDenied]), and also [ErrUntrustedInstaller] when the device does
+// not trust Mobile2Market; its HRESULT is [EAccessDenied] (0x80070005, the
+// text form of an [HRESULT]) and DMInstaller.log records
+// [AccessDeniedLogLine].
 //
 // # Site modes and enrollment
 //
-// [SiteMode] ([Mixed], [Native], [ServerAuthentication]) says with
-// [SiteMode.RequiresEnrollment] whether certificate enrollment is required.
-// [Enroll] turns [EnrollmentConditions] (is the CA reachable, does the user's
-// one-time authentication succeed; all four in [EnrollmentConditionsAll])
-// into an [EnrollmentResult] ([Enrolled], [CAUnreachable],
-// [AuthenticationFailed]) and its error ([ErrCAUnreachable],
-// [ErrAuthenticationFailed]); [EnrollmentResult.WritesLog] says whether a
-// DMCertEnroll log is left behind. [EnrollmentSoftware] records whose
-// enrollment software is used.
+// [SiteMode] ([SiteModes], [ParseSiteMode]: [Mixed], [Native],
+// [ServerAuthentication]) says with [SiteMode.RequiresEnrollment] whether
+// certificate enrollment is required. [Enroll] turns [EnrollmentConditions]
+// (is the CA reachable, does the user's authentication succeed) into an
+// [EnrollmentResult] ([Enrolled], [CAUnreachable], [AuthenticationFailed])
+// and its error ([ErrCAUnreachable], [ErrAuthenticationFailed]);
+// [EnrollmentResult.WritesLog] says whether a DMCertEnroll log is left
+// behind. Whether an enrollment runs at all is the caller's decision.
 //
-// # Enumerations
+// # Enumerations and errors
 //
-// Every enumeration is a uint8 whose zero value is invalid, with String,
-// IsValid, a case-insensitive Parse function returning a [*ParseError]
-// (errors.Is its ErrUnknown... sentinel), MarshalText/UnmarshalText (the
-// zero value as empty text) and a function listing all valid values in
-// order.
+// [Platform], [Configuration], [Store], [SiteMode] and [EnrollmentResult]
+// follow one convention. Each is a uint8 whose zero value is invalid, with
+// IsValid; String of an invalid value is "Type(9)"; MarshalText writes the
+// String form and fails on an invalid value; UnmarshalText (and the Parse
+// function, where there is one) compares case-insensitively, ignores
+// surrounding blanks, accepts a few documented alternative spellings, and
+// leaves its destination unchanged on error. A zero value that means
+// "absent", such as an enrollment that did not run, belongs in a field
+// tagged omitempty.
+//
+// Every error about a bad value, from parsing, marshalling or
+// [EstablishTrust], wraps the one sentinel [ErrInvalidInput]; its message
+// names the type, quotes at most about 100 bytes of the bad text and lists
+// the accepted values. The other sentinels are failures of the modelled
+// device: [ErrAccessDenied], [ErrUntrustedInstaller], [ErrCAUnreachable],
+// [ErrAuthenticationFailed].
 //
 // # Modelling choices
 //
 // Where the product page is silent the package chooses, and says so in the
 // documentation of the name concerned with the words "modelling choice":
-// the platform tokens ([Platform.Token]), the mapping of policies and
-// configurations onto the two facts ([Policies.Security],
-// [Configuration.Policies], [Configuration.Security]), the meaning of an
-// exempt platform and the untrusted log line ([EstablishTrust]), server
+// the platform tokens ([Platform.Token]), Windows CE's tier
+// ([Platform.TwoTier]), the mapping of policies and configurations onto the
+// two facts ([Policies.Security], [Configuration.Policies],
+// [Configuration.Security]), the meaning of an exempt platform, the order of
+// the store writes and the untrusted log line ([EstablishTrust]), server
 // authentication mode ([ServerAuthentication]) and the DMCertEnroll log on
 // failure ([EnrollmentResult.WritesLog]).
 package certs

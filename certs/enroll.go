@@ -1,9 +1,16 @@
 package certs
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/mobiledm/dmclient/internal/enum"
+)
 
 // SiteMode is the security mode of the Configuration Manager 2007 site the
-// device is managed by. The zero SiteMode is invalid.
+// device is managed by, as a fleet file names it (see [ParseSiteMode]).
+//
+// The zero SiteMode is invalid: its String is "SiteMode(0)", MarshalText
+// fails on it, and it requires no enrollment.
 type SiteMode uint8
 
 // The site modes, in the order [SiteModes] returns them.
@@ -20,31 +27,29 @@ const (
 	ServerAuthentication
 )
 
-var siteModeEnum = enum{
-	typ:     "SiteMode",
-	err:     ErrUnknownSiteMode,
-	names:   []string{"mixed", "native", "server authentication"},
-	aliases: []string{"", "", "server-authentication"},
-}
+var siteModeNames = names("SiteMode",
+	[]string{"mixed", "native", "server authentication"},
+	map[string]uint8{"server-authentication": uint8(ServerAuthentication)})
 
 // SiteModes returns every site mode in declaration order: [Mixed],
-// [Native], [ServerAuthentication].
+// [Native], [ServerAuthentication]. Each call returns a new slice.
 func SiteModes() []SiteMode { return []SiteMode{Mixed, Native, ServerAuthentication} }
 
 // ParseSiteMode returns the site mode named s: "mixed", "native" or "server
-// authentication" (also "server-authentication"), case-insensitively.
-// Anything else is a [*ParseError] wrapping [ErrUnknownSiteMode].
+// authentication" (also "server-authentication"), compared
+// case-insensitively and ignoring surrounding blanks. Anything else is an
+// error wrapping [ErrInvalidInput] that lists the accepted names.
 func ParseSiteMode(s string) (SiteMode, error) {
-	v, err := siteModeEnum.parse(s)
+	v, err := siteModeNames.Parse(s)
 	return SiteMode(v), err
 }
 
 // String returns "mixed", "native" or "server authentication", or
-// "SiteMode(n)" for an invalid value.
-func (m SiteMode) String() string { return siteModeEnum.name(uint8(m)) }
+// "SiteMode(9)" for an invalid value.
+func (m SiteMode) String() string { return siteModeNames.Name(uint8(m)) }
 
 // IsValid reports whether m is one of [SiteModes].
-func (m SiteMode) IsValid() bool { return siteModeEnum.valid(uint8(m)) }
+func (m SiteMode) IsValid() bool { return siteModeNames.Valid(uint8(m)) }
 
 // RequiresEnrollment reports whether a site in mode m requires certificate
 // enrollment (CertEnrollAction=Enroll): true for [Native] and
@@ -52,32 +57,32 @@ func (m SiteMode) IsValid() bool { return siteModeEnum.valid(uint8(m)) }
 func (m SiteMode) RequiresEnrollment() bool { return m == Native || m == ServerAuthentication }
 
 // MarshalText implements encoding.TextMarshaler with the [SiteMode.String]
-// form; the zero SiteMode marshals as empty text, any other invalid value is
-// an error.
-func (m SiteMode) MarshalText() ([]byte, error) { return siteModeEnum.marshal(uint8(m)) }
+// form. An invalid SiteMode, the zero one included, is an error wrapping
+// [ErrInvalidInput].
+func (m SiteMode) MarshalText() ([]byte, error) { return siteModeNames.Marshal(uint8(m)) }
 
-// UnmarshalText implements encoding.TextUnmarshaler: what [ParseSiteMode]
-// accepts, and empty text as the zero SiteMode.
-func (m *SiteMode) UnmarshalText(text []byte) error { return unmarshalText(&siteModeEnum, text, m) }
+// UnmarshalText implements encoding.TextUnmarshaler. It accepts what
+// [ParseSiteMode] accepts; on error m is left unchanged.
+func (m *SiteMode) UnmarshalText(text []byte) error { return enum.Unmarshal(&siteModeNames, text, m) }
 
 // ErrCAUnreachable is returned by [Enroll] when the device cannot reach the
 // certification authority (most CAs are reachable only from the corporate
 // network).
 var ErrCAUnreachable = errors.New("certs: certification authority unreachable")
 
-// ErrAuthenticationFailed is returned by [Enroll] when the user's one-time
+// ErrAuthenticationFailed is returned by [Enroll] when the user's
 // authentication to the certification authority fails.
 var ErrAuthenticationFailed = errors.New("certs: authentication to the certification authority failed")
 
-// EnrollmentConditions are the circumstances certificate enrollment meets
-// during client installation. Plain comparable data; the zero value is a
-// device that reaches no CA and whose user does not authenticate.
+// EnrollmentConditions are the circumstances one certificate enrollment
+// meets. Plain comparable data; the zero value is a device that reaches no
+// CA and whose user does not authenticate.
 type EnrollmentConditions struct {
 	// CAReachable reports whether the device can reach the certification
 	// authority, which may need a corporate network connection.
 	CAReachable bool `json:"caReachable"`
-	// AuthenticationSucceeds reports whether the user's one-time
-	// authentication to the CA succeeds.
+	// AuthenticationSucceeds reports whether the user's authentication to
+	// the CA succeeds.
 	AuthenticationSucceeds bool `json:"authenticationSucceeds"`
 }
 
@@ -93,11 +98,15 @@ func EnrollmentConditionsAll() []EnrollmentConditions {
 	}
 }
 
-// EnrollmentResult is how a certificate enrollment ended. The zero value is
-// invalid and means "enrollment did not run".
+// EnrollmentResult is how a certificate enrollment ended.
+//
+// The zero EnrollmentResult is invalid and means "enrollment did not run":
+// its String is "EnrollmentResult(0)", [EnrollmentResult.Err] is nil,
+// [EnrollmentResult.WritesLog] is false, and MarshalText fails on it, so a
+// struct field that may hold it is tagged `json:",omitempty"`.
 type EnrollmentResult uint8
 
-// The enrollment results, in the order [EnrollmentResults] returns them.
+// The enrollment results, the values [Enroll] returns.
 const (
 	// Enrolled: the user authentication certificate was issued.
 	Enrolled EnrollmentResult = iota + 1
@@ -108,34 +117,20 @@ const (
 	AuthenticationFailed
 )
 
-var enrollmentResultEnum = enum{
-	typ:   "EnrollmentResult",
-	err:   ErrUnknownEnrollmentResult,
-	names: []string{"enrolled", "CA unreachable", "authentication failed"},
-}
-
-// EnrollmentResults returns every enrollment result in declaration order.
-func EnrollmentResults() []EnrollmentResult {
-	return []EnrollmentResult{Enrolled, CAUnreachable, AuthenticationFailed}
-}
-
-// ParseEnrollmentResult returns the result named s, its
-// [EnrollmentResult.String] form compared case-insensitively, or a
-// [*ParseError] wrapping [ErrUnknownEnrollmentResult].
-func ParseEnrollmentResult(s string) (EnrollmentResult, error) {
-	v, err := enrollmentResultEnum.parse(s)
-	return EnrollmentResult(v), err
-}
+var enrollmentResultNames = names("EnrollmentResult",
+	[]string{"enrolled", "CA unreachable", "authentication failed"}, nil)
 
 // String returns "enrolled", "CA unreachable" or "authentication failed", or
-// "EnrollmentResult(n)" for an invalid value.
-func (r EnrollmentResult) String() string { return enrollmentResultEnum.name(uint8(r)) }
+// "EnrollmentResult(9)" for an invalid value.
+func (r EnrollmentResult) String() string { return enrollmentResultNames.Name(uint8(r)) }
 
-// IsValid reports whether r is one of [EnrollmentResults].
-func (r EnrollmentResult) IsValid() bool { return enrollmentResultEnum.valid(uint8(r)) }
+// IsValid reports whether r is one of [Enrolled], [CAUnreachable] and
+// [AuthenticationFailed], that is, whether enrollment ran.
+func (r EnrollmentResult) IsValid() bool { return enrollmentResultNames.Valid(uint8(r)) }
 
-// Err returns the error of r: nil for [Enrolled] (and for the zero value),
-// [ErrCAUnreachable] or [ErrAuthenticationFailed] for the failures.
+// Err returns the error of r: nil for [Enrolled] (and for an invalid value,
+// the zero one included), [ErrCAUnreachable] or [ErrAuthenticationFailed]
+// for the failures.
 func (r EnrollmentResult) Err() error {
 	switch r {
 	case CAUnreachable:
@@ -151,27 +146,29 @@ func (r EnrollmentResult) Err() error {
 //
 // Modelling choice: the product page says the DMCertEnroll log is present
 // after a successful installation only if the installation enrolled
-// certificates, and says nothing about failures. We write it whenever
+// certificates, and says nothing about failures. It is written whenever
 // enrollment ran, failure included, so that a failed enrollment can be
-// diagnosed on the device: true for every valid result, false for the zero
-// value (enrollment did not run).
+// diagnosed on the device: true for every valid result, false for an
+// invalid one (the zero value: enrollment did not run).
 func (r EnrollmentResult) WritesLog() bool { return r.IsValid() }
 
 // MarshalText implements encoding.TextMarshaler with the
-// [EnrollmentResult.String] form; the zero value marshals as empty text, any
-// other invalid value is an error.
+// [EnrollmentResult.String] form. An invalid EnrollmentResult, the zero one
+// included, is an error wrapping [ErrInvalidInput].
 func (r EnrollmentResult) MarshalText() ([]byte, error) {
-	return enrollmentResultEnum.marshal(uint8(r))
+	return enrollmentResultNames.Marshal(uint8(r))
 }
 
-// UnmarshalText implements encoding.TextUnmarshaler: what
-// [ParseEnrollmentResult] accepts, and empty text as the zero value.
+// UnmarshalText implements encoding.TextUnmarshaler. It accepts the
+// [EnrollmentResult.String] form, compared case-insensitively and ignoring
+// surrounding blanks. Anything else is an error wrapping [ErrInvalidInput],
+// and r is left unchanged.
 func (r *EnrollmentResult) UnmarshalText(text []byte) error {
-	return unmarshalText(&enrollmentResultEnum, text, r)
+	return enum.Unmarshal(&enrollmentResultNames, text, r)
 }
 
-// Enroll runs certificate enrollment under conditions c and returns how it
-// ended, with [EnrollmentResult.Err] as the error:
+// Enroll runs one certificate enrollment under conditions c and returns how
+// it ended, with [EnrollmentResult.Err] as the error:
 //
 //   - the CA is unreachable: [CAUnreachable], [ErrCAUnreachable] (the user
 //     cannot authenticate to a CA the device cannot reach, so
@@ -179,6 +176,17 @@ func (r *EnrollmentResult) UnmarshalText(text []byte) error {
 //   - the CA is reachable and authentication fails: [AuthenticationFailed],
 //     [ErrAuthenticationFailed];
 //   - otherwise: [Enrolled], nil.
+//
+// Enroll is a pure function of c: whether an enrollment runs at all is the
+// caller's decision. The product page has the user authenticate to the CA
+// "one time during the client installation process", so a caller that
+// knows the device already holds a valid enrolled certificate (say, on a
+// reconfigure, upgrade or repair after a successful enrollment) need not
+// call Enroll, and records the zero [EnrollmentResult] (did not run).
+// The certificate is the user authentication certificate, used for SSL to
+// the site and, in native mode, for registration. Which enrollment software performs it (the one included with
+// Configuration Manager 2007 or the enterprise's own) does not change the
+// outcome, so it is not an input.
 //
 // Enroll does not allocate.
 func Enroll(c EnrollmentConditions) (EnrollmentResult, error) {
@@ -190,57 +198,4 @@ func Enroll(c EnrollmentConditions) (EnrollmentResult, error) {
 		r = AuthenticationFailed
 	}
 	return r, r.Err()
-}
-
-// EnrollmentSoftware is the software that performs the enrollment: the
-// product page allows the one included with Configuration Manager 2007 or
-// one produced by the enterprise. It does not change the outcome of
-// [Enroll]. The zero value is invalid.
-type EnrollmentSoftware uint8
-
-// The enrollment software choices, in the order [EnrollmentSoftwares]
-// returns them.
-const (
-	ConfigMgrEnrollment  EnrollmentSoftware = iota + 1 // included with Configuration Manager 2007
-	EnterpriseEnrollment                               // produced by the enterprise
-)
-
-var enrollmentSoftwareEnum = enum{
-	typ:   "EnrollmentSoftware",
-	err:   ErrUnknownEnrollmentSoftware,
-	names: []string{"Configuration Manager", "enterprise"},
-}
-
-// EnrollmentSoftwares returns [ConfigMgrEnrollment] and
-// [EnterpriseEnrollment], in that order.
-func EnrollmentSoftwares() []EnrollmentSoftware {
-	return []EnrollmentSoftware{ConfigMgrEnrollment, EnterpriseEnrollment}
-}
-
-// ParseEnrollmentSoftware returns the software named s ("Configuration
-// Manager" or "enterprise", case-insensitively) or a [*ParseError] wrapping
-// [ErrUnknownEnrollmentSoftware].
-func ParseEnrollmentSoftware(s string) (EnrollmentSoftware, error) {
-	v, err := enrollmentSoftwareEnum.parse(s)
-	return EnrollmentSoftware(v), err
-}
-
-// String returns "Configuration Manager" or "enterprise", or
-// "EnrollmentSoftware(n)" for an invalid value.
-func (e EnrollmentSoftware) String() string { return enrollmentSoftwareEnum.name(uint8(e)) }
-
-// IsValid reports whether e is one of [EnrollmentSoftwares].
-func (e EnrollmentSoftware) IsValid() bool { return enrollmentSoftwareEnum.valid(uint8(e)) }
-
-// MarshalText implements encoding.TextMarshaler with the
-// [EnrollmentSoftware.String] form; the zero value marshals as empty text,
-// any other invalid value is an error.
-func (e EnrollmentSoftware) MarshalText() ([]byte, error) {
-	return enrollmentSoftwareEnum.marshal(uint8(e))
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler: what
-// [ParseEnrollmentSoftware] accepts, and empty text as the zero value.
-func (e *EnrollmentSoftware) UnmarshalText(text []byte) error {
-	return unmarshalText(&enrollmentSoftwareEnum, text, e)
 }

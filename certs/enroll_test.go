@@ -38,14 +38,40 @@ func TestEnrollExhaustive(t *testing.T) {
 	if len(all) != 4 || len(seen) != 4 {
 		t.Errorf("EnrollmentConditionsAll() = %v, want the 4 distinct combinations", all)
 	}
-	for _, r := range certs.EnrollmentResults() {
+	for _, r := range validValues[certs.EnrollmentResult]() {
 		if !results[r] {
 			t.Errorf("no condition yields %v", r)
 		}
 	}
-	var zero certs.EnrollmentResult
-	if zero.WritesLog() || zero.Err() != nil {
-		t.Errorf("zero EnrollmentResult (enrollment did not run): WritesLog %v, Err %v", zero.WritesLog(), zero.Err())
+	// Invalid results, the zero one (enrollment did not run) included, write
+	// no log and have no error.
+	for i := 0; i <= 255; i++ {
+		r := certs.EnrollmentResult(i)
+		if !r.IsValid() && (r.WritesLog() || r.Err() != nil) {
+			t.Errorf("invalid EnrollmentResult %d: WritesLog %v, Err %v", i, r.WritesLog(), r.Err())
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		for _, c := range all {
+			_, _ = certs.Enroll(c)
+		}
+	}); n != 0 {
+		t.Errorf("Enroll allocates %v times", n)
+	}
+}
+
+// TestEnrollPure: Enroll depends only on its conditions, so a caller may
+// skip it (for a device that already holds a valid enrolled certificate)
+// or run it again and get the same answer.
+func TestEnrollPure(t *testing.T) {
+	for _, c := range certs.EnrollmentConditionsAll() {
+		r1, err1 := certs.Enroll(c)
+		for range 3 {
+			r2, err2 := certs.Enroll(c)
+			if r1 != r2 || err1 != err2 {
+				t.Errorf("Enroll(%+v) = %v, %v then %v, %v", c, r1, err1, r2, err2)
+			}
+		}
 	}
 }
 
@@ -55,9 +81,10 @@ func TestSiteModes(t *testing.T) {
 			t.Errorf("%v.RequiresEnrollment() = %v, want %v", m, got, want)
 		}
 	}
-	var zero certs.SiteMode
-	if zero.RequiresEnrollment() || certs.SiteMode(9).RequiresEnrollment() {
-		t.Error("invalid site mode requires enrollment")
+	for i := 0; i <= 255; i++ {
+		if m := certs.SiteMode(i); !m.IsValid() && m.RequiresEnrollment() {
+			t.Errorf("invalid site mode %d requires enrollment", i)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package certs_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -25,13 +26,15 @@ func ExampleParsePlatform() {
 	p, err := certs.ParsePlatform("wm6std")
 	fmt.Println(p, err)
 	p, err = certs.ParsePlatform("windows mobile 5.0 pocket pc")
-	fmt.Println(p, err)
+	fmt.Println(p, p.Token(), err)
 	_, err = certs.ParsePlatform("Windows Phone 7")
-	fmt.Println(errors.Is(err, certs.ErrUnknownPlatform), err)
+	fmt.Println(errors.Is(err, certs.ErrInvalidInput))
+	fmt.Println(err)
 	// Output:
 	// Windows Mobile 6 Standard <nil>
-	// Windows Mobile 5.0 Pocket PC <nil>
-	// true certs: parse Platform "Windows Phone 7": unknown platform
+	// Windows Mobile 5.0 Pocket PC WM5PPC <nil>
+	// true
+	// certs: unknown Platform "Windows Phone 7" (accepted: Pocket PC 2003, Windows CE, Windows Mobile 5.0 Pocket PC, Windows Mobile 5.0 Smartphone, Windows Mobile 6 Classic, Windows Mobile 6 Professional, Windows Mobile 6 Standard)
 }
 
 func ExamplePlatform_InstallerName() {
@@ -54,17 +57,17 @@ func ExampleSecurities() {
 	// trusts Mobile2Market, privileges restricted        unlocked=false
 }
 
-func ExampleConfigurations() {
-	for _, c := range certs.Configurations() {
+func ExampleConfiguration() {
+	for _, c := range []certs.Configuration{certs.Restricted, certs.Standard, certs.Unrestricted, certs.Mobile2MarketLocked} {
 		p := c.Policies()
-		fmt.Printf("%-20s %v unsigned=%-5v prompt=%-5v unlocked=%v\n",
-			c, p.PrivilegedApplications, p.UnsignedApplications, p.UnsignedPrompt, c.Security().Unlocked())
+		fmt.Printf("%-20s two-tier=%-5v unsigned=%-5v prompt=%-5v unlocked=%v\n",
+			c, p.TwoTier, p.UnsignedApplications, p.UnsignedPrompt, c.Security().Unlocked())
 	}
 	// Output:
-	// Restricted           two-tier unsigned=false prompt=false unlocked=false
-	// Standard             two-tier unsigned=true  prompt=true  unlocked=false
-	// Unrestricted         one-tier unsigned=true  prompt=true  unlocked=true
-	// Mobile2Market locked one-tier unsigned=false prompt=false unlocked=true
+	// Restricted           two-tier=true  unsigned=false prompt=false unlocked=false
+	// Standard             two-tier=true  unsigned=true  prompt=true  unlocked=false
+	// Unrestricted         two-tier=false unsigned=true  prompt=true  unlocked=true
+	// Mobile2Market locked two-tier=false unsigned=false prompt=false unlocked=true
 }
 
 func ExampleParseConfiguration() {
@@ -76,7 +79,7 @@ func ExampleParseConfiguration() {
 func ExamplePolicies_Security() {
 	// A Smartphone whose operator removed the Mobile2Market root, running
 	// the one-tier model.
-	p := certs.Policies{PrivilegedApplications: certs.OneTier, UnsignedApplications: true, UnsignedPrompt: true}
+	p := certs.Policies{TwoTier: false, UnsignedApplications: true, UnsignedPrompt: true}
 	s := p.Security(false)
 	fmt.Println(s, p.SupportedBy(certs.WM6Standard))
 	// Output: does not trust Mobile2Market, privileges not restricted true
@@ -88,23 +91,11 @@ func ExamplePolicies_SupportedBy() {
 	// Output: true false
 }
 
-func ExampleStores() {
-	for _, s := range certs.Stores() {
-		fmt.Println(s)
-	}
-	// Output:
-	// Privileged Execution Trust Authorities
-	// Unprivileged Execution Trust Authorities
-	// SPC
-	// Root
-	// CA
-	// MY
-}
-
-func ExampleParseStore() {
-	s, err := certs.ParseStore("privileged execution")
-	fmt.Println(s, err)
-	// Output: Privileged Execution Trust Authorities <nil>
+func ExampleStore() {
+	var r certs.TrustResult
+	err := json.Unmarshal([]byte(`{"installed": ["privileged execution", "SPC"]}`), &r)
+	fmt.Println(r.Installed, r.InstalledIn(certs.SPC), err)
+	// Output: [Privileged Execution Trust Authorities SPC] true <nil>
 }
 
 func ExampleEstablishTrust() {
@@ -141,19 +132,28 @@ func ExampleEstablishTrust_exempt() {
 	// Output: exempt=true installed=[] setup=true err=<nil>
 }
 
-func ExampleAccessDeniedError() {
-	_, err := certs.EstablishTrust(certs.WM5PocketPC, certs.Security{TrustsMobile2Market: true, PrivilegesRestricted: true})
-	var ade *certs.AccessDeniedError
-	if errors.As(err, &ade) {
-		fmt.Println(ade.Platform, "|", ade.Store, "|", ade.HRESULT(), "|", ade.LogLine())
+func ExampleErrAccessDenied() {
+	for _, sec := range certs.Securities() {
+		r, err := certs.EstablishTrust(certs.WM5PocketPC, sec)
+		fmt.Printf("%-55s denied=%-5v untrusted=%-5v ran=%-5v log=%q\n", sec,
+			errors.Is(err, certs.ErrAccessDenied), errors.Is(err, certs.ErrUntrustedInstaller), r.InstallerRan, r.LogLine)
 	}
-	// Output: Windows Mobile 5.0 Pocket PC | Privileged Execution Trust Authorities | 0x80070005 | Access Denied (0x80070005).
+	// Output:
+	// does not trust Mobile2Market, privileges not restricted denied=true  untrusted=true  ran=false log="Access Denied (0x80070005)."
+	// does not trust Mobile2Market, privileges restricted     denied=true  untrusted=true  ran=false log="Access Denied (0x80070005)."
+	// trusts Mobile2Market, privileges not restricted         denied=false untrusted=false ran=true  log=""
+	// trusts Mobile2Market, privileges restricted             denied=true  untrusted=false ran=true  log="Access Denied (0x80070005)."
 }
 
 func ExampleHRESULT() {
-	h := certs.EAccessDenied
-	fmt.Println(h, h.Failed(), h.Facility(), h.Code())
-	// Output: 0x80070005 true 7 5
+	data, err := json.Marshal(map[string]certs.HRESULT{"hresult": certs.EAccessDenied})
+	fmt.Println(string(data), err)
+	var h certs.HRESULT
+	err = h.UnmarshalText([]byte("0x8007005")) // the product page's typo
+	fmt.Println(errors.Is(err, certs.ErrInvalidInput))
+	// Output:
+	// {"hresult":"0x80070005"} <nil>
+	// true
 }
 
 func ExampleSiteModes() {
@@ -183,19 +183,4 @@ func ExampleEnroll() {
 	// reachable=false auth=true  -> CA unreachable        log=true err=certs: certification authority unreachable
 	// reachable=true  auth=false -> authentication failed log=true err=certs: authentication to the certification authority failed
 	// reachable=true  auth=true  -> enrolled              log=true err=<nil>
-}
-
-func ExampleParseTier() {
-	t, err := certs.ParseTier("Two-Tier")
-	fmt.Println(t, err)
-	// Output: two-tier <nil>
-}
-
-func ExampleEnrollmentSoftwares() {
-	for _, e := range certs.EnrollmentSoftwares() {
-		fmt.Println(e)
-	}
-	// Output:
-	// Configuration Manager
-	// enterprise
 }

@@ -1,13 +1,18 @@
 package certs
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/mobiledm/dmclient/internal/enum"
+)
 
 // Platform is a device platform the mobile device client is built for. Each
 // platform has its own DMInstaller_<token>.exe and DMClientSetup_<token>.exe
 // (see [Platform.Token]).
 //
-// The zero Platform is invalid: [Platform.IsValid] reports false, and
-// [EstablishTrust] rejects it with an error wrapping [ErrUnknownPlatform].
+// The zero Platform is invalid: [Platform.IsValid] reports false, its
+// String is "Platform(0)", MarshalText fails on it, and [EstablishTrust]
+// rejects it with an error wrapping [ErrInvalidInput].
 type Platform uint8
 
 // The platforms, in the order [Platforms] returns them.
@@ -21,28 +26,26 @@ const (
 	WM6Standard                         // Windows Mobile 6 Standard (Smartphone)
 )
 
-var platformEnum = enum{
-	typ: "Platform",
-	err: ErrUnknownPlatform,
-	names: []string{
-		"Pocket PC 2003",
-		"Windows CE",
-		"Windows Mobile 5.0 Pocket PC",
-		"Windows Mobile 5.0 Smartphone",
-		"Windows Mobile 6 Classic",
-		"Windows Mobile 6 Professional",
-		"Windows Mobile 6 Standard",
-	},
-	aliases: []string{ // the tokens
-		"PPC2003",
-		"CE",
-		"WM5PPC",
-		"WM5SP",
-		"WM6Classic",
-		"WM6Pro",
-		"WM6Std",
-	},
-}
+// platformTokens[p-1] is the token of platform p; see [Platform.Token].
+var platformTokens = [...]string{"PPC2003", "CE", "WM5PPC", "WM5SP", "WM6Classic", "WM6Pro", "WM6Std"}
+
+var platformNames = names("Platform", []string{
+	"Pocket PC 2003",
+	"Windows CE",
+	"Windows Mobile 5.0 Pocket PC",
+	"Windows Mobile 5.0 Smartphone",
+	"Windows Mobile 6 Classic",
+	"Windows Mobile 6 Professional",
+	"Windows Mobile 6 Standard",
+}, map[string]uint8{
+	"PPC2003":    uint8(PocketPC2003),
+	"CE":         uint8(WindowsCE),
+	"WM5PPC":     uint8(WM5PocketPC),
+	"WM5SP":      uint8(WM5Smartphone),
+	"WM6Classic": uint8(WM6Classic),
+	"WM6Pro":     uint8(WM6Professional),
+	"WM6Std":     uint8(WM6Standard),
+})
 
 // Platforms returns every valid platform in declaration order, from
 // [PocketPC2003] to [WM6Standard]. Each call returns a new slice.
@@ -52,38 +55,38 @@ func Platforms() []Platform {
 
 // ParsePlatform returns the platform named by s, which is either its
 // [Platform.String] form ("Windows Mobile 6 Standard") or its
-// [Platform.Token] ("WM6Std"), compared case-insensitively. Anything else,
-// the empty string included, is rejected with a [*ParseError] wrapping
-// [ErrUnknownPlatform].
+// [Platform.Token] ("WM6Std"), compared case-insensitively and ignoring
+// surrounding blanks. Anything else, the empty string included, is rejected
+// with an error wrapping [ErrInvalidInput] that lists the accepted names.
 func ParsePlatform(s string) (Platform, error) {
-	v, err := platformEnum.parse(s)
+	v, err := platformNames.Parse(s)
 	return Platform(v), err
 }
 
 // String returns the platform's human name, such as
-// "Windows Mobile 6 Standard", or "Platform(n)" for an invalid value.
-func (p Platform) String() string { return platformEnum.name(uint8(p)) }
+// "Windows Mobile 6 Standard", or "Platform(9)" for an invalid value.
+func (p Platform) String() string { return platformNames.Name(uint8(p)) }
 
 // Token returns the platform's token in the installer file names
 // DMInstaller_<token>.exe and DMClientSetup_<token>.exe, or "" for an
 // invalid platform.
 //
 // Modelling choice: the product page writes the token only as "[platform]"
-// and no public source lists the shipped file names, so the tokens are ours:
-// "PPC2003", "CE", "WM5PPC", "WM5SP", "WM6Classic", "WM6Pro", "WM6Std". They
-// are short, ASCII, free of blanks (safe in a file name and an .ini value),
-// unique, and follow the product names' usual abbreviations (PPC for Pocket
-// PC, SP for Smartphone, Pro and Std for the Windows Mobile 6 editions).
-// [ParsePlatform] accepts them.
+// and no public source lists the shipped file names, so the tokens are this
+// package's: "PPC2003", "CE", "WM5PPC", "WM5SP", "WM6Classic", "WM6Pro",
+// "WM6Std". They are short, ASCII, free of blanks (safe in a file name and
+// an .ini value), unique, and follow the product names' usual abbreviations
+// (PPC for Pocket PC, SP for Smartphone, Pro and Std for the Windows Mobile 6
+// editions). [ParsePlatform] accepts them.
 func (p Platform) Token() string {
 	if !p.IsValid() {
 		return ""
 	}
-	return platformEnum.aliases[p-1]
+	return platformTokens[p-1]
 }
 
 // IsValid reports whether p is one of the platforms [Platforms] returns.
-func (p Platform) IsValid() bool { return platformEnum.valid(uint8(p)) }
+func (p Platform) IsValid() bool { return platformNames.Valid(uint8(p)) }
 
 // SigningApplies reports whether code signing applies to p. The product page:
 // "Signing does not apply to Windows Mobile Pocket PC 2003 or Windows CE
@@ -100,7 +103,7 @@ func (p Platform) IsSmartphone() bool { return p == WM5Smartphone || p == WM6Sta
 
 // TwoTier reports whether p supports the two-tier security model (security
 // policy 4123, see [Policies]). Pocket PCs support only one-tier; Smartphones
-// support one-tier and two-tier, so TwoTier is the same as
+// support one-tier and two-tier, so TwoTier reports the same as
 // [Platform.IsSmartphone].
 //
 // Modelling choice: Windows CE is not a Windows Mobile platform and has no
@@ -151,10 +154,10 @@ func (p Platform) isFileName(name, prefix string) bool {
 }
 
 // MarshalText implements encoding.TextMarshaler with the [Platform.String]
-// form. The zero Platform marshals as empty text; any other invalid value is
-// an error.
-func (p Platform) MarshalText() ([]byte, error) { return platformEnum.marshal(uint8(p)) }
+// form. An invalid Platform, the zero one included, is an error wrapping
+// [ErrInvalidInput].
+func (p Platform) MarshalText() ([]byte, error) { return platformNames.Marshal(uint8(p)) }
 
 // UnmarshalText implements encoding.TextUnmarshaler. It accepts what
-// [ParsePlatform] accepts, and empty text as the zero Platform.
-func (p *Platform) UnmarshalText(text []byte) error { return unmarshalText(&platformEnum, text, p) }
+// [ParsePlatform] accepts; on error p is left unchanged.
+func (p *Platform) UnmarshalText(text []byte) error { return enum.Unmarshal(&platformNames, text, p) }

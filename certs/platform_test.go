@@ -4,7 +4,7 @@ import (
 	"encoding"
 	"encoding/json"
 	"errors"
-	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -76,49 +76,101 @@ func TestInvalidPlatform(t *testing.T) {
 			p.Token() != "" || p.InstallerName() != "" || p.SetupName() != "" {
 			t.Errorf("invalid platform %d has properties", uint8(p))
 		}
-		if !strings.HasPrefix(p.String(), "Platform(") {
-			t.Errorf("String of invalid platform %d = %q", uint8(p), p)
+		if want := "Platform(" + strconv.Itoa(int(p)) + ")"; p.String() != want {
+			t.Errorf("String of invalid platform %d = %q, want %q", uint8(p), p, want)
 		}
 	}
-	for _, in := range []string{"", " WM6Std", "WM6", "Windows Mobile 6", "Platform(1)", "wm6std.exe"} {
+	for _, in := range []string{"", "WM6", "Windows Mobile 6", "Platform(1)", "wm6std.exe", "WM6 Std", "PPC 2003"} {
 		p, err := certs.ParsePlatform(in)
-		var pe *certs.ParseError
-		if p != 0 || !errors.Is(err, certs.ErrUnknownPlatform) || !errors.As(err, &pe) || pe.Input != in || pe.Type != "Platform" {
-			t.Errorf("ParsePlatform(%q) = %v, %v; want a *ParseError wrapping ErrUnknownPlatform", in, p, err)
+		if p != 0 || !errors.Is(err, certs.ErrInvalidInput) {
+			t.Errorf("ParsePlatform(%q) = %v, %v; want an error wrapping ErrInvalidInput", in, p, err)
 		}
-		if err != nil && !strings.HasPrefix(err.Error(), "certs: ") {
-			t.Errorf("error %q lacks the package prefix", err)
+		if err != nil && (!strings.HasPrefix(err.Error(), "certs: unknown Platform "+strconv.Quote(in)) ||
+			!strings.Contains(err.Error(), "Windows Mobile 6 Standard")) {
+			t.Errorf("error %q does not name the type, the input and the accepted values", err)
 		}
 	}
 }
 
-// textEnum is what every enumeration of the package provides.
+// accepted lists every spelling each enumerated type accepts, in its own
+// case, beyond which case and surrounding blanks do not matter: the names
+// and the documented alternative spellings. Nothing else parses
+// (TestEnumTextExhaustive, the fuzz targets).
+var accepted = map[string]map[string]uint8{
+	"Platform": {
+		"Pocket PC 2003": 1, "PPC2003": 1,
+		"Windows CE": 2, "CE": 2,
+		"Windows Mobile 5.0 Pocket PC": 3, "WM5PPC": 3,
+		"Windows Mobile 5.0 Smartphone": 4, "WM5SP": 4,
+		"Windows Mobile 6 Classic": 5, "WM6Classic": 5,
+		"Windows Mobile 6 Professional": 6, "WM6Pro": 6,
+		"Windows Mobile 6 Standard": 7, "WM6Std": 7,
+	},
+	"Configuration": {
+		"Restricted": 1, "Standard": 2, "Unrestricted": 3,
+		"Mobile2Market locked": 4, "Mobile2Market-locked": 4,
+	},
+	"Store": {
+		"Privileged Execution Trust Authorities": 1, "privileged execution": 1,
+		"Unprivileged Execution Trust Authorities": 2, "unprivileged execution": 2,
+		"SPC": 3, "Root": 4, "CA": 5, "MY": 6,
+	},
+	"SiteMode": {
+		"mixed": 1, "native": 2, "server authentication": 3, "server-authentication": 3,
+	},
+	"EnrollmentResult": {
+		"enrolled": 1, "CA unreachable": 2, "authentication failed": 3,
+	},
+}
+
+// wantNames is each type's String of its valid values 1, 2, ..., in order.
+var wantNames = map[string][]string{
+	"Platform": {"Pocket PC 2003", "Windows CE", "Windows Mobile 5.0 Pocket PC", "Windows Mobile 5.0 Smartphone",
+		"Windows Mobile 6 Classic", "Windows Mobile 6 Professional", "Windows Mobile 6 Standard"},
+	"Configuration":    {"Restricted", "Standard", "Unrestricted", "Mobile2Market locked"},
+	"Store":            {"Privileged Execution Trust Authorities", "Unprivileged Execution Trust Authorities", "SPC", "Root", "CA", "MY"},
+	"SiteMode":         {"mixed", "native", "server authentication"},
+	"EnrollmentResult": {"enrolled", "CA unreachable", "authentication failed"},
+}
+
+// textEnum is what every enumerated type of the package provides.
 type textEnum interface {
-	comparable
+	~uint8
 	String() string
 	IsValid() bool
 	encoding.TextMarshaler
 }
 
-// checkEnum checks an enumeration's list, String, Parse and text round trip.
-func checkEnum[E textEnum, P interface {
+type textEnumPtr[E textEnum] interface {
 	*E
 	encoding.TextUnmarshaler
-}](t *testing.T, typ string, all []E, parse func(string) (E, error), sentinel error, wantNames []string) {
+}
+
+// checkEnum checks one enumerated type over every uint8 value: String,
+// IsValid, MarshalText, UnmarshalText of every accepted spelling in three
+// cases and with blanks around, and the errors.
+func checkEnum[E textEnum, P textEnumPtr[E]](t *testing.T, typ string) {
 	t.Helper()
-	var zero E
-	var names []string
-	for _, v := range all {
-		names = append(names, v.String())
-		if !v.IsValid() {
-			t.Errorf("%s %v in list is not valid", typ, v)
-		}
-		for _, in := range []string{v.String(), strings.ToLower(v.String()), strings.ToUpper(v.String())} {
-			if got, err := parse(in); err != nil || got != v {
-				t.Errorf("parse %s %q = %v, %v; want %v", typ, in, got, err, v)
-			}
+	names := wantNames[typ]
+	var gotNames []string
+	for i := 0; i <= 255; i++ {
+		v := E(i)
+		valid := i >= 1 && i <= len(names)
+		if v.IsValid() != valid {
+			t.Errorf("%s(%d).IsValid() = %v", typ, i, v.IsValid())
 		}
 		text, err := v.MarshalText()
+		if !valid {
+			if want := typ + "(" + strconv.Itoa(i) + ")"; v.String() != want {
+				t.Errorf("%s(%d).String() = %q, want %q", typ, i, v.String(), want)
+			}
+			if err == nil || !errors.Is(err, certs.ErrInvalidInput) || !strings.HasPrefix(err.Error(), "certs: ") ||
+				!strings.Contains(err.Error(), v.String()) {
+				t.Errorf("%s(%d).MarshalText() = %q, %v; want an error wrapping ErrInvalidInput", typ, i, text, err)
+			}
+			continue
+		}
+		gotNames = append(gotNames, v.String())
 		if err != nil || string(text) != v.String() {
 			t.Errorf("%s %v MarshalText = %q, %v", typ, v, text, err)
 		}
@@ -127,70 +179,83 @@ func checkEnum[E textEnum, P interface {
 			t.Errorf("%s UnmarshalText(%q) = %v, %v; want %v", typ, text, back, err, v)
 		}
 	}
-	if diff := cmp.Diff(wantNames, names); diff != "" {
+	if diff := cmp.Diff(names, gotNames); diff != "" {
 		t.Errorf("%s names mismatch (-want +got):\n%s", typ, diff)
 	}
-	// The zero value is invalid, marshals as empty text and comes back.
-	if zero.IsValid() || slices.Contains(all, zero) {
-		t.Errorf("zero %s is valid", typ)
-	}
-	if text, err := zero.MarshalText(); err != nil || len(text) != 0 {
-		t.Errorf("zero %s MarshalText = %q, %v", typ, text, err)
-	}
-	v := all[0]
-	if err := P(&v).UnmarshalText(nil); err != nil || v != zero {
-		t.Errorf("%s UnmarshalText(empty) = %v, %v; want zero", typ, v, err)
-	}
-	if got, err := parse(""); !errors.Is(err, sentinel) || got != zero {
-		t.Errorf("parse %s \"\" = %v, %v; want %v", typ, got, err, sentinel)
-	}
-	bad := []byte("no such " + typ)
-	if err := P(&v).UnmarshalText(bad); !errors.Is(err, sentinel) {
-		t.Errorf("%s UnmarshalText(%q) error = %v, want %v", typ, bad, err, sentinel)
-	}
-}
-
-func TestEnumerations(t *testing.T) {
-	checkEnum(t, "Platform", certs.Platforms(), certs.ParsePlatform, certs.ErrUnknownPlatform,
-		[]string{"Pocket PC 2003", "Windows CE", "Windows Mobile 5.0 Pocket PC", "Windows Mobile 5.0 Smartphone",
-			"Windows Mobile 6 Classic", "Windows Mobile 6 Professional", "Windows Mobile 6 Standard"})
-	checkEnum(t, "Configuration", certs.Configurations(), certs.ParseConfiguration, certs.ErrUnknownConfiguration,
-		[]string{"Restricted", "Standard", "Unrestricted", "Mobile2Market locked"})
-	checkEnum(t, "Tier", certs.Tiers(), certs.ParseTier, certs.ErrUnknownTier, []string{"one-tier", "two-tier"})
-	checkEnum(t, "Store", certs.Stores(), certs.ParseStore, certs.ErrUnknownStore,
-		[]string{"Privileged Execution Trust Authorities", "Unprivileged Execution Trust Authorities", "SPC", "Root", "CA", "MY"})
-	checkEnum(t, "SiteMode", certs.SiteModes(), certs.ParseSiteMode, certs.ErrUnknownSiteMode,
-		[]string{"mixed", "native", "server authentication"})
-	checkEnum(t, "EnrollmentResult", certs.EnrollmentResults(), certs.ParseEnrollmentResult, certs.ErrUnknownEnrollmentResult,
-		[]string{"enrolled", "CA unreachable", "authentication failed"})
-	checkEnum(t, "EnrollmentSoftware", certs.EnrollmentSoftwares(), certs.ParseEnrollmentSoftware, certs.ErrUnknownEnrollmentSoftware,
-		[]string{"Configuration Manager", "enterprise"})
-}
-
-func TestAliases(t *testing.T) {
-	for in, want := range map[string]certs.Store{"privileged execution": certs.PrivilegedExecution, "Unprivileged Execution": certs.UnprivilegedExecution} {
-		if got, err := certs.ParseStore(in); err != nil || got != want {
-			t.Errorf("ParseStore(%q) = %v, %v; want %v", in, got, err, want)
+	for spelling, want := range accepted[typ] {
+		for _, in := range []string{spelling, strings.ToLower(spelling), strings.ToUpper(spelling), " " + spelling + "\t"} {
+			var v E
+			if err := P(&v).UnmarshalText([]byte(in)); err != nil || uint8(v) != want {
+				t.Errorf("%s UnmarshalText(%q) = %v, %v; want %v", typ, in, v, err, E(want))
+			}
 		}
 	}
-	if got, err := certs.ParseSiteMode("Server-Authentication"); err != nil || got != certs.ServerAuthentication {
-		t.Errorf("ParseSiteMode(server-authentication) = %v, %v", got, err)
-	}
-	if got, err := certs.ParseConfiguration("mobile2market-locked"); err != nil || got != certs.Mobile2MarketLocked {
-		t.Errorf("ParseConfiguration(mobile2market-locked) = %v, %v", got, err)
+	// Bad text, the empty text included, is an error naming the type, the
+	// input and the accepted values, and leaves the destination alone.
+	for _, in := range []string{"", " ", "no such " + typ, typ + "(1)", "1", names[0] + "x", strings.Repeat("\x00", 1<<20)} {
+		v := E(1)
+		err := P(&v).UnmarshalText([]byte(in))
+		if v != E(1) || !errors.Is(err, certs.ErrInvalidInput) {
+			t.Errorf("%s UnmarshalText(%.20q) = %v, %v; want an error wrapping ErrInvalidInput, no change", typ, in, v, err)
+			continue
+		}
+		msg := err.Error()
+		if !strings.HasPrefix(msg, "certs: unknown "+typ+" ") || !strings.Contains(msg, strings.Join(names, ", ")) || len(msg) > 1000 {
+			t.Errorf("%s UnmarshalText(%.20q) error of %d bytes %.300q: want the type, the input (short) and the accepted values", typ, in, len(msg), msg)
+		}
 	}
 }
 
-// An invalid non-zero value cannot be marshalled.
-func TestMarshalInvalid(t *testing.T) {
-	for _, m := range []encoding.TextMarshaler{
-		certs.Platform(200), certs.Configuration(200), certs.Tier(200), certs.Store(200),
-		certs.SiteMode(200), certs.EnrollmentResult(200), certs.EnrollmentSoftware(200),
-	} {
-		if text, err := m.MarshalText(); err == nil {
-			t.Errorf("%T(200).MarshalText() = %q, want an error", m, text)
+func TestEnumTextExhaustive(t *testing.T) {
+	checkEnum[certs.Platform](t, "Platform")
+	checkEnum[certs.Configuration](t, "Configuration")
+	checkEnum[certs.Store](t, "Store")
+	checkEnum[certs.SiteMode](t, "SiteMode")
+	checkEnum[certs.EnrollmentResult](t, "EnrollmentResult")
+}
+
+// The Parse functions agree with UnmarshalText.
+func TestParseFunctions(t *testing.T) {
+	checkParseAgrees(t, "Platform", certs.ParsePlatform)
+	checkParseAgrees(t, "Configuration", certs.ParseConfiguration)
+	checkParseAgrees(t, "SiteMode", certs.ParseSiteMode)
+	if diff := cmp.Diff(validValues[certs.Platform](), certs.Platforms()); diff != "" {
+		t.Errorf("Platforms mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(validValues[certs.SiteMode](), certs.SiteModes()); diff != "" {
+		t.Errorf("SiteModes mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func checkParseAgrees[E textEnum, P textEnumPtr[E]](t *testing.T, typ string, parse func(string) (E, error)) {
+	t.Helper()
+	inputs := []string{"", "x", " ", strings.Repeat("é", 200)}
+	for spelling := range accepted[typ] {
+		inputs = append(inputs, spelling, strings.ToUpper(spelling), " "+spelling+" ", spelling+".")
+	}
+	for _, in := range inputs {
+		got, err := parse(in)
+		var want E
+		werr := P(&want).UnmarshalText([]byte(in))
+		if got != want || (err == nil) != (werr == nil) {
+			t.Errorf("Parse%s(%q) = %v, %v; UnmarshalText says %v, %v", typ, in, got, err, want, werr)
+		}
+		if err != nil && (got != 0 || !errors.Is(err, certs.ErrInvalidInput)) {
+			t.Errorf("Parse%s(%q) = %v, %v", typ, in, got, err)
 		}
 	}
+}
+
+// validValues returns the valid values of E, in order, found by trying every
+// uint8.
+func validValues[E textEnum]() []E {
+	var vs []E
+	for i := 0; i <= 255; i++ {
+		if E(i).IsValid() {
+			vs = append(vs, E(i))
+		}
+	}
+	return vs
 }
 
 func TestJSONRoundTrip(t *testing.T) {
@@ -198,11 +263,13 @@ func TestJSONRoundTrip(t *testing.T) {
 		Platform certs.Platform
 		Mode     certs.SiteMode
 		Config   certs.Configuration
-		Result   certs.EnrollmentResult // zero: enrollment did not run
+		Result   certs.EnrollmentResult `json:",omitempty"` // zero: enrollment did not run
 		Trust    certs.TrustResult
+		Status   certs.HRESULT
 	}
 	tr, _ := certs.EstablishTrust(certs.WM6Professional, certs.Unrestricted.Security())
-	in := record{Platform: certs.WM6Professional, Mode: certs.ServerAuthentication, Config: certs.Unrestricted, Trust: tr}
+	in := record{Platform: certs.WM6Professional, Mode: certs.ServerAuthentication, Config: certs.Unrestricted, Trust: tr,
+		Status: certs.EAccessDenied}
 	data, err := json.Marshal(in)
 	if err != nil {
 		t.Fatal(err)
@@ -214,8 +281,18 @@ func TestJSONRoundTrip(t *testing.T) {
 	if diff := cmp.Diff(in, out); diff != "" {
 		t.Errorf("JSON round trip mismatch (-want +got):\n%s", diff)
 	}
-	if !strings.Contains(string(data), `"Windows Mobile 6 Professional"`) || !strings.Contains(string(data), `"SPC"`) {
-		t.Errorf("JSON %s does not use the names", data)
+	for _, want := range []string{`"Windows Mobile 6 Professional"`, `"SPC"`, `"Status":"0x80070005"`} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("JSON %s does not hold %s", data, want)
+		}
+	}
+	if strings.Contains(string(data), "Result") {
+		t.Errorf("JSON %s holds the enrollment that did not run", data)
+	}
+	// A zero enumerated value is invalid and does not marshal.
+	in.Mode = 0
+	if data, err := json.Marshal(in); !errors.Is(err, certs.ErrInvalidInput) {
+		t.Errorf("Marshal with the zero SiteMode = %s, %v; want an error wrapping ErrInvalidInput", data, err)
 	}
 }
 
@@ -240,12 +317,12 @@ type fataler interface{ Fatalf(string, ...any) }
 func checkParsedPlatform(t fataler, in string) {
 	p, err := certs.ParsePlatform(in)
 	if err != nil {
-		if p != 0 || !errors.Is(err, certs.ErrUnknownPlatform) {
+		if p != 0 || !errors.Is(err, certs.ErrInvalidInput) {
 			t.Fatalf("ParsePlatform(%q) = %v, %v", in, p, err)
 		}
 		return
 	}
-	if !strings.EqualFold(in, p.String()) && !strings.EqualFold(in, p.Token()) {
+	if in := strings.TrimSpace(in); !strings.EqualFold(in, p.String()) && !strings.EqualFold(in, p.Token()) {
 		t.Fatalf("ParsePlatform(%q) = %v, which is neither its name nor its token", in, p)
 	}
 	for _, s := range []string{p.String(), p.Token()} {

@@ -1,5 +1,7 @@
 package certs
 
+import "github.com/mobiledm/dmclient/internal/enum"
+
 // Security is what the product page knows about a device's code-signing
 // security, as two facts. It is plain comparable data; its zero value is a
 // device that does not trust the Mobile2Market certificate and has no
@@ -55,66 +57,21 @@ func Securities() []Security {
 	}
 }
 
-// Tier is the value of the Privileged Applications security policy
-// ([PolicyPrivilegedApplications], 4123). The zero Tier is invalid.
-type Tier uint8
-
-// The tiers, in the order [Tiers] returns them.
-const (
-	// OneTier: every application allowed to run runs privileged. Pocket PCs
-	// support only one-tier.
-	OneTier Tier = iota + 1
-	// TwoTier: an application runs privileged only when signed with a
-	// certificate that chains to the privileged execution store; code signed
-	// with an unprivileged certificate (such as DMInstaller's Mobile2Market
-	// certificate) runs normal and cannot write protected stores.
-	// Smartphones support one-tier and two-tier.
-	TwoTier
-)
-
-var tierEnum = enum{typ: "Tier", err: ErrUnknownTier, names: []string{"one-tier", "two-tier"}}
-
-// Tiers returns [OneTier] and [TwoTier], in that order.
-func Tiers() []Tier { return []Tier{OneTier, TwoTier} }
-
-// ParseTier returns the tier named s ("one-tier" or "two-tier",
-// case-insensitive), or a [*ParseError] wrapping [ErrUnknownTier].
-func ParseTier(s string) (Tier, error) {
-	v, err := tierEnum.parse(s)
-	return Tier(v), err
-}
-
-// String returns "one-tier" or "two-tier", or "Tier(n)" for an invalid value.
-func (t Tier) String() string { return tierEnum.name(uint8(t)) }
-
-// IsValid reports whether t is [OneTier] or [TwoTier].
-func (t Tier) IsValid() bool { return tierEnum.valid(uint8(t)) }
-
-// MarshalText implements encoding.TextMarshaler with the [Tier.String] form;
-// the zero Tier marshals as empty text, any other invalid value is an error.
-func (t Tier) MarshalText() ([]byte, error) { return tierEnum.marshal(uint8(t)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler: what [ParseTier]
-// accepts, and empty text as the zero Tier.
-func (t *Tier) UnmarshalText(text []byte) error { return unmarshalText(&tierEnum, text, t) }
-
-// PolicyID is the number of a Windows Mobile security policy setting.
-type PolicyID uint32
-
-// The security policies the product page's rules depend on (Windows Mobile
-// 5.0 and later).
-const (
-	PolicyUnsignedApplications   PolicyID = 4102 // Unsigned Applications policy: may unsigned code run
-	PolicyUnsignedPrompt         PolicyID = 4122 // Unsigned Prompt policy: is the user asked first
-	PolicyPrivilegedApplications PolicyID = 4123 // Privileged Applications policy: one-tier or two-tier
-)
-
-// Policies holds a device's values of the three security policies that
-// decide how code runs on it.
+// Policies holds a device's values of the three Windows Mobile security
+// policies (Windows Mobile 5.0 and later) that decide how code runs on it.
+// It is plain comparable data; its zero value is one-tier with unsigned
+// applications blocked and no prompt, the policies of
+// [Mobile2MarketLocked].
 type Policies struct {
-	// PrivilegedApplications is policy 4123: [OneTier] or [TwoTier]
-	// (registry value 1 or 0).
-	PrivilegedApplications Tier `json:"privilegedApplications"`
+	// TwoTier is policy 4123, Privileged Applications: true for the
+	// two-tier model (registry value 0), false for one-tier (value 1). On a
+	// one-tier device every application allowed to run runs privileged; on
+	// a two-tier device only code signed with a certificate that chains to
+	// the privileged execution store does, and code signed with an
+	// unprivileged certificate (such as DMInstaller's Mobile2Market
+	// certificate) runs normal and cannot write protected stores. Pocket PCs
+	// support only one-tier; Smartphones one-tier and two-tier.
+	TwoTier bool `json:"twoTier"`
 	// UnsignedApplications is policy 4102: whether unsigned applications may
 	// run at all (registry value 1) or are blocked (0).
 	UnsignedApplications bool `json:"unsignedApplications"`
@@ -127,36 +84,36 @@ type Policies struct {
 // is not a policy: trustsMobile2Market says whether the device's
 // unprivileged execution store holds the Mobile2Market root.
 //
-// Modelling choice: privileges are restricted exactly when policy 4123 is
-// [TwoTier]. On a two-tier device DMInstaller, signed with the unprivileged
-// Mobile2Market certificate, runs normal and cannot write the privileged
-// execution store; on a one-tier device everything that runs runs
-// privileged. Policies 4102 and 4122 govern unsigned code; DMInstaller is
-// signed, so they do not enter the mapping. In particular a device that
+// Modelling choice: privileges are restricted exactly when p is two-tier
+// (policy 4123). On a two-tier device DMInstaller, signed with the
+// unprivileged Mobile2Market certificate, runs normal and cannot write the
+// privileged execution store; on a one-tier device everything that runs
+// runs privileged. Policies 4102 and 4122 govern unsigned code; DMInstaller
+// is signed, so they do not enter the mapping. In particular a device that
 // does not trust the Mobile2Market certificate stays untrusted even where
 // 4102 lets unsigned code run, because the page makes that trust a
 // condition of the installation.
 func (p Policies) Security(trustsMobile2Market bool) Security {
-	return Security{TrustsMobile2Market: trustsMobile2Market, PrivilegesRestricted: p.PrivilegedApplications == TwoTier}
+	return Security{TrustsMobile2Market: trustsMobile2Market, PrivilegesRestricted: p.TwoTier}
 }
 
-// SupportedBy reports whether a device of platform pl can hold p: a valid
-// platform and a valid tier, and [TwoTier] only on a platform that supports
-// it ([Platform.TwoTier]: Smartphones).
+// SupportedBy reports whether a device of platform pl can hold p: pl is
+// valid, and p is two-tier only on a platform that supports it
+// ([Platform.TwoTier]: Smartphones).
 func (p Policies) SupportedBy(pl Platform) bool {
-	if !pl.IsValid() || !p.PrivilegedApplications.IsValid() {
-		return false
-	}
-	return p.PrivilegedApplications == OneTier || pl.TwoTier()
+	return pl.IsValid() && (!p.TwoTier || pl.TwoTier())
 }
 
-// Configuration is a named device security configuration. The zero
-// Configuration is invalid.
+// Configuration is a named device security configuration, as a fleet file
+// names a device's security (see [ParseConfiguration]).
+//
+// The zero Configuration is invalid: its String is "Configuration(0)",
+// MarshalText fails on it, and its [Configuration.Policies] and
+// [Configuration.Security] are the zero values.
 type Configuration uint8
 
-// The named configurations, in the order [Configurations] returns them.
-// Their policies are in [Configuration.Policies], their facts in
-// [Configuration.Security].
+// The named configurations. Their policies are in [Configuration.Policies],
+// their facts in [Configuration.Security].
 const (
 	// Restricted: two-tier, unsigned applications cannot run.
 	Restricted Configuration = iota + 1
@@ -169,37 +126,28 @@ const (
 	Mobile2MarketLocked
 )
 
-var configurationEnum = enum{
-	typ:     "Configuration",
-	err:     ErrUnknownConfiguration,
-	names:   []string{"Restricted", "Standard", "Unrestricted", "Mobile2Market locked"},
-	aliases: []string{"", "", "", "Mobile2Market-locked"},
-}
-
-// Configurations returns every named configuration in declaration order,
-// from [Restricted] to [Mobile2MarketLocked].
-func Configurations() []Configuration {
-	return []Configuration{Restricted, Standard, Unrestricted, Mobile2MarketLocked}
-}
+var configurationNames = names("Configuration",
+	[]string{"Restricted", "Standard", "Unrestricted", "Mobile2Market locked"},
+	map[string]uint8{"Mobile2Market-locked": uint8(Mobile2MarketLocked)})
 
 // ParseConfiguration returns the configuration named s: its
-// [Configuration.String] form, case-insensitively ("Mobile2Market-locked" is
-// accepted too). Anything else is a [*ParseError] wrapping
-// [ErrUnknownConfiguration].
+// [Configuration.String] form ("Mobile2Market-locked" is accepted too),
+// compared case-insensitively and ignoring surrounding blanks. Anything else
+// is an error wrapping [ErrInvalidInput] that lists the accepted names.
 func ParseConfiguration(s string) (Configuration, error) {
-	v, err := configurationEnum.parse(s)
+	v, err := configurationNames.Parse(s)
 	return Configuration(v), err
 }
 
 // String returns the configuration's name, such as "Mobile2Market locked",
-// or "Configuration(n)" for an invalid value.
-func (c Configuration) String() string { return configurationEnum.name(uint8(c)) }
+// or "Configuration(9)" for an invalid value.
+func (c Configuration) String() string { return configurationNames.Name(uint8(c)) }
 
-// IsValid reports whether c is one of [Configurations].
-func (c Configuration) IsValid() bool { return configurationEnum.valid(uint8(c)) }
+// IsValid reports whether c is one of the four named configurations,
+// [Restricted] to [Mobile2MarketLocked].
+func (c Configuration) IsValid() bool { return configurationNames.Valid(uint8(c)) }
 
-// Policies returns the configuration's security policies (the zero
-// [Policies] for an invalid configuration):
+// Policies returns the configuration's security policies:
 //
 //	Restricted           two-tier, unsigned blocked, no prompt
 //	Standard             two-tier, unsigned allowed, prompt
@@ -208,19 +156,22 @@ func (c Configuration) IsValid() bool { return configurationEnum.valid(uint8(c))
 //
 // Restricted, Standard and Unrestricted are the common Smartphone
 // configurations as documented. Modelling choice: "Mobile2Market locked" is
-// documented only as "only signed code runs"; we give it the one-tier
-// model, the form it takes on a Pocket PC (one-tier only), which also keeps
-// it apart from Restricted (its two-tier counterpart).
+// documented only as "only signed code runs"; it gets the one-tier model,
+// the form it takes on a Pocket PC (one-tier only), which also keeps it
+// apart from Restricted (its two-tier counterpart).
+//
+// An invalid configuration returns the zero Policies, which are also those
+// of Mobile2MarketLocked: tell them apart with [Configuration.IsValid].
 func (c Configuration) Policies() Policies {
 	switch c {
 	case Restricted:
-		return Policies{PrivilegedApplications: TwoTier, UnsignedApplications: false, UnsignedPrompt: false}
+		return Policies{TwoTier: true, UnsignedApplications: false, UnsignedPrompt: false}
 	case Standard:
-		return Policies{PrivilegedApplications: TwoTier, UnsignedApplications: true, UnsignedPrompt: true}
+		return Policies{TwoTier: true, UnsignedApplications: true, UnsignedPrompt: true}
 	case Unrestricted:
-		return Policies{PrivilegedApplications: OneTier, UnsignedApplications: true, UnsignedPrompt: true}
+		return Policies{TwoTier: false, UnsignedApplications: true, UnsignedPrompt: true}
 	case Mobile2MarketLocked:
-		return Policies{PrivilegedApplications: OneTier, UnsignedApplications: false, UnsignedPrompt: false}
+		return Policies{TwoTier: false, UnsignedApplications: false, UnsignedPrompt: false}
 	}
 	return Policies{}
 }
@@ -244,12 +195,12 @@ func (c Configuration) Security() Security {
 }
 
 // MarshalText implements encoding.TextMarshaler with the
-// [Configuration.String] form; the zero Configuration marshals as empty
-// text, any other invalid value is an error.
-func (c Configuration) MarshalText() ([]byte, error) { return configurationEnum.marshal(uint8(c)) }
+// [Configuration.String] form. An invalid Configuration, the zero one
+// included, is an error wrapping [ErrInvalidInput].
+func (c Configuration) MarshalText() ([]byte, error) { return configurationNames.Marshal(uint8(c)) }
 
-// UnmarshalText implements encoding.TextUnmarshaler: what
-// [ParseConfiguration] accepts, and empty text as the zero Configuration.
+// UnmarshalText implements encoding.TextUnmarshaler. It accepts what
+// [ParseConfiguration] accepts; on error c is left unchanged.
 func (c *Configuration) UnmarshalText(text []byte) error {
-	return unmarshalText(&configurationEnum, text, c)
+	return enum.Unmarshal(&configurationNames, text, c)
 }

@@ -1,9 +1,15 @@
 package certs
 
-// Store is a Windows Mobile certificate store. The zero Store is invalid.
+import "github.com/mobiledm/dmclient/internal/enum"
+
+// Store is a Windows Mobile certificate store. [TrustResult.Installed] lists
+// the stores the trust step wrote.
+//
+// The zero Store is invalid: its String is "Store(0)" and MarshalText fails
+// on it.
 type Store uint8
 
-// The certificate stores, in the order [Stores] returns them.
+// The certificate stores.
 const (
 	// PrivilegedExecution is the Privileged Execution Trust Authorities
 	// store: code signed with a certificate that chains to it runs
@@ -25,48 +31,35 @@ const (
 	MY
 )
 
-var storeEnum = enum{
-	typ: "Store",
-	err: ErrUnknownStore,
-	names: []string{
-		"Privileged Execution Trust Authorities",
-		"Unprivileged Execution Trust Authorities",
-		"SPC",
-		"Root",
-		"CA",
-		"MY",
-	},
-	aliases: []string{"privileged execution", "unprivileged execution", "", "", "", ""},
-}
-
-// Stores returns every certificate store in declaration order, from
-// [PrivilegedExecution] to [MY]. Each call returns a new slice.
-func Stores() []Store {
-	return []Store{PrivilegedExecution, UnprivilegedExecution, SPC, Root, CA, MY}
-}
-
-// ParseStore returns the store named s: its [Store.String] form or, for the
-// two execution stores, "privileged execution" and "unprivileged
-// execution", case-insensitively. Anything else is a [*ParseError] wrapping
-// [ErrUnknownStore].
-func ParseStore(s string) (Store, error) {
-	v, err := storeEnum.parse(s)
-	return Store(v), err
-}
+var storeNames = names("Store", []string{
+	"Privileged Execution Trust Authorities",
+	"Unprivileged Execution Trust Authorities",
+	"SPC",
+	"Root",
+	"CA",
+	"MY",
+}, map[string]uint8{
+	"privileged execution":   uint8(PrivilegedExecution),
+	"unprivileged execution": uint8(UnprivilegedExecution),
+})
 
 // String returns the store's name on the device, such as
-// "Privileged Execution Trust Authorities" or "SPC", or "Store(n)" for an
+// "Privileged Execution Trust Authorities" or "SPC", or "Store(9)" for an
 // invalid value.
-func (s Store) String() string { return storeEnum.name(uint8(s)) }
+func (s Store) String() string { return storeNames.Name(uint8(s)) }
 
-// IsValid reports whether s is one of [Stores].
-func (s Store) IsValid() bool { return storeEnum.valid(uint8(s)) }
+// IsValid reports whether s is one of the six stores, [PrivilegedExecution]
+// to [MY].
+func (s Store) IsValid() bool { return storeNames.Valid(uint8(s)) }
 
 // MarshalText implements encoding.TextMarshaler with the [Store.String]
-// form; the zero Store marshals as empty text, any other invalid value is an
-// error.
-func (s Store) MarshalText() ([]byte, error) { return storeEnum.marshal(uint8(s)) }
+// form. An invalid Store, the zero one included, is an error wrapping
+// [ErrInvalidInput].
+func (s Store) MarshalText() ([]byte, error) { return storeNames.Marshal(uint8(s)) }
 
-// UnmarshalText implements encoding.TextUnmarshaler: what [ParseStore]
-// accepts, and empty text as the zero Store.
-func (s *Store) UnmarshalText(text []byte) error { return unmarshalText(&storeEnum, text, s) }
+// UnmarshalText implements encoding.TextUnmarshaler. It accepts the
+// [Store.String] form and, for the two execution stores, "privileged
+// execution" and "unprivileged execution", compared case-insensitively and
+// ignoring surrounding blanks. Anything else is an error wrapping
+// [ErrInvalidInput], and s is left unchanged.
+func (s *Store) UnmarshalText(text []byte) error { return enum.Unmarshal(&storeNames, text, s) }

@@ -2,124 +2,82 @@ package certs
 
 import (
 	"errors"
-	"strconv"
+	"slices"
 )
 
 // AccessDeniedLogLine is the line DMInstaller writes to DMInstaller.log when
-// the trust step fails. The product page prints it as
-// "Access Denied (0x8007005).", a typo for E_ACCESSDENIED ([EAccessDenied]).
+// the trust step fails ([TrustResult.LogLine]). The product page prints it
+// as "Access Denied (0x8007005).", a typo for E_ACCESSDENIED
+// ([EAccessDenied]).
 const AccessDeniedLogLine = "Access Denied (0x80070005)."
 
 // ErrAccessDenied is the sentinel for a failed trust step: every error
-// [EstablishTrust] returns for a locked device satisfies
-// errors.Is(err, ErrAccessDenied), whether it is an [*AccessDeniedError] or
-// an [*UntrustedInstallerError].
+// [EstablishTrust] returns for a device it denies satisfies
+// errors.Is(err, ErrAccessDenied), whether privileges are restricted or the
+// device does not trust the Mobile2Market certificate (then the error is
+// also [ErrUntrustedInstaller]). Every such failure has the HRESULT
+// [EAccessDenied] and leaves [AccessDeniedLogLine] in DMInstaller.log; the
+// message names the installer, such as
+//
+//	certs: DMInstaller_WM6Std.exe could not install the Microsoft Authenticode certificate in the Privileged Execution Trust Authorities store: access denied (0x80070005)
+//
+// There is no error type to read with errors.As, because a denial has no
+// fields worth reading: its HRESULT is always [EAccessDenied], its platform
+// is the caller's own argument, and the store that refused the write is
+// always [PrivilegedExecution]. [TrustResult] holds what the step did.
 var ErrAccessDenied = errors.New("certs: access denied (0x80070005)")
 
 // ErrUntrustedInstaller is the sentinel for a device that does not trust the
 // Mobile2Market certificate DMInstaller is signed with, so DMInstaller
-// cannot run at all. See [*UntrustedInstallerError].
+// cannot run at all. An error that is ErrUntrustedInstaller is also
+// [ErrAccessDenied]: the product page counts an untrusted certificate among
+// the conditions that end in "Access Denied".
 var ErrUntrustedInstaller = errors.New("certs: device does not trust the Mobile2Market certificate")
 
-// AccessDeniedError reports that DMInstaller ran but could not install the
-// Microsoft Authenticode certificate because the operator or vendor
-// restricted privileges. It satisfies errors.Is(err, [ErrAccessDenied]).
-type AccessDeniedError struct {
-	Platform Platform // the platform whose DMInstaller ran
-	Store    Store    // the store the write failed on
+// trustError is the error of a denied trust step; see [ErrAccessDenied].
+type trustError struct {
+	platform  Platform
+	untrusted bool // ErrUntrustedInstaller: DMInstaller could not run
 }
 
-// Error returns a message naming the installer, the store and the HRESULT.
-func (e *AccessDeniedError) Error() string {
-	return "certs: " + installerName(e.Platform) + " could not install the Microsoft Authenticode certificate in the " +
-		e.Store.String() + " store: access denied (" + EAccessDenied.String() + ")"
-}
-
-// Is reports whether target is [ErrAccessDenied].
-func (e *AccessDeniedError) Is(target error) bool { return target == ErrAccessDenied }
-
-// HRESULT returns [EAccessDenied].
-func (e *AccessDeniedError) HRESULT() HRESULT { return EAccessDenied }
-
-// LogLine returns the line DMInstaller writes to its log,
-// [AccessDeniedLogLine].
-func (e *AccessDeniedError) LogLine() string { return AccessDeniedLogLine }
-
-// UntrustedInstallerError reports that the device does not trust the
-// Mobile2Market certificate, so DMInstaller could not run at all. It
-// satisfies both errors.Is(err, [ErrUntrustedInstaller]) and
-// errors.Is(err, [ErrAccessDenied]): the product page counts an untrusted
-// certificate among the conditions that end in "Access Denied".
-type UntrustedInstallerError struct {
-	Platform Platform // the platform whose DMInstaller was refused
-}
-
-// Error returns a message naming the installer and the HRESULT.
-func (e *UntrustedInstallerError) Error() string {
-	return "certs: " + installerName(e.Platform) +
-		" cannot run: the device does not trust the Mobile2Market certificate it is signed with: access denied (" +
-		EAccessDenied.String() + ")"
-}
-
-// Is reports whether target is [ErrUntrustedInstaller] or [ErrAccessDenied].
-func (e *UntrustedInstallerError) Is(target error) bool {
-	return target == ErrUntrustedInstaller || target == ErrAccessDenied
-}
-
-// HRESULT returns [EAccessDenied].
-func (e *UntrustedInstallerError) HRESULT() HRESULT { return EAccessDenied }
-
-// LogLine returns [AccessDeniedLogLine]; see [TrustResult.LogLine].
-func (e *UntrustedInstallerError) LogLine() string { return AccessDeniedLogLine }
-
-// InvalidPlatformError reports a [Platform] value that is not one of
-// [Platforms]. It wraps [ErrUnknownPlatform].
-type InvalidPlatformError struct {
-	Platform Platform // the rejected value
-}
-
-// Error returns a message naming the value.
-func (e *InvalidPlatformError) Error() string {
-	return "certs: unknown platform " + strconv.Itoa(int(e.Platform))
-}
-
-// Unwrap returns [ErrUnknownPlatform].
-func (e *InvalidPlatformError) Unwrap() error { return ErrUnknownPlatform }
-
-func installerName(p Platform) string {
-	if n := p.InstallerName(); n != "" {
-		return n
+func (e *trustError) Error() string {
+	if e.untrusted {
+		return "certs: " + e.platform.InstallerName() +
+			" cannot run: the device does not trust the Mobile2Market certificate it is signed with: access denied (" +
+			EAccessDenied.String() + ")"
 	}
-	return "DMInstaller"
+	return "certs: " + e.platform.InstallerName() + " could not install the Microsoft Authenticode certificate in the " +
+		PrivilegedExecution.String() + " store: access denied (" + EAccessDenied.String() + ")"
+}
+
+// Is reports whether target is [ErrAccessDenied], or [ErrUntrustedInstaller]
+// for a device that does not trust Mobile2Market.
+func (e *trustError) Is(target error) bool {
+	return target == ErrAccessDenied || (e.untrusted && target == ErrUntrustedInstaller)
 }
 
 // TrustResult is what the trust step did on a device; see [EstablishTrust].
+// It is plain data: compare it with go-cmp, encode it as JSON.
 type TrustResult struct {
 	// Exempt reports a platform exempt from code signing (Pocket PC 2003,
 	// Windows CE): no Authenticode step.
-	Exempt bool
+	Exempt bool `json:"exempt"`
 	// InstallerRan reports whether DMInstaller was allowed to run.
-	InstallerRan bool
+	InstallerRan bool `json:"installerRan"`
 	// Installed lists the stores the Microsoft Authenticode certificate was
-	// installed in, in [Stores] order: [PrivilegedExecution] and [SPC] on
-	// success, none otherwise (and none on an exempt platform).
-	Installed []Store
+	// installed in, in the order of the [Store] constants:
+	// [PrivilegedExecution] and [SPC] on success, none otherwise (and none
+	// on an exempt platform).
+	Installed []Store `json:"installed,omitempty"`
 	// SetupMayRun reports whether DMInstaller may call DMClientSetup.
-	SetupMayRun bool
+	SetupMayRun bool `json:"setupMayRun"`
 	// LogLine is what the DMInstaller log records about the trust step:
 	// [AccessDeniedLogLine] when it failed, "" otherwise.
-	LogLine string
+	LogLine string `json:"logLine,omitempty"`
 }
 
 // InstalledIn reports whether the Authenticode certificate landed in store.
-func (r TrustResult) InstalledIn(store Store) bool {
-	for _, s := range r.Installed {
-		if s == store {
-			return true
-		}
-	}
-	return false
-}
+func (r TrustResult) InstalledIn(store Store) bool { return slices.Contains(r.Installed, store) }
 
 // EstablishTrust runs the trust step, what happens when
 // DMInstaller_<token>.exe (see [Platform.InstallerName]) starts on a device
@@ -136,32 +94,31 @@ func (r TrustResult) InstalledIn(store Store) bool {
 //     DMInstaller runs, its write to the privileged execution store is
 //     denied, nothing is installed (modelling choice: it writes that store
 //     first and stops at the failure, so SPC is never touched), setup may not
-//     run, LogLine is [AccessDeniedLogLine], and the error is an
-//     [*AccessDeniedError] with Store [PrivilegedExecution].
+//     run, LogLine is [AccessDeniedLogLine], and the error is
+//     [ErrAccessDenied].
 //   - The device does not trust Mobile2Market: DMInstaller cannot run at all,
-//     nothing is installed, setup may not run, and the error is an
-//     [*UntrustedInstallerError] (errors.Is both [ErrUntrustedInstaller] and
-//     [ErrAccessDenied]). Modelling choice: LogLine is still
-//     [AccessDeniedLogLine], because the product page counts an untrusted
-//     certificate among the conditions whose failure leaves that line in
-//     DMInstaller.log; InstallerRan tells the two failures apart.
+//     nothing is installed, setup may not run, and the error is both
+//     [ErrUntrustedInstaller] and [ErrAccessDenied]. Modelling choice:
+//     LogLine is still [AccessDeniedLogLine], because the product page
+//     counts an untrusted certificate among the conditions whose failure
+//     leaves that line in DMInstaller.log; InstallerRan tells the two
+//     failures apart.
 //
-// An invalid platform returns the zero TrustResult and an
-// [*InvalidPlatformError] (errors.Is [ErrUnknownPlatform]).
+// An invalid platform returns the zero TrustResult and an error wrapping
+// [ErrInvalidInput] (and not [ErrAccessDenied]).
 //
-// Only the unlocked case allocates (the two-element Installed slice); the
-// exempt case does not allocate.
+// The exempt case does not allocate; the others allocate the Installed
+// slice or the error.
 func EstablishTrust(p Platform, s Security) (TrustResult, error) {
 	switch {
 	case !p.IsValid():
-		return TrustResult{}, &InvalidPlatformError{Platform: p}
+		return TrustResult{}, &inputError{msg: "certs: invalid platform " + p.String()}
 	case !p.SigningApplies():
 		return TrustResult{Exempt: true, InstallerRan: true, SetupMayRun: true}, nil
 	case !s.TrustsMobile2Market:
-		return TrustResult{LogLine: AccessDeniedLogLine}, &UntrustedInstallerError{Platform: p}
+		return TrustResult{LogLine: AccessDeniedLogLine}, &trustError{platform: p, untrusted: true}
 	case s.PrivilegesRestricted:
-		return TrustResult{InstallerRan: true, LogLine: AccessDeniedLogLine},
-			&AccessDeniedError{Platform: p, Store: PrivilegedExecution}
+		return TrustResult{InstallerRan: true, LogLine: AccessDeniedLogLine}, &trustError{platform: p}
 	}
 	return TrustResult{InstallerRan: true, Installed: []Store{PrivilegedExecution, SPC}, SetupMayRun: true}, nil
 }
