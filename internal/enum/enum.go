@@ -93,18 +93,30 @@ func Unmarshal[T ~uint8](n *Names, text []byte, dst *T) error {
 }
 
 func (n *Names) errorf(format string, args ...any) error {
-	msg := n.Pkg + ": " + fmt.Sprintf(format, args...)
-	if n.Err == nil {
-		return errors.New(msg)
+	return &Error{Pkg: n.Pkg, Msg: fmt.Sprintf(format, args...), Err: n.Err}
+}
+
+// Error is the error of [Names.Parse] and [Names.Marshal]: the package's
+// prefix, the message, and the sentinel it wraps.
+type Error struct {
+	Pkg string // the prefix, such as "lifecycle"
+	Msg string // the message without the prefix
+	Err error  // the sentinel, or nil
+}
+
+// Error returns Pkg + ": " + Msg.
+func (e *Error) Error() string { return e.Pkg + ": " + e.Msg }
+
+// Unwrap returns the sentinel.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Reason returns the message of err without its package prefix when err
+// is (or wraps) an [*Error] of package pkg, and err's whole message
+// otherwise: for a package that adds its own prefix once.
+func Reason(err error, pkg string) string {
+	var e *Error
+	if errors.As(err, &e) && e.Pkg == pkg {
+		return e.Msg
 	}
-	return &wrapped{msg: msg, err: n.Err}
+	return err.Error()
 }
-
-// wrapped is an error with its own message that wraps a sentinel.
-type wrapped struct {
-	msg string
-	err error
-}
-
-func (w *wrapped) Error() string { return w.msg }
-func (w *wrapped) Unwrap() error { return w.err }
