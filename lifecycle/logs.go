@@ -3,16 +3,18 @@ package lifecycle
 import (
 	"errors"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mobiledm/dmclient/internal/enum"
+	"github.com/mobiledm/dmclient/internal/quote"
 )
 
 // LogKind is one of the device log files the product page lists. The zero
 // LogKind is invalid.
 type LogKind uint8
 
-// The log kinds, in the order [LogKinds] returns them.
+// The log kinds.
 const (
 	// DMInstallerLog records whether DMInstaller called DMClientSetup and how
 	// setup exited, and the "Access Denied (0x80070005)." line when the trust
@@ -29,32 +31,19 @@ const (
 	DMCertEnrollLog
 )
 
-var logKindNames = names{typ: "LogKind", first: uint8(DMInstallerLog),
-	list: []string{"DMInstaller", "DMClientSetup", "DMSvc", "DMCertEnroll"}}
-
-// LogKinds returns the four log kinds.
-func LogKinds() []LogKind {
-	return []LogKind{DMInstallerLog, DMClientSetupLog, DMSvcLog, DMCertEnrollLog}
-}
+var logKindNames = enum.Names{Pkg: "lifecycle", Type: "LogKind", First: uint8(DMInstallerLog),
+	List: []string{"DMInstaller", "DMClientSetup", "DMSvc", "DMCertEnroll"}, Err: ErrInvalidInput}
 
 // String returns the log's base name: "DMInstaller", "DMClientSetup",
 // "DMSvc" or "DMCertEnroll".
-func (k LogKind) String() string { return logKindNames.name(uint8(k)) }
+func (k LogKind) String() string { return logKindNames.Name(uint8(k)) }
 
-// IsValid reports whether k is one of [LogKinds].
-func (k LogKind) IsValid() bool { return logKindNames.valid(uint8(k)) }
+// MarshalText implements encoding.TextMarshaler; an invalid LogKind is an
+// error.
+func (k LogKind) MarshalText() ([]byte, error) { return logKindNames.Marshal(uint8(k)) }
 
-// ParseLogKind returns the LogKind named s (case-insensitive).
-func ParseLogKind(s string) (LogKind, error) {
-	v, err := logKindNames.parse(s)
-	return LogKind(v), err
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (k LogKind) MarshalText() ([]byte, error) { return logKindNames.marshal(uint8(k)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (k *LogKind) UnmarshalText(text []byte) error { return unmarshalText(&logKindNames, text, k) }
+// UnmarshalText implements encoding.TextUnmarshaler, ignoring case.
+func (k *LogKind) UnmarshalText(text []byte) error { return enum.Unmarshal(&logKindNames, text, k) }
 
 // logTimeLayout is the timestamp in log file names; see [LogFile.Name].
 const logTimeLayout = "20060102-150405"
@@ -80,31 +69,12 @@ func (l LogFile) Name() string {
 	return l.Kind.String() + "_" + l.Time.UTC().Format(logTimeLayout) + ".log"
 }
 
-// ErrLogName is wrapped by the error [ParseLogName] returns for a name that
-// is not a log file name of this library's format.
-var ErrLogName = errors.New("lifecycle: not a device log file name")
-
-// LogNameError reports a file name [ParseLogName] cannot read. It wraps
-// [ErrLogName].
-type LogNameError struct {
-	Name   string // the name given
-	Reason string // what is wrong with it
-}
-
-// Error returns a message naming the file and the fault.
-func (e *LogNameError) Error() string {
-	return "lifecycle: log file name " + strconv.Quote(e.Name) + ": " + e.Reason
-}
-
-// Unwrap returns [ErrLogName].
-func (e *LogNameError) Unwrap() error { return ErrLogName }
-
 // ParseLogName reads a name written by [LogFile.Name] back into its kind and
 // time (case-insensitive in the kind and the extension). The result has no
-// Lines.
+// Lines. A name of another form is an error wrapping [ErrInvalidInput].
 func ParseLogName(name string) (LogFile, error) {
 	bad := func(why string) (LogFile, error) {
-		return LogFile{}, &LogNameError{Name: name, Reason: why}
+		return LogFile{}, &InputError{Field: "log file name " + quote.Short(name), Err: errors.New(why)}
 	}
 	base, ok := cutSuffixFold(name, ".log")
 	if !ok {
@@ -114,9 +84,9 @@ func ParseLogName(name string) (LogFile, error) {
 	if !ok {
 		return bad("no _ between kind and time")
 	}
-	kind, err := ParseLogKind(kindText)
-	if err != nil || strings.TrimSpace(kindText) != kindText {
-		return bad("unknown log kind " + strconv.Quote(kindText))
+	var kind LogKind
+	if err := kind.UnmarshalText([]byte(kindText)); err != nil || strings.TrimSpace(kindText) != kindText {
+		return bad("unknown log kind " + quote.Short(kindText))
 	}
 	if len(stamp) != len(logTimeLayout) {
 		return bad("time is not yyyymmdd-hhmmss")
@@ -135,81 +105,132 @@ func cutSuffixFold(s, suffix string) (string, bool) {
 	return s[:len(s)-len(suffix)], true
 }
 
-// Verification is what the log files found on a device say about the client
-// installation; see [VerifyInstallation].
+// Verification is what the log files found on a device say about its
+// client; see [Verify].
 type Verification struct {
-	// Installed reports that the DMInstaller, DMClientSetup and DMSvc logs
-	// are all present, as they are after a successful installation.
+	// Installed reports that the run judged left the client installed:
+	// its DMInstaller, DMClientSetup and DMSvc logs are all there and
+	// DMClientSetup did not remove the client.
 	Installed bool `json:"installed"`
-	// Enrolled reports a DMCertEnroll log: the installation enrolled
-	// certificates.
+	// Enrolled reports that the run judged, or one before it, enrolled a
+	// certificate: a DMCertEnroll log that does not record a failure. A
+	// DMCertEnroll log read by name alone (no lines) counts as enrolled.
 	Enrolled bool `json:"enrolled"`
-	// Found lists the log files found, sorted by time, then kind.
-	Found []LogFile `json:"found,omitempty"`
-	// Missing lists the kinds a successful installation leaves that were
-	// not found.
+	// Judged is the time of the run judged (the zero Time when there is
+	// none).
+	Judged time.Time `json:"judged"`
+	// Reason says why, such as "the run of 2026-11-26 09:43:00 installed
+	// the client".
+	Reason string `json:"reason"`
+	// Missing lists the logs a successful installation leaves that the run
+	// judged lacks.
 	Missing []LogKind `json:"missing,omitempty"`
-	// Ignored lists the names that are not log file names, sorted.
-	Ignored []string `json:"ignored,omitempty"`
 }
 
-// ErrNotVerified is returned by [VerifyInstallation] when a log that a
-// successful installation leaves is missing.
-var ErrNotVerified = errors.New("lifecycle: installation not verified")
+// The lines the library writes that [Verify] reads back.
+const (
+	lineAccessDenied = "Access Denied (0x80070005)."
+	lineRemoved      = "Removed the client."
+	lineEnrollFailed = "Certificate enrollment failed"
+	linePassword     = "password program"
+)
 
-// VerifyInstallation checks the file names found on a device the way "How
-// to Verify Mobile Device Client Installation or Upgrade" does: after a
-// successful installation the DMInstaller, DMClientSetup and DMSvc logs are
-// present, and DMCertEnroll only if the installation enrolled certificates.
-// Names that are not log file names are ignored and listed. When a required
-// log is missing the error wraps [ErrNotVerified] and names the missing
-// kinds.
-func VerifyInstallation(names []string) (Verification, error) {
+// Verify reads a device's log files, as "How to Verify Mobile Device
+// Client Installation or Upgrade" does: after a successful installation
+// the DMInstaller, DMClientSetup and DMSvc logs are present, and
+// DMCertEnroll "will only be present if the mobile device client
+// installation enrolled certificates".
+//
+// The logs of one run share its time ([LogFile].Time); the latest run
+// decides. A run whose DMClientSetup never ran (a DMInstaller log alone,
+// such as after Access Denied) changed nothing, so the run before it is
+// judged instead, and Reason says so. A run of the password program says
+// nothing about the client and is passed over. A run that removed the
+// client leaves it not installed; a run that lacks a log a successful
+// installation leaves is not verified, and Missing names the logs.
+//
+// Modelling choice: where a log's Lines are given, Verify reads the lines
+// the library itself writes (the Access Denied line, DMClientSetup's
+// action, a failed enrollment); where they are not (names read with
+// [ParseLogName] alone), it judges from the names and times.
+func Verify(logs []LogFile) Verification {
+	runs := make(map[time.Time][]LogFile)
+	for _, l := range logs {
+		runs[l.Time] = append(runs[l.Time], l)
+	}
+	times := make([]time.Time, 0, len(runs))
+	for t := range runs {
+		times = append(times, t)
+	}
+	slices.SortFunc(times, func(a, b time.Time) int { return b.Compare(a) }) // latest first
 	var v Verification
-	seen := map[LogKind]bool{}
-	for _, name := range names {
-		l, err := ParseLogName(name)
-		if err != nil {
-			v.Ignored = append(v.Ignored, name)
+	var passed []string
+	for i, t := range times {
+		run := runs[t]
+		setup, hasSetup := findLog(run, DMClientSetupLog)
+		installer, hasInstaller := findLog(run, DMInstallerLog)
+		stamp := t.UTC().Format(time.DateTime)
+		switch {
+		case hasSetup && mentions(setup, linePassword):
+			passed = append(passed, "the run of "+stamp+" deployed the password program")
+			continue
+		case !hasSetup && hasInstaller && len(run) == 1:
+			why := "DMClientSetup never ran"
+			if mentions(installer, lineAccessDenied) {
+				why = "it was denied (" + lineAccessDenied + ")"
+			}
+			passed = append(passed, "the run of "+stamp+" changed nothing: "+why)
 			continue
 		}
-		v.Found = append(v.Found, l)
-		seen[l.Kind] = true
-	}
-	slices.SortFunc(v.Found, func(a, b LogFile) int {
-		if c := a.Time.Compare(b.Time); c != 0 {
-			return c
+		v.Judged = t
+		for _, k := range [...]LogKind{DMInstallerLog, DMClientSetupLog, DMSvcLog} {
+			if _, ok := findLog(run, k); !ok {
+				v.Missing = append(v.Missing, k)
+			}
 		}
-		return int(a.Kind) - int(b.Kind)
-	})
-	slices.Sort(v.Ignored)
-	for _, k := range []LogKind{DMInstallerLog, DMClientSetupLog, DMSvcLog} {
-		if !seen[k] {
-			v.Missing = append(v.Missing, k)
+		switch {
+		case hasSetup && mentions(setup, lineRemoved):
+			v.Reason = "the run of " + stamp + " removed the client"
+		case len(v.Missing) > 0:
+			v.Reason = "the run of " + stamp + " did not complete: no " + kindList(v.Missing) + " log"
+		default:
+			v.Installed = true
+			v.Reason = "the run of " + stamp + " installed the client"
+		}
+		for _, u := range times[i:] {
+			if l, ok := findLog(runs[u], DMCertEnrollLog); ok && !mentions(l, lineEnrollFailed) {
+				v.Enrolled = true
+				break
+			}
+		}
+		break
+	}
+	if v.Judged.IsZero() {
+		v.Reason = "no run of the client"
+	}
+	if len(passed) > 0 {
+		v.Reason += " (passed over: " + strings.Join(passed, "; ") + ")"
+	}
+	return v
+}
+
+func findLog(run []LogFile, k LogKind) (LogFile, bool) {
+	for _, l := range run {
+		if l.Kind == k {
+			return l, true
 		}
 	}
-	v.Installed = len(v.Missing) == 0
-	v.Enrolled = seen[DMCertEnrollLog]
-	if !v.Installed {
-		return v, &NotVerifiedError{Missing: slices.Clone(v.Missing)}
+	return LogFile{}, false
+}
+
+func mentions(l LogFile, s string) bool {
+	return slices.ContainsFunc(l.Lines, func(line string) bool { return strings.Contains(line, s) })
+}
+
+func kindList(ks []LogKind) string {
+	names := make([]string, len(ks))
+	for i, k := range ks {
+		names[i] = k.String()
 	}
-	return v, nil
+	return strings.Join(names, ", ")
 }
-
-// NotVerifiedError names the logs a successful installation leaves that
-// [VerifyInstallation] did not find. It wraps [ErrNotVerified].
-type NotVerifiedError struct {
-	Missing []LogKind
-}
-
-// Error returns a message naming the missing logs.
-func (e *NotVerifiedError) Error() string {
-	missing := make([]string, len(e.Missing))
-	for i, k := range e.Missing {
-		missing[i] = k.String()
-	}
-	return "lifecycle: installation not verified: missing " + strings.Join(missing, ", ") + " log"
-}
-
-// Unwrap returns [ErrNotVerified].
-func (e *NotVerifiedError) Unwrap() error { return ErrNotVerified }

@@ -3,7 +3,9 @@ package lifecycle
 import (
 	"context"
 	"errors"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,7 +20,7 @@ import (
 var ErrInvalidTransition = errors.New("lifecycle: event not permitted in this state")
 
 // TransitionError reports an event the client machine does not permit from
-// its current state, such as a repair where no client is installed.
+// the device's state, such as a repair where nothing is installed.
 type TransitionError struct {
 	Event Event
 	State State
@@ -32,42 +34,28 @@ func (e *TransitionError) Error() string {
 // Unwrap returns [ErrInvalidTransition].
 func (e *TransitionError) Unwrap() error { return ErrInvalidTransition }
 
-// errCanceled marks a context error returned by a run, so that [classify]
+// ErrBusy is returned by a call into a [Machine] from its own [Observer]
+// while the machine runs a deployment: the call would wait for the run
+// that is waiting for the observer.
+var ErrBusy = errors.New("lifecycle: machine called from its own observer during a run")
+
+// errCanceled marks a context error returned by a run, so that classify
 // tells it from other failures; errors.Is(err, context.Canceled) (or
 // DeadlineExceeded) still holds.
 var errCanceled = errors.New("lifecycle: run canceled")
 
-// Observer sees every transition of both machines as it happens. Its
-// methods run on the goroutine of the run, while the machine is busy: they
-// must not call [Machine.Deploy] or [Machine.Fire] on the machine they
-// observe ([Machine.State] is fine).
-type Observer interface {
-	// Transition is called after the client machine moved from one state
+// Observer sees every transition of both machines as it happens, on the
+// goroutine of the run; a nil function is not called. Its functions may
+// read [Machine.Device]; any other call into the machine it observes
+// returns [ErrBusy]. A panic in an Observer function reaches the caller of
+// [Machine.Deploy] and leaves the machine's device as it was before the
+// run. An Observer that blocks blocks the run: it should honour ctx.
+type Observer struct {
+	// OnTransition is called after the client machine moved from one state
 	// to another (or to itself) by event e.
-	Transition(ctx context.Context, from, to State, e Event)
-	// Step is called after the installer chain moved by event e.
-	Step(ctx context.Context, from, to Step, e ChainEvent)
-}
-
-// ObserverFuncs adapts two functions to an [Observer]; a nil function is
-// not called.
-type ObserverFuncs struct {
 	OnTransition func(ctx context.Context, from, to State, e Event)
-	OnStep       func(ctx context.Context, from, to Step, e ChainEvent)
-}
-
-// Transition calls f.OnTransition if it is not nil.
-func (f ObserverFuncs) Transition(ctx context.Context, from, to State, e Event) {
-	if f.OnTransition != nil {
-		f.OnTransition(ctx, from, to, e)
-	}
-}
-
-// Step calls f.OnStep if it is not nil.
-func (f ObserverFuncs) Step(ctx context.Context, from, to Step, e ChainEvent) {
-	if f.OnStep != nil {
-		f.OnStep(ctx, from, to, e)
-	}
+	// OnStep is called after the installer chain moved by event e.
+	OnStep func(ctx context.Context, from, to Step, e ChainEvent)
 }
 
 // Option configures a [Machine].
@@ -81,99 +69,244 @@ func WithObserver(o Observer) Option { return func(m *Machine) { m.obs = o } }
 // outcomes.
 func WithClock(now func() time.Time) Option { return func(m *Machine) { m.now = now } }
 
-// Machine is the client machine of one device, backed by a
-// github.com/looplab/fsm machine built from [ClientTransitions], with the
-// installer chain, a second looplab machine built from [ChainTransitions],
-// running inside every transition.
+// Machine is one device's client over time. It holds the [Device] (its
+// installed client and password program, security, connection,
+// certificate and settings); [Machine.Deploy] takes a [Deployment],
+// decides from the device's own state, runs the installer chain inside a
+// transition of the client machine (a github.com/looplab/fsm machine built
+// from [ClientTransitions]), and afterwards holds the device the run left:
+// the deployed version after an install, upgrade or repair, nothing after
+// an uninstall, the device unchanged after a denial or a missing
+// prerequisite. The next deployment sees it.
 //
-// A Machine is safe for concurrent use: runs are serialised. It shields its
-// users from looplab/fsm v1.0.3's defects: a context already done is
-// reported before looplab sees it (so the machine never wedges); looplab
-// callbacks never call back into a looplab machine; callback names are
-// generated from the table; a self-transition ([Reconfigure]) counts as
-// success; a rejected event is a [*TransitionError].
+// A Machine is safe for concurrent use: runs are serialised. The zero
+// Machine holds the zero Device, whose platform is invalid: Deploy on it
+// returns an [*InputError] until [Machine.Restore] gives it a device. Use
+// [NewMachine].
 type Machine struct {
-	mu     sync.Mutex // serialises runs
-	state  atomic.Uint32
-	client *fsm.FSM
-	chain  *fsm.FSM
+	mu     sync.Mutex   // serialises runs
+	dmu    sync.RWMutex // guards dev; never held while user code runs
+	dev    Device
+	client *fsm.FSM // built at the first run
 	obs    Observer
 	now    func() time.Time
 
+	// observer is the id of the goroutine running an observer function of
+	// this machine, 0 when none runs: a call from it is re-entrant.
+	observer atomic.Uint64
+
 	// cur is the run in progress, read by the looplab callback. It holds
 	// the caller's context for the duration of one run only, because
-	// looplab gets a context that cannot be canceled (see fire).
+	// looplab gets a context that cannot be canceled (see run).
 	cur run
-
-	// lines caches the platform-specific DMInstaller log lines, built the
-	// first time the machine meets a platform.
-	lines [8]*installerLines
-
-	// clientTo and chainTo are the declared tables' destinations, indexed
-	// by event and source: what looplab moved to, without asking looplab
-	// (whose every read takes a lock).
-	clientTo [8][4]State
-	chainTo  [8][8]Step
 }
 
 // run is the scratch of one run.
 type run struct {
-	ctx   context.Context
-	sc    Scenario
-	event Event
-	at    time.Time
-	out   Outcome
+	ctx  context.Context
+	sc   *Scenario
+	at   time.Time
+	out  *Outcome
+	late error // a failure after DMClientSetup ran: the transition stands
 }
 
-// installerLines are the lines DMInstaller_<token>.exe writes about itself.
-type installerLines struct {
-	started, called, exited, refused, stopped string
-}
-
-func (m *Machine) installerLines(p certs.Platform) *installerLines {
-	if int(p) >= len(m.lines) {
-		return &installerLines{}
+// NewMachine returns the machine of device dev, such as one a tool stored
+// ([Machine.Device] is the form to store). A device whose platform or
+// connection is invalid is an [*InputError].
+func NewMachine(dev Device, opts ...Option) (*Machine, error) {
+	if err := validateDevice(&dev); err != nil {
+		return nil, err
 	}
-	if l := m.lines[p]; l != nil {
-		return l
-	}
-	installer, setup := p.InstallerName(), p.SetupName()
-	l := &installerLines{
-		started: installer + " started.",
-		called:  installer + " called " + setup + ".",
-		exited:  setup + " exited with success.",
-		refused: installer + " could not run: the device does not trust its Mobile2Market signature.",
-		stopped: installer + " exited without calling " + setup + ".",
-	}
-	m.lines[p] = l
-	return l
-}
-
-// NewMachine returns the client machine of a device in state initial, such
-// as a state restored from a tool's own storage.
-func NewMachine(initial State, opts ...Option) (*Machine, error) {
-	if !initial.IsValid() {
-		return nil, &InputError{Field: "initial State", Value: initial.String()}
-	}
-	m := &Machine{now: time.Now}
+	m := &Machine{dev: dev}
 	for _, opt := range opts {
 		opt(m)
 	}
-	m.client = fsm.NewFSM(initial.String(), clientEvents(), m.clientCallbacks())
-	m.chain = fsm.NewFSM(Staged.String(), chainEvents(), nil)
-	for _, t := range ClientTransitions() {
-		m.clientTo[t.Event][t.From] = t.To
-	}
-	for _, t := range ChainTransitions() {
-		m.chainTo[t.Event][t.From] = t.To
-	}
-	m.state.Store(uint32(initial))
 	return m, nil
 }
 
+func validateDevice(dev *Device) error {
+	switch {
+	case !dev.Platform.IsValid():
+		_, err := dev.Platform.MarshalText()
+		return &InputError{Field: "device.platform", Err: err}
+	case !dev.Connection.IsValid():
+		_, err := dev.Connection.MarshalText()
+		return &InputError{Field: "device.connection", Err: err}
+	}
+	return nil
+}
+
+// Device returns the device as the machine holds it now: the form to store
+// and give back to [NewMachine] or [Machine.Restore]. An [Observer] may
+// call it; during a run it returns the device as it was before the run.
+func (m *Machine) Device() Device {
+	m.dmu.RLock()
+	defer m.dmu.RUnlock()
+	d := m.dev
+	d.Settings = slices.Clone(d.Settings)
+	return d
+}
+
+// Restore replaces the machine's device with dev, as when a tool restores
+// a device it stored, without running anything. A device whose platform or
+// connection is invalid is an [*InputError] and changes nothing.
+func (m *Machine) Restore(dev Device) error {
+	if err := validateDevice(&dev); err != nil {
+		return err
+	}
+	if m.reentrant() {
+		return ErrBusy
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.dmu.Lock()
+	m.dev = dev
+	m.dmu.Unlock()
+	return nil
+}
+
+// Deploy runs deployment dep on the machine's device: it classifies the
+// installed component against the package ([Classify]), checks the
+// prerequisites ([CheckPrerequisites]), decides ([Decide], or [Repair]
+// when asked for), fires the event on the client machine and walks the
+// installer chain ([ChainTransitions]) inside the transition. The
+// machine's device becomes what the run left. The error is also the
+// Outcome's Err.
+//
+// A context already done returns its error before anything runs. A
+// context that ends during the run stops the chain at the next step
+// boundary: before DMClientSetup nothing changed; from DMClientSetup on the
+// action is done, the transition commits and the device keeps it, but
+// nothing further runs (no enrollment). Either way the outcome's state,
+// steps and logs tell the same story, and the machine stays usable.
+func (m *Machine) Deploy(ctx context.Context, dep Deployment) (Outcome, error) {
+	if m.reentrant() {
+		out := Outcome{Failure: FailureRejected, Err: ErrBusy}
+		return out, out.Err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.dmu.RLock()
+	sc := Scenario{Device: m.dev, Deployment: dep}
+	m.dmu.RUnlock()
+	out := m.run(ctx, &sc)
+	if out.Transitioned() {
+		dev := sc.Device.after(&out, &dep)
+		m.dmu.Lock()
+		m.dev = dev
+		m.dmu.Unlock()
+	}
+	return out, out.Err
+}
+
+// Run runs the scenario's deployment on its device, once, on a machine of
+// its own, as a what-if: the same as [NewMachine] of sc.Device followed by
+// [Machine.Deploy] of sc.Deployment. To run many scenarios, reuse one
+// machine with [Machine.Restore] and [Machine.Deploy]: building a machine
+// costs more than a run.
+func Run(ctx context.Context, sc Scenario, opts ...Option) (Outcome, error) {
+	m, err := NewMachine(sc.Device, opts...)
+	if err != nil {
+		out := newOutcome(&sc)
+		return out.fail(err)
+	}
+	return m.Deploy(ctx, sc.Deployment)
+}
+
+// reentrant reports whether the caller is an observer function of this
+// machine during a run. It costs a goroutine id only while an observer
+// function runs.
+func (m *Machine) reentrant() bool {
+	id := m.observer.Load()
+	return id != 0 && id == goroutineID()
+}
+
+// goroutineID returns the id of the calling goroutine, from the first line
+// of its stack trace ("goroutine 42 [running]:").
+func goroutineID() uint64 {
+	var buf [64]byte
+	s := string(buf[:runtime.Stack(buf[:], false)])
+	s = strings.TrimPrefix(s, "goroutine ")
+	if i := strings.IndexByte(s, ' '); i > 0 {
+		s = s[:i]
+	}
+	id, _ := strconv.ParseUint(s, 10, 64)
+	return id
+}
+
+// observe runs f as the machine's observer: calls into the machine from
+// it are re-entrant.
+func (m *Machine) observe(f func()) {
+	m.observer.Store(goroutineID())
+	defer m.observer.Store(0)
+	f()
+}
+
+// run runs sc on the machine, which the caller holds.
+func (m *Machine) run(ctx context.Context, sc *Scenario) Outcome {
+	out := newOutcome(sc)
+	if err := ctx.Err(); err != nil {
+		out, _ := out.fail(canceled(err))
+		return out
+	}
+	if err := validate(sc); err != nil {
+		out, _ := out.fail(err)
+		return out
+	}
+	ev := sc.Event()
+	out.Event = ev
+	if err := checkPrerequisites(sc); err != nil {
+		out, _ := out.fail(err)
+		return out
+	}
+	if ev == NoAction {
+		return out
+	}
+	to, ok := clientTo(ev, out.From)
+	if !ok {
+		out, _ := out.fail(&TransitionError{Event: ev, State: out.From})
+		return out
+	}
+	if m.client == nil {
+		m.client = fsm.NewFSM(None.String(), clientEvents(), m.clientCallbacks())
+	}
+	m.client.SetState(out.From.String())
+	now := time.Now
+	if m.now != nil {
+		now = m.now
+	}
+	m.cur = run{ctx: ctx, sc: sc, at: now().UTC().Truncate(time.Second), out: &out}
+	defer func() { m.cur = run{} }()
+	// looplab gets a context that is never canceled: v1.0.3 wedges for good
+	// when the context it was given is done by the time it commits a
+	// transition. The chain watches the caller's ctx instead.
+	err := m.client.Event(context.Background(), ev.String())
+	if err != nil {
+		if err = fireError(err, ev, out.From); err != nil {
+			out, _ := out.fail(err)
+			return out
+		}
+	}
+	out.To = to
+	switch ev {
+	case Install, Upgrade, Repair:
+		out.After = sc.Deployment.Package.Version
+	case Uninstall:
+		out.After = version.Version{}
+	}
+	out.Downgrade = ev == Repair && out.From == Newer
+	if m.obs.OnTransition != nil {
+		m.observe(func() { m.obs.OnTransition(ctx, out.From, to, ev) })
+	}
+	if late := m.cur.late; late != nil {
+		out, _ := out.fail(late)
+		return out
+	}
+	return out
+}
+
 // clientEvents converts the declared client table to looplab's form: one
-// EventDesc per (event, from) pair, since a self-transition's destination
-// depends on its source.
+// EventDesc per transition.
 func clientEvents() fsm.Events {
 	var evs fsm.Events
 	for _, t := range ClientTransitions() {
@@ -182,17 +315,10 @@ func clientEvents() fsm.Events {
 	return evs
 }
 
-func chainEvents() fsm.Events {
-	var evs fsm.Events
-	for _, t := range ChainTransitions() {
-		evs = append(evs, fsm.EventDesc{Name: t.Event.String(), Src: []string{t.From.String()}, Dst: t.To.String()})
-	}
-	return evs
-}
-
 // clientCallbacks returns one before_<event> callback per event of the
 // table, named from Event.String so that no name can be misspelled: the
-// installer chain runs there and cancels the transition when it fails.
+// installer chain runs there and cancels the transition when it fails
+// before DMClientSetup.
 func (m *Machine) clientCallbacks() fsm.Callbacks {
 	cbs := fsm.Callbacks{}
 	for _, row := range clientTable() {
@@ -207,154 +333,9 @@ func (m *Machine) beforeEvent(_ context.Context, e *fsm.Event) {
 	}
 }
 
-// State returns the machine's current state. It never blocks, so an
-// [Observer] may call it.
-func (m *Machine) State() State { return State(m.state.Load()) }
-
-// Restore moves the machine to state s without running anything, as when a
-// tool restores a device it stored, or when a new package changes how the
-// installed client compares with the deployed one.
-func (m *Machine) Restore(s State) error {
-	if !s.IsValid() {
-		return &InputError{Field: "State", Value: s.String()}
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.restore(s)
-	return nil
-}
-
-func (m *Machine) restore(s State) {
-	if m.State() == s {
-		return // the machine only changes state under m.mu, which the caller holds
-	}
-	m.client.SetState(s.String())
-	m.state.Store(uint32(s))
-}
-
-// Deploy runs the deployment sc describes: it moves the machine to the
-// device's state at connection time ([Scenario.State]), checks the
-// prerequisites ([CheckPrerequisites]), fires [Scenario.Event] and runs the
-// installer chain inside the transition. The error is also the Outcome's
-// Err.
-//
-// A context already done returns its error before anything runs and leaves
-// the machine usable; a context that ends during the run cancels the
-// transition at the next chain step.
-func (m *Machine) Deploy(ctx context.Context, sc Scenario) (Outcome, error) {
-	return m.do(ctx, sc, 0, true)
-}
-
-// Fire fires event ev from the machine's current state, with the device,
-// package and site of sc for the installer chain, as a tool does that forces
-// an action. Prerequisites are checked as in [Machine.Deploy]; an event the
-// table does not permit from the current state returns a [*TransitionError]
-// and changes nothing.
-func (m *Machine) Fire(ctx context.Context, ev Event, sc Scenario) (Outcome, error) {
-	if !ev.IsValid() {
-		err := &InputError{Field: "Event", Value: ev.String()}
-		out := newOutcome(sc, m.State())
-		return out.fail(err)
-	}
-	return m.do(ctx, sc, ev, false)
-}
-
-func (m *Machine) do(ctx context.Context, sc Scenario, ev Event, deploy bool) (Outcome, error) {
-	if err := ctx.Err(); err != nil {
-		s := m.State()
-		if deploy {
-			s = sc.State()
-		}
-		out := newOutcome(sc, s)
-		return out.fail(canceled(err))
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if deploy {
-		// The device's state at connection time: a new package changes how
-		// the installed client compares without any event.
-		m.restore(sc.State())
-	}
-	out := newOutcome(sc, m.State())
-	if err := CheckPrerequisites(sc); err != nil {
-		failure := FailurePrerequisites
-		if errors.Is(err, ErrInvalidInput) {
-			failure = FailureInput
-		}
-		out.Failure = failure
-		out.Err = err
-		return out, err
-	}
-	if deploy {
-		ev = sc.Event()
-	}
-	out.Event = ev
-	if ev == NoAction {
-		return out, nil
-	}
-	m.cur = run{ctx: ctx, sc: sc, event: ev, at: m.now().UTC().Truncate(time.Second), out: out}
-	res, err := m.fire(&m.cur)
-	m.cur = run{}
-	return res, err
-}
-
-func newOutcome(sc Scenario, s State) Outcome {
-	return Outcome{
-		Device: sc.Device.ID, Component: sc.Component, Method: sc.Method, Platform: sc.Device.Platform,
-		From: s, To: s, Before: sc.Device.Installed, After: sc.Device.Installed,
-	}
-}
-
-func (o *Outcome) fail(err error) (Outcome, error) {
-	o.Err = err
-	o.Failure = classify(err)
-	return *o, err
-}
-
-func canceled(err error) error { return errors.Join(errCanceled, err) }
-
-// fire runs r's event on the looplab client machine with the chain in its
-// before_ callback.
-func (m *Machine) fire(r *run) (Outcome, error) {
-	ctx, sc, ev, out := r.ctx, r.sc, r.event, &r.out
-	from := out.From
-	// looplab gets a context that is never canceled: v1.0.3 wedges for good
-	// when the context it was given is done by the time it commits a
-	// transition. The chain watches the caller's ctx instead.
-	err := m.client.Event(context.Background(), ev.String())
-	if nt, ok := err.(fsm.NoTransitionError); ok && nt.Err == nil {
-		err = nil // an intended self-transition (Reconfigure): success
-	}
-	if err != nil {
-		if ferr := fireError(err, ev, from); ferr != nil {
-			return out.fail(ferr)
-		}
-	}
-	to := m.clientTo[ev][from]
-	m.state.Store(uint32(to))
-	out.To = to
-	switch ev {
-	case Install, Upgrade, Repair:
-		out.After = sc.Package.Version
-	case Uninstall:
-		out.After = version.Version{}
-	}
-	out.Downgrade = ev == Repair && from == Newer
-	if m.obs != nil {
-		m.obs.Transition(ctx, from, to, ev)
-	}
-	if out.Enrollment.IsValid() {
-		if eerr := out.Enrollment.Err(); eerr != nil {
-			return out.fail(eerr)
-		}
-	}
-	return *out, nil
-}
-
 // fireError translates the error of looplab's Event into the run's error:
 // nil for an intended self-transition, the chain's error for a canceled
-// transition, a [*TransitionError] for a rejected event. It is apart from
-// fire so that its errors.As targets cost nothing on the success path.
+// transition, a [*TransitionError] for a rejected event.
 func fireError(err error, ev Event, from State) error {
 	var (
 		noTransition fsm.NoTransitionError
@@ -372,177 +353,60 @@ func fireError(err error, ev Event, from State) error {
 	return errors.New("lifecycle: looplab/fsm: " + err.Error())
 }
 
-// step fires chain event e and records the step.
-func (m *Machine) step(r *run, e ChainEvent) error {
-	from := r.out.Steps[len(r.out.Steps)-1]
-	if err := r.ctx.Err(); err != nil {
-		return canceled(err)
+func newOutcome(sc *Scenario) Outcome {
+	dev, dep := &sc.Device, &sc.Deployment
+	s := sc.State()
+	installed := dev.installed(dep.Component)
+	o := Outcome{Device: dev.ID, From: s, To: s, Before: installed, After: installed}
+	if dep.Component.IsValid() {
+		o.Component = dep.Component
 	}
-	if err := m.chain.Event(context.Background(), e.String()); err != nil {
-		return errors.New("lifecycle: installer chain: " + err.Error())
+	if dep.Method.IsValid() {
+		o.Method = dep.Method
 	}
-	to := m.chainTo[e][from]
-	r.out.Steps = append(r.out.Steps, to)
-	if m.obs != nil {
-		m.obs.Step(r.ctx, from, to, e)
+	if dev.Platform.IsValid() {
+		o.Platform = dev.Platform
 	}
-	return nil
+	return o
 }
 
-// runBuffer is the backing store of one run's outcome slices: at most five
-// steps (staged, dminstaller, dmclientsetup, enrollment, done), four logs and
-// seven log lines.
-type runBuffer struct {
-	steps [5]Step
-	logs  [4]LogFile
-	lines [7]string
+func (o *Outcome) fail(err error) (Outcome, error) {
+	o.Err = err
+	o.Failure = classify(err)
+	return *o, err
 }
 
-// runChain runs the installer chain for r: DMInstaller, the trust step
-// (certs.EstablishTrust), DMClientSetup, enrollment when CertEnrollAction=
-// Enroll, done; or denied. It returns an error only when the transition
-// must be canceled.
-func (m *Machine) runChain(r *run) error {
-	sc, out := r.sc, &r.out
-	dev := sc.Device
-	m.chain.SetState(Staged.String())
-	// One allocation holds the steps, logs and log lines of the run; the
-	// outcome's slices are capped windows of it, so appending to one never
-	// writes into another.
-	buf := new(runBuffer)
-	out.Steps = append(buf.steps[:0:len(buf.steps)], Staged)
+func canceled(err error) error { return errors.Join(errCanceled, err) }
 
-	trust, terr := certs.EstablishTrust(dev.Platform, dev.Security)
-	il := m.installerLines(dev.Platform)
-	if !trust.InstallerRan {
-		if err := m.step(r, Refuse); err != nil {
-			return err
+// after returns the device as a run with outcome out, which made its
+// transition, left it.
+func (d Device) after(out *Outcome, dep *Deployment) Device {
+	if dep.Component == PasswordProgram {
+		d.PasswordProgram = out.After
+		return d
+	}
+	d.Client = out.After
+	switch {
+	case out.Event == Uninstall:
+		d.Settings = nil
+	case out.Event == Install || out.Event == Repair:
+		pairs := dep.Package.Settings.Pairs()
+		d.Settings = make([]Setting, len(pairs))
+		for i, p := range pairs {
+			d.Settings[i] = Setting{Key: p.Key, Value: p.Value}
 		}
-		m.deny(r, trust, terr, append(buf.lines[:0:len(buf.lines)], il.refused, trust.LogLine), buf)
-		return terr
-	}
-	if err := m.step(r, RunInstaller); err != nil {
-		return err
-	}
-	if terr != nil {
-		if err := m.step(r, Deny); err != nil {
-			return err
-		}
-		m.deny(r, trust, terr, append(buf.lines[:0:len(buf.lines)], il.started, trust.LogLine, il.stopped), buf)
-		return terr
-	}
-	if err := m.step(r, Trust); err != nil {
-		return err
-	}
-	out.Authenticode = trust.Installed
-	trustLine := "Microsoft Authenticode certificate installed in the privileged execution and SPC stores."
-	if trust.Exempt {
-		trustLine = "Code signing does not apply to this platform."
-	}
-	enroll := sc.Component == Client && r.event != Uninstall && sc.Package.Settings.Enroll()
-	service := sc.Component == Client && r.event != Uninstall
-	lines := append(buf.lines[:0:len(buf.lines)], il.started, trustLine, il.called, il.exited, setupLine(sc.Component, r.event))
-	out.Logs = append(buf.logs[:0:len(buf.logs)],
-		LogFile{Kind: DMInstallerLog, Time: r.at, Lines: lines[0:4:4]},
-		LogFile{Kind: DMClientSetupLog, Time: r.at, Lines: lines[4:5:5]})
-	if r.event != Uninstall {
-		out.Overwritten = overwrites(sc, out.From)
-	}
-	if service {
-		lines = append(lines, "Device management service started.")
-		out.Logs = append(out.Logs, LogFile{Kind: DMSvcLog, Time: r.at, Lines: lines[5:6:6]})
-	}
-	if enroll {
-		if err := m.step(r, Enroll); err != nil {
-			return err
-		}
-		res, _ := certs.Enroll(dev.Enrollment)
-		out.Enrollment = res
-		if res.WritesLog() {
-			lines = append(lines, enrollLine(res))
-			out.Logs = append(out.Logs, LogFile{Kind: DMCertEnrollLog, Time: r.at, Lines: lines[len(lines)-1:]})
-		}
-	}
-	return m.step(r, Finish)
-}
-
-// deny records a failed trust step: the DMInstaller log with the Access
-// Denied line, and the status message when the device is connected through
-// a managed client computer.
-func (m *Machine) deny(r *run, trust certs.TrustResult, terr error, lines []string, buf *runBuffer) {
-	out, dev := &r.out, r.sc.Device
-	if trust.LogLine != "" {
-		out.Logs = append(buf.logs[:0:1], LogFile{Kind: DMInstallerLog, Time: r.at, Lines: lines})
-	}
-	if dev.Connection == ViaManagedComputer {
-		out.Status = &StatusMessage{Device: dev.ID, HRESULT: certs.EAccessDenied, Text: terr.Error()}
-	}
-}
-
-// setupLine is what DMClientSetup writes about the action it ran.
-func setupLine(c Component, ev Event) string {
-	if c == PasswordProgram {
-		switch ev {
-		case Install:
-			return "Installed the password program."
-		case Upgrade:
-			return "Upgraded the password program to the deployed version."
-		case Reconfigure:
-			return "Reconfigured the password program settings."
-		case Uninstall:
-			return "Removed the password program."
-		case Repair:
-			return "Repaired the password program: removed it, then installed the deployed version."
-		}
-		return ""
-	}
-	switch ev {
-	case Install:
-		return "Installed the client."
-	case Upgrade:
-		return "Upgraded the client to the deployed version."
-	case Reconfigure:
-		return "Reconfigured the client settings."
-	case Uninstall:
-		return "Removed the client."
-	case Repair:
-		return "Repaired the client: removed it, then installed the deployed version."
-	}
-	return ""
-}
-
-// enrollLine is what the enrollment writes to the DMCertEnroll log.
-func enrollLine(r certs.EnrollmentResult) string {
-	switch r {
-	case certs.Enrolled:
-		return "User authentication certificate enrolled."
-	case certs.CAUnreachable:
-		return "Certificate enrollment failed: the certification authority is unreachable."
-	case certs.AuthenticationFailed:
-		return "Certificate enrollment failed: authentication to the certification authority failed."
-	}
-	return ""
-}
-
-// overwrites lists the device's settings that the package's configuration
-// replaces, sorted by key. Keys compare case-insensitively, as .ini keys do;
-// a device without a client has no settings to overwrite.
-func overwrites(sc Scenario, from State) []Overwrite {
-	if !from.HasClient() || len(sc.Device.Settings) == 0 {
-		return nil
-	}
-	var ow []Overwrite
-	pairs := sc.Package.Settings.Pairs()
-	for _, s := range sc.Device.Settings {
-		for _, p := range pairs {
-			if strings.EqualFold(p.Key, s.Key) {
-				if p.Value != s.Value {
-					ow = append(ow, Overwrite{Key: s.Key, Old: s.Value, New: p.Value, UserChanged: s.UserChanged})
+	case len(out.Overwritten) > 0:
+		d.Settings = slices.Clone(d.Settings)
+		for i, s := range d.Settings {
+			for _, o := range out.Overwritten {
+				if strings.EqualFold(o.Key, s.Key) {
+					d.Settings[i] = Setting{Key: s.Key, Value: o.New}
 				}
-				break
 			}
 		}
 	}
-	slices.SortFunc(ow, func(a, b Overwrite) int { return strings.Compare(a.Key, b.Key) })
-	return ow
+	if out.Enrollment == certs.Enrolled {
+		d.Certificate = true
+	}
+	return d
 }

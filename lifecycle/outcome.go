@@ -1,11 +1,16 @@
 package lifecycle
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"math/bits"
 	"slices"
+	"strings"
 
 	"github.com/mobiledm/dmclient/certs"
+	"github.com/mobiledm/dmclient/internal/enum"
+	"github.com/mobiledm/dmclient/internal/quote"
 	"github.com/mobiledm/dmclient/version"
 )
 
@@ -13,7 +18,7 @@ import (
 // Failure is [NoFailure].
 type Failure uint8
 
-// The failures, in the order [Failures] returns them.
+// The failures.
 const (
 	// NoFailure: the run succeeded (or decided no action).
 	NoFailure Failure = iota
@@ -32,39 +37,27 @@ const (
 	FailureAccessDenied
 	// FailureEnrollment: the client was set up but certificate enrollment
 	// failed ([certs.ErrCAUnreachable], [certs.ErrAuthenticationFailed]).
-	// The transition completed.
+	// The transition committed.
 	FailureEnrollment
-	// FailureCanceled: the context ended before or during the run.
+	// FailureCanceled: the context ended before or during the run. The
+	// chain stopped at a step boundary: when DMClientSetup had run, the
+	// transition committed (see [Outcome.Transitioned]).
 	FailureCanceled
 )
 
-var failureNames = names{typ: "Failure", first: uint8(NoFailure),
-	list: []string{"none", "invalid input", "prerequisites", "rejected", "untrusted installer",
-		"access denied", "enrollment", "canceled"}}
-
-// Failures returns every Failure, [NoFailure] first.
-func Failures() []Failure {
-	return []Failure{NoFailure, FailureInput, FailurePrerequisites, FailureRejected,
-		FailureUntrusted, FailureAccessDenied, FailureEnrollment, FailureCanceled}
-}
+var failureNames = enum.Names{Pkg: "lifecycle", Type: "Failure", First: uint8(NoFailure),
+	List: []string{"none", "invalid input", "prerequisites", "rejected", "untrusted installer",
+		"access denied", "enrollment", "canceled"}, Err: ErrInvalidInput}
 
 // String returns the failure's name, such as "access denied".
-func (f Failure) String() string { return failureNames.name(uint8(f)) }
+func (f Failure) String() string { return failureNames.Name(uint8(f)) }
 
-// IsValid reports whether f is one of [Failures].
-func (f Failure) IsValid() bool { return failureNames.valid(uint8(f)) }
+// MarshalText implements encoding.TextMarshaler; an invalid Failure is an
+// error.
+func (f Failure) MarshalText() ([]byte, error) { return failureNames.Marshal(uint8(f)) }
 
-// ParseFailure returns the Failure named s (case-insensitive).
-func ParseFailure(s string) (Failure, error) {
-	v, err := failureNames.parse(s)
-	return Failure(v), err
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (f Failure) MarshalText() ([]byte, error) { return failureNames.marshal(uint8(f)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (f *Failure) UnmarshalText(text []byte) error { return unmarshalText(&failureNames, text, f) }
+// UnmarshalText implements encoding.TextUnmarshaler, ignoring case.
+func (f *Failure) UnmarshalText(text []byte) error { return enum.Unmarshal(&failureNames, text, f) }
 
 // classify returns the Failure that err reports.
 func classify(err error) Failure {
@@ -108,17 +101,19 @@ type Overwrite struct {
 // Outcome is the result of one run: plain data, comparable with go-cmp
 // (with cmpopts.EquateErrors for Err) and encodable as JSON.
 type Outcome struct {
-	Device    string         `json:"device,omitempty"` // Scenario.Device.ID
+	Device    string         `json:"device,omitempty"` // the device's ID
 	Component Component      `json:"component,omitempty"`
 	Method    Method         `json:"method,omitempty"`
 	Platform  certs.Platform `json:"platform,omitempty"`
 	// From and To are the client machine's state before and after.
 	From State `json:"from"`
 	To   State `json:"to"`
-	// Event is the event fired; [NoAction] when nothing ran.
+	// Event is the event the decision table chose ([Scenario.Event]), or
+	// [NoAction] when it chose none or the input was invalid. Whether it
+	// ran is [Outcome.Transitioned]; why not is Failure.
 	Event Event `json:"event"`
-	// Before and After are the installed versions before and after; the
-	// zero Version means none.
+	// Before and After are the installed versions of the component before
+	// and after; the zero Version means none.
 	Before version.Version `json:"before"`
 	After  version.Version `json:"after"`
 	// Steps are the installer chain's steps, in order, from [Staged].
@@ -129,7 +124,8 @@ type Outcome struct {
 	// Enrollment is the result of certificate enrollment; the zero value
 	// means enrollment did not run.
 	Enrollment certs.EnrollmentResult `json:"enrollment,omitempty"`
-	// Logs are the log files written, in [LogKinds] order.
+	// Logs are the log files written, in the order of the [LogKind]
+	// constants.
 	Logs []LogFile `json:"logs,omitempty"`
 	// Status is the status message sent, nil if none was.
 	Status *StatusMessage `json:"status,omitempty"`
@@ -141,63 +137,114 @@ type Outcome struct {
 	// Failure classifies Err.
 	Failure Failure `json:"failure,omitempty"`
 	// Err is the error of the run, nil on success. JSON carries its message
-	// as "error".
+	// as "error" and, for missing prerequisites, their names as "missing";
+	// decoding rebuilds an error that errors.Is matches as the original
+	// did for every sentinel the reports read (the prerequisites, the trust
+	// step's and enrollment's errors, [ErrInvalidTransition],
+	// [ErrInvalidInput], context.Canceled).
 	Err error `json:"-"`
 }
 
-// Succeeded reports whether the run ended without error.
-func (o Outcome) Succeeded() bool { return o.Err == nil }
-
-// Log returns the log of kind k the run wrote, and whether it wrote one.
-func (o Outcome) Log(k LogKind) (LogFile, bool) {
-	for _, l := range o.Logs {
-		if l.Kind == k {
-			return l, true
-		}
-	}
-	return LogFile{}, false
-}
-
-// RanStep reports whether the installer chain went through step s.
-func (o Outcome) RanStep(s Step) bool { return slices.Contains(o.Steps, s) }
-
 // Transitioned reports whether the client machine made the transition
-// From --Event--> To: an event fired and the run succeeded, or only
-// certificate enrollment failed, which it does after the transition
-// ([FailureEnrollment]). Otherwise (no action, or a run that failed or was
-// canceled before the transition committed) From equals To.
-func (o Outcome) Transitioned() bool {
-	return o.Event != NoAction && (o.Failure == NoFailure || o.Failure == FailureEnrollment)
-}
+// From --Event--> To: DMClientSetup ran the action. A run that failed
+// before it (input, prerequisites, a rejected event, the trust step, a
+// context that ended first) or decided no action did not, and From equals
+// To; a run whose enrollment failed, or whose context ended after
+// DMClientSetup, did.
+func (o Outcome) Transitioned() bool { return slices.Contains(o.Steps, DMClientSetup) }
 
 type outcomeJSON Outcome
 
 type outcomeWire struct {
 	*outcomeJSON
-	Error string `json:"error,omitempty"`
+	Error   string   `json:"error,omitempty"`
+	Missing []string `json:"missing,omitempty"`
 }
 
-// MarshalJSON encodes o with its error message as "error".
+// MarshalJSON encodes o with its error message as "error" and any missing
+// prerequisites' names as "missing".
 func (o Outcome) MarshalJSON() ([]byte, error) {
 	w := outcomeWire{outcomeJSON: (*outcomeJSON)(&o)}
 	if o.Err != nil {
 		w.Error = o.Err.Error()
+		var pe *PrerequisiteError
+		if errors.As(o.Err, &pe) {
+			for m := pe.missing; m != 0; m &= m - 1 {
+				w.Missing = append(w.Missing, prerequisites()[bits.TrailingZeros16(m)].name)
+			}
+		}
 	}
 	return json.Marshal(w)
 }
 
-// UnmarshalJSON decodes what [Outcome.MarshalJSON] writes. The error comes
-// back as an error with the same message; its identity (errors.Is) is not
-// kept, but Failure is.
+// UnmarshalJSON decodes what [Outcome.MarshalJSON] writes.
 func (o *Outcome) UnmarshalJSON(data []byte) error {
-	var w outcomeWire
-	w.outcomeJSON = (*outcomeJSON)(o)
+	var out Outcome
+	w := outcomeWire{outcomeJSON: (*outcomeJSON)(&out)}
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}
-	o.Err = nil
-	if w.Error != "" {
-		o.Err = errors.New(w.Error)
+	if w.Error != "" || out.Failure != NoFailure {
+		err, derr := decodedError(out.Failure, w.Error, w.Missing, out.Enrollment)
+		if derr != nil {
+			return derr
+		}
+		out.Err = err
 	}
+	*o = out
 	return nil
 }
+
+// decodedError rebuilds an outcome's error from its JSON form.
+func decodedError(f Failure, msg string, missing []string, enrolled certs.EnrollmentResult) (error, error) {
+	var is []error
+	switch f {
+	case FailurePrerequisites:
+		pe := &PrerequisiteError{msg: msg}
+		for _, name := range missing {
+			ps := prerequisites()
+			i := slices.IndexFunc(ps[:], func(p struct {
+				err  error
+				name string
+			}) bool {
+				return p.name == name
+			})
+			if i < 0 {
+				return nil, inputError("outcome.missing", "unknown prerequisite "+quote.Short(name))
+			}
+			pe.missing |= 1 << i
+		}
+		if pe.missing == 0 {
+			return nil, inputError("outcome.missing", "a prerequisites failure names no prerequisite")
+		}
+		return pe, nil
+	case FailureInput:
+		is = []error{ErrInvalidInput}
+	case FailureRejected:
+		is = []error{ErrInvalidTransition}
+	case FailureUntrusted:
+		is = []error{certs.ErrUntrustedInstaller, certs.ErrAccessDenied}
+	case FailureAccessDenied:
+		is = []error{certs.ErrAccessDenied}
+	case FailureEnrollment:
+		if err := enrolled.Err(); err != nil {
+			is = []error{err}
+		}
+	case FailureCanceled:
+		is = []error{errCanceled, context.Canceled}
+		if strings.Contains(msg, context.DeadlineExceeded.Error()) {
+			is = []error{errCanceled, context.DeadlineExceeded}
+		}
+	}
+	return &decoded{msg: msg, is: is}, nil
+}
+
+// decoded is an error read back from JSON: its message, and the sentinels
+// it matches.
+type decoded struct {
+	msg string
+	is  []error
+}
+
+func (e *decoded) Error() string   { return e.msg }
+func (e *decoded) Unwrap() []error { return e.is }

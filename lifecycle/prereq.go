@@ -2,24 +2,31 @@ package lifecycle
 
 import (
 	"errors"
-	"strconv"
+	"math/bits"
 	"strings"
 
 	"github.com/mobiledm/dmclient/certs"
 	"github.com/mobiledm/dmclient/ini"
+	"github.com/mobiledm/dmclient/internal/quote"
 )
 
 // Sentinel errors for missing prerequisites. [CheckPrerequisites] reports
-// every missing prerequisite at once, joined with errors.Join, each as a
-// [*PrerequisiteError] that wraps one of these; test with errors.Is.
+// every missing prerequisite at once, in one [*PrerequisiteError] that
+// matches each of them with errors.Is.
 var (
 	// ErrNoClientAgent: the Mobile Device Client Agent is not configured.
 	ErrNoClientAgent = errors.New("lifecycle: mobile device client agent not configured")
 	// ErrFolderIncomplete: the deployment folder lacks installation files
 	// for the device's platform.
 	ErrFolderIncomplete = errors.New("lifecycle: deployment folder incomplete")
-	// ErrInvalidSettings: the .ini settings cannot drive a deployment.
+	// ErrInvalidSettings: the .ini settings cannot drive a deployment to
+	// this device (an Installer for another platform).
 	ErrInvalidSettings = errors.New("lifecycle: invalid .ini settings")
+	// ErrConnection: the method cannot reach the device the way it is
+	// connected.
+	ErrConnection = errors.New("lifecycle: method cannot reach the device through its connection")
+	// ErrNotManaged: over the air needs an already managed device.
+	ErrNotManaged = errors.New("lifecycle: device is not already managed")
 	// ErrNoManagementPoint: no management point enabled for mobile devices.
 	ErrNoManagementPoint = errors.New("lifecycle: no management point enabled for mobile device management")
 	// ErrNoDistributionPoint: no distribution point enabled for mobile
@@ -28,26 +35,65 @@ var (
 	// ErrInventoryNotExtended: the hardware inventory of the computers that
 	// synchronize with devices is not extended.
 	ErrInventoryNotExtended = errors.New("lifecycle: hardware inventory not extended")
-	// ErrNotManaged: over the air needs an already managed device.
-	ErrNotManaged = errors.New("lifecycle: device is not already managed")
-	// ErrConnection: the method cannot reach the device the way it is
-	// connected.
-	ErrConnection = errors.New("lifecycle: method cannot reach the device through its connection")
 	// ErrPasswordProgramPlatform: the policy-aware password program is for
 	// Pocket PC 2003 only.
 	ErrPasswordProgramPlatform = errors.New("lifecycle: password program is for pocket pc 2003 only")
 	// ErrEnrollmentNotEnforced: a native or server authentication site
-	// needs CertEnrollAction=Enroll.
+	// needs CertEnrollAction=Enroll where the deployment must enroll.
 	ErrEnrollmentNotEnforced = errors.New("lifecycle: site mode requires CertEnrollAction=Enroll")
 )
 
-// PrerequisiteError is one missing prerequisite: Err is one of the sentinel
-// errors above, and [PrerequisiteError.Detail] says what exactly is
-// missing. It keeps the facts it needs and writes its message only when
-// asked, so that checking millions of scenarios stays cheap.
-type PrerequisiteError struct {
-	Err error
+// prerequisite indexes the sentinels above, in the order they are checked
+// and reported; bit i of a missing set is prerequisites()[i].
+type prerequisite uint8
 
+const (
+	noClientAgent prerequisite = iota
+	folderIncomplete
+	invalidSettings
+	connection
+	notManaged
+	noManagementPoint
+	noDistributionPoint
+	inventoryNotExtended
+	passwordProgramPlatform
+	enrollmentNotEnforced
+	numPrerequisites
+)
+
+// prerequisites returns the sentinels and their names in the JSON form of
+// an [Outcome], indexed by prerequisite.
+func prerequisites() [numPrerequisites]struct {
+	err  error
+	name string
+} {
+	return [numPrerequisites]struct {
+		err  error
+		name string
+	}{
+		{ErrNoClientAgent, "client agent"},
+		{ErrFolderIncomplete, "deployment folder"},
+		{ErrInvalidSettings, "settings"},
+		{ErrConnection, "connection"},
+		{ErrNotManaged, "managed device"},
+		{ErrNoManagementPoint, "management point"},
+		{ErrNoDistributionPoint, "distribution point"},
+		{ErrInventoryNotExtended, "inventory extension"},
+		{ErrPasswordProgramPlatform, "password program platform"},
+		{ErrEnrollmentNotEnforced, "certificate enrollment"},
+	}
+}
+
+// PrerequisiteError reports every prerequisite a deployment misses. It
+// matches each missing prerequisite's sentinel with errors.Is (such as
+// [ErrNoManagementPoint]) and [PrerequisiteError.Missing] lists them. It
+// is one allocation, however many are missing, and writes its message only
+// when asked.
+type PrerequisiteError struct {
+	missing uint16 // bit i: prerequisite i
+	msg     string // the message, when decoded from JSON
+
+	// The facts the message is written from.
 	platform   certs.Platform
 	method     Method
 	connection Connection
@@ -56,71 +102,69 @@ type PrerequisiteError struct {
 	folder     []string
 }
 
-// Detail says what exactly is missing, such as "missing
-// DMInstaller_WM6Pro.exe for Windows Mobile 6 Professional"; it is empty
-// where the sentinel says it all.
-func (e *PrerequisiteError) Detail() string {
-	switch e.Err {
-	case ErrFolderIncomplete:
+// Missing returns the sentinels of the missing prerequisites, in the order
+// [CheckPrerequisites] lists them.
+func (e *PrerequisiteError) Missing() []error {
+	var errs []error
+	for m := e.missing; m != 0; m &= m - 1 {
+		errs = append(errs, prerequisites()[bits.TrailingZeros16(m)].err)
+	}
+	return errs
+}
+
+// Is reports whether target is the sentinel of a missing prerequisite.
+func (e *PrerequisiteError) Is(target error) bool {
+	for m := e.missing; m != 0; m &= m - 1 {
+		if prerequisites()[bits.TrailingZeros16(m)].err == target {
+			return true
+		}
+	}
+	return false
+}
+
+// Error returns each missing prerequisite's message with what exactly is
+// missing, such as "lifecycle: deployment folder incomplete: missing
+// DMInstaller_WM6Pro.exe for Windows Mobile 6 Professional", joined by
+// "; ".
+func (e *PrerequisiteError) Error() string {
+	if e.msg != "" {
+		return e.msg
+	}
+	var b strings.Builder
+	for m := e.missing; m != 0; m &= m - 1 {
+		p := prerequisite(bits.TrailingZeros16(m))
+		if b.Len() > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(prerequisites()[p].err.Error())
+		if d := e.detail(p); d != "" {
+			b.WriteString(": ")
+			b.WriteString(d)
+		}
+	}
+	return b.String()
+}
+
+func (e *PrerequisiteError) detail(p prerequisite) string {
+	switch p {
+	case folderIncomplete:
 		return "missing " + lackingFiles(e.folder, e.platform) + " for " + e.platform.String()
-	case ErrInvalidSettings:
-		return "Installer=" + e.installer + " is not the installer for " + e.platform.String()
-	case ErrConnection:
+	case invalidSettings:
+		return "Installer=" + quote.Short(e.installer) + " is not the installer for " + e.platform.String()
+	case connection:
 		return e.method.String() + " cannot reach a device connected " + e.connection.String()
-	case ErrNotManaged:
+	case notManaged:
 		return e.method.String() + " needs a device with a client"
-	case ErrPasswordProgramPlatform:
+	case passwordProgramPlatform:
 		return "device is " + e.platform.String()
-	case ErrEnrollmentNotEnforced:
-		return e.mode.String() + " mode"
+	case enrollmentNotEnforced:
+		return e.mode.String() + " mode, and the device holds no valid certificate"
 	}
 	return ""
 }
 
-// Error returns the sentinel's message and the detail.
-func (e *PrerequisiteError) Error() string {
-	if d := e.Detail(); d != "" {
-		return e.Err.Error() + ": " + d
-	}
-	return e.Err.Error()
-}
-
-// Unwrap returns the sentinel.
-func (e *PrerequisiteError) Unwrap() error { return e.Err }
-
-// ErrInvalidInput is wrapped by every [*InputError].
-var ErrInvalidInput = errors.New("lifecycle: invalid input")
-
-// InputError reports a scenario field holding a value outside its type's
-// valid values, such as an unknown platform.
-type InputError struct {
-	Field string // the field, such as "Device.Platform"
-	Value string // the value, printed
-}
-
-// Error returns a message naming the field and the value.
-func (e *InputError) Error() string {
-	return "lifecycle: invalid " + e.Field + " " + strconv.Quote(e.Value)
-}
-
-// Unwrap returns [ErrInvalidInput].
-func (e *InputError) Unwrap() error { return ErrInvalidInput }
-
-// Requirements is what a deployment method needs beyond the prerequisites
-// that every method has (a configured client agent, a complete deployment
-// folder and valid settings).
-type Requirements struct {
-	// Connections lists the connections the method can reach a device
-	// through, in [Connections] order.
-	Connections []Connection
-	// ManagedDevice: the device must already be managed (have a client).
-	ManagedDevice bool
-	// ManagementPoint, DistributionPoint and InventoryExtended: the site
-	// facts of [Site] the method needs.
-	ManagementPoint, DistributionPoint, InventoryExtended bool
-}
-
-// Requirements returns what m needs. The product page's rules:
+// methodRule is what a deployment method needs beyond the prerequisites
+// every method has. The product page's rules:
 //
 //   - [SoftwareDistribution] reaches the device through a managed client
 //     computer and needs a management point and a distribution point
@@ -132,23 +176,9 @@ type Requirements struct {
 //   - [OverTheAir] upgrades an already managed device over the air.
 //
 // Modelling choice: over the air is software distribution to the managed
-// device itself, so it also needs the management point and the distribution
-// point enabled for mobile devices, but not the inventory extension, which
-// only targets computers that synchronize with devices.
-func (m Method) Requirements() Requirements {
-	r := m.rule()
-	req := Requirements{ManagedDevice: r.managed, ManagementPoint: r.managementPoint,
-		DistributionPoint: r.distributionPoint, InventoryExtended: r.inventory}
-	for _, c := range Connections() {
-		if r.reaches(c) {
-			req.Connections = append(req.Connections, c)
-		}
-	}
-	return req
-}
-
-// methodRule is the declared form of [Method.Requirements], allocation-free
-// for [CheckPrerequisites].
+// device itself, so it also needs the management point and the
+// distribution point enabled for mobile devices, but not the inventory
+// extension, which only targets computers that synchronize with devices.
 type methodRule struct {
 	connections                                            uint8 // bit c set: reaches Connection c
 	managed, managementPoint, distributionPoint, inventory bool
@@ -176,106 +206,115 @@ func (m Method) rule() methodRule {
 	return methodRule{}
 }
 
-// RequiredFiles returns the installation files the deployment folder must
-// hold for platform p: DMInstaller_<token>.exe and DMClientSetup_<token>.exe
-// (see [certs.Platform.InstallerName]). Besides them the folder must hold a
-// DMCommonInstaller.ini or a ClientSettings.ini ([ini.KindOf]).
-func RequiredFiles(p certs.Platform) []string {
-	return []string{p.InstallerName(), p.SetupName()}
-}
-
 // CompleteFolder returns a deployment folder that is complete for the given
-// platforms: their installer and setup files and a ClientSettings.ini.
+// platforms: their DMInstaller_<token>.exe and DMClientSetup_<token>.exe
+// ([certs.Platform.InstallerName], [certs.Platform.SetupName]) and a
+// ClientSettings.ini.
 func CompleteFolder(platforms ...certs.Platform) []string {
 	folder := make([]string, 0, 2*len(platforms)+1)
 	for _, p := range platforms {
-		folder = append(folder, RequiredFiles(p)...)
+		folder = append(folder, p.InstallerName(), p.SetupName())
 	}
 	return append(folder, "ClientSettings.ini")
 }
 
-// validate reports a scenario field that holds no valid value.
-func validate(sc Scenario) error {
-	var errs []error
-	bad := func(field string, ok bool, value interface{ String() string }) {
-		if !ok {
-			errs = append(errs, &InputError{Field: field, Value: value.String()})
-		}
+// validate reports the first field of sc that holds no valid value.
+func validate(sc *Scenario) error {
+	dev, dep := &sc.Device, &sc.Deployment
+	bad := func(field string, value interface{ MarshalText() ([]byte, error) }) error {
+		_, err := value.MarshalText()
+		return &InputError{Field: field, Err: err}
 	}
-	bad("Component", sc.Component.IsValid(), sc.Component)
-	bad("Method", sc.Method.IsValid(), sc.Method)
-	bad("Device.Platform", sc.Device.Platform.IsValid(), sc.Device.Platform)
-	bad("Device.Connection", sc.Device.Connection.IsValid(), sc.Device.Connection)
-	bad("Site.Mode", sc.Site.Mode.IsValid(), sc.Site.Mode)
-	bad("Package.Version", sc.Package.Version.IsValid(), sc.Package.Version)
-	bad("Package.Settings.ClientInstallAction", sc.Package.Settings.ClientInstallAction.IsValid(),
-		sc.Package.Settings.ClientInstallAction)
-	return errors.Join(errs...)
+	switch {
+	case !dev.Platform.IsValid():
+		return bad("device.platform", dev.Platform)
+	case !dev.Connection.IsValid():
+		return bad("device.connection", dev.Connection)
+	case !dep.Component.IsValid():
+		return bad("deployment.component", dep.Component)
+	case !dep.Method.IsValid():
+		return bad("deployment.method", dep.Method)
+	case !dep.Site.Mode.IsValid():
+		return bad("deployment.site.mode", dep.Site.Mode)
+	case !dep.Package.Version.IsValid():
+		return inputError("deployment.package.version", "a package needs a version")
+	case !dep.Package.Settings.ClientInstallAction.IsValid():
+		return bad("deployment.package.settings.clientInstallAction", dep.Package.Settings.ClientInstallAction)
+	}
+	return nil
 }
 
-// CheckPrerequisites reports every prerequisite sc misses, joined with
-// errors.Join (nil when none is missing), before anything runs:
+// CheckPrerequisites reports every prerequisite sc misses (nil when none
+// is), before anything runs, as one [*PrerequisiteError]:
 //
 //   - every method: a configured Mobile Device Client Agent
-//     ([ErrNoClientAgent]); a deployment folder holding [RequiredFiles] for
-//     the device's platform and an .ini file ([ErrFolderIncomplete]); valid
-//     settings, whose Installer, when set, names the device platform's
+//     ([ErrNoClientAgent]); a deployment folder holding the device
+//     platform's DMInstaller_<token>.exe and DMClientSetup_<token>.exe and
+//     a DMCommonInstaller.ini or ClientSettings.ini ([ErrFolderIncomplete]);
+//     settings whose Installer, when set, names the device platform's
 //     installer ([ErrInvalidSettings]);
-//   - what the method needs ([Method.Requirements]): a connection it can
-//     reach ([ErrConnection]), an already managed device ([ErrNotManaged]),
-//     the site's management point ([ErrNoManagementPoint]), distribution
-//     point ([ErrNoDistributionPoint]) and inventory extension
+//   - what the method needs: a connection it can reach ([ErrConnection]),
+//     an already managed device, one with a client ([ErrNotManaged]), the
+//     site's management point ([ErrNoManagementPoint]), distribution point
+//     ([ErrNoDistributionPoint]) and inventory extension
 //     ([ErrInventoryNotExtended]);
 //   - the password program only on Pocket PC 2003
 //     ([ErrPasswordProgramPlatform]);
-//   - for the client, CertEnrollAction=Enroll on a native or server
-//     authentication site ([ErrEnrollmentNotEnforced]). Modelling choice:
-//     the password program does not enroll, so it does not need it.
+//   - CertEnrollAction=Enroll on a native or server authentication site
+//     where the deployment needs a certificate and the device holds none:
+//     a client deployment that leaves a client installed
+//     ([ErrEnrollmentNotEnforced]). Modelling choice: an uninstall, a
+//     deployment that decides no action, and the password program never
+//     enroll, so they do not need it.
 //
-// A scenario with a field outside its valid values returns [*InputError]s
-// (errors.Is [ErrInvalidInput]) instead.
+// A folder entry is a file of the folder only when it is a bare name: one
+// with a path separator ('\' or '/'), a drive (':') or ".." is not.
+//
+// A scenario with a field outside its valid values returns an
+// [*InputError] (errors.Is [ErrInvalidInput]) instead.
 func CheckPrerequisites(sc Scenario) error {
+	return checkPrerequisites(&sc)
+}
+
+func checkPrerequisites(sc *Scenario) error {
 	if err := validate(sc); err != nil {
 		return err
 	}
-	errs := make([]error, 0, 10)
-	dev, site := sc.Device, sc.Site
-	missing := func(sentinel error) {
-		errs = append(errs, &PrerequisiteError{Err: sentinel, platform: dev.Platform, method: sc.Method,
-			connection: dev.Connection, mode: site.Mode, installer: sc.Package.Settings.Installer, folder: sc.Package.Folder})
+	var missing uint16
+	need := func(p prerequisite, ok bool) {
+		if !ok {
+			missing |= 1 << p
+		}
 	}
-	if !site.ClientAgent {
-		missing(ErrNoClientAgent)
+	dev, dep := &sc.Device, &sc.Deployment
+	site := &dep.Site
+	need(noClientAgent, site.ClientAgent)
+	need(folderIncomplete, folderComplete(dep.Package.Folder, dev.Platform))
+	inst := dep.Package.Settings.Installer
+	need(invalidSettings, inst == "" || dev.Platform.IsInstallerName(inst))
+	req := dep.Method.rule()
+	need(connection, req.reaches(dev.Connection))
+	need(notManaged, !req.managed || dev.Client.IsValid())
+	need(noManagementPoint, !req.managementPoint || site.ManagementPoint)
+	need(noDistributionPoint, !req.distributionPoint || site.DistributionPoint)
+	need(inventoryNotExtended, !req.inventory || site.InventoryExtended)
+	need(passwordProgramPlatform, dep.Component != PasswordProgram || dev.Platform == certs.PocketPC2003)
+	need(enrollmentNotEnforced, !site.Mode.RequiresEnrollment() || !needsCertificate(sc) || dep.Package.Settings.Enroll())
+	if missing == 0 {
+		return nil
 	}
-	if !folderComplete(sc.Package.Folder, dev.Platform) {
-		missing(ErrFolderIncomplete)
-	}
-	if inst := sc.Package.Settings.Installer; inst != "" && !dev.Platform.IsInstallerName(inst) {
-		missing(ErrInvalidSettings)
-	}
-	req := sc.Method.rule()
-	if !req.reaches(dev.Connection) {
-		missing(ErrConnection)
-	}
-	if req.managed && !dev.Installed.IsValid() {
-		missing(ErrNotManaged)
-	}
-	if req.managementPoint && !site.ManagementPoint {
-		missing(ErrNoManagementPoint)
-	}
-	if req.distributionPoint && !site.DistributionPoint {
-		missing(ErrNoDistributionPoint)
-	}
-	if req.inventory && !site.InventoryExtended {
-		missing(ErrInventoryNotExtended)
-	}
-	if sc.Component == PasswordProgram && dev.Platform != certs.PocketPC2003 {
-		missing(ErrPasswordProgramPlatform)
-	}
-	if sc.Component == Client && site.Mode.RequiresEnrollment() && !sc.Package.Settings.Enroll() {
-		missing(ErrEnrollmentNotEnforced)
-	}
-	return errors.Join(errs...)
+	return &PrerequisiteError{missing: missing, platform: dev.Platform, method: dep.Method,
+		connection: dev.Connection, mode: site.Mode, installer: inst, folder: dep.Package.Folder}
+}
+
+// leavesClient reports whether event ev leaves the component installed.
+func leavesClient(ev Event) bool { return ev != NoAction && ev != Uninstall }
+
+// needsCertificate reports whether the deployment leaves a client that
+// needs a certificate the device does not hold.
+func needsCertificate(sc *Scenario) bool {
+	return sc.Deployment.Component == Client && leavesClient(sc.Event()) &&
+		(!sc.Device.Certificate || sc.Deployment.RenewCertificate)
 }
 
 // folderScan is what a deployment folder holds for one platform.
@@ -283,11 +322,13 @@ type folderScan struct{ installer, setup, ini bool }
 
 // scanFolder checks folder for p's installer and setup files
 // ([certs.Platform.IsInstallerName], [certs.Platform.IsSetupName]) and an
-// .ini file ([ini.KindOf]), without allocating.
+// .ini file ([ini.KindOf]), without allocating. Entries that are not bare
+// file names do not count.
 func scanFolder(folder []string, p certs.Platform) folderScan {
 	var f folderScan
 	for _, name := range folder {
 		switch {
+		case strings.ContainsAny(name, `\/:`) || strings.Contains(name, ".."):
 		case p.IsInstallerName(name):
 			f.installer = true
 		case p.IsSetupName(name):

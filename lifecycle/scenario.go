@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"github.com/mobiledm/dmclient/certs"
 	"github.com/mobiledm/dmclient/ini"
+	"github.com/mobiledm/dmclient/internal/enum"
 	"github.com/mobiledm/dmclient/version"
 )
 
@@ -19,28 +20,24 @@ const (
 	PasswordProgram
 )
 
-var componentNames = names{typ: "Component", first: uint8(Client), list: []string{"client", "password program"}}
+var componentNames = enum.Names{Pkg: "lifecycle", Type: "Component", First: uint8(Client),
+	List: []string{"client", "password program"}, Err: ErrInvalidInput}
 
 // Components returns [Client] and [PasswordProgram].
 func Components() []Component { return []Component{Client, PasswordProgram} }
 
 // String returns "client" or "password program".
-func (c Component) String() string { return componentNames.name(uint8(c)) }
+func (c Component) String() string { return componentNames.Name(uint8(c)) }
 
 // IsValid reports whether c is one of [Components].
-func (c Component) IsValid() bool { return componentNames.valid(uint8(c)) }
+func (c Component) IsValid() bool { return componentNames.Valid(uint8(c)) }
 
-// ParseComponent returns the Component named s (case-insensitive).
-func ParseComponent(s string) (Component, error) {
-	v, err := componentNames.parse(s)
-	return Component(v), err
-}
+// MarshalText implements encoding.TextMarshaler; an invalid Component is an
+// error.
+func (c Component) MarshalText() ([]byte, error) { return componentNames.Marshal(uint8(c)) }
 
-// MarshalText implements encoding.TextMarshaler.
-func (c Component) MarshalText() ([]byte, error) { return componentNames.marshal(uint8(c)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (c *Component) UnmarshalText(text []byte) error { return unmarshalText(&componentNames, text, c) }
+// UnmarshalText implements encoding.TextUnmarshaler, ignoring case.
+func (c *Component) UnmarshalText(text []byte) error { return enum.Unmarshal(&componentNames, text, c) }
 
 // Method is one of the product page's four ways to deploy the client. The
 // zero Method is invalid.
@@ -61,8 +58,8 @@ const (
 	OverTheAir
 )
 
-var methodNames = names{typ: "Method", first: uint8(SoftwareDistribution),
-	list: []string{"software distribution", "manual sync", "manual transfer", "over the air"}}
+var methodNames = enum.Names{Pkg: "lifecycle", Type: "Method", First: uint8(SoftwareDistribution),
+	List: []string{"software distribution", "manual sync", "manual transfer", "over the air"}, Err: ErrInvalidInput}
 
 // Methods returns the four methods.
 func Methods() []Method {
@@ -71,22 +68,17 @@ func Methods() []Method {
 
 // String returns "software distribution", "manual sync", "manual transfer"
 // or "over the air".
-func (m Method) String() string { return methodNames.name(uint8(m)) }
+func (m Method) String() string { return methodNames.Name(uint8(m)) }
 
 // IsValid reports whether m is one of [Methods].
-func (m Method) IsValid() bool { return methodNames.valid(uint8(m)) }
+func (m Method) IsValid() bool { return methodNames.Valid(uint8(m)) }
 
-// ParseMethod returns the Method named s (case-insensitive).
-func ParseMethod(s string) (Method, error) {
-	v, err := methodNames.parse(s)
-	return Method(v), err
-}
+// MarshalText implements encoding.TextMarshaler; an invalid Method is an
+// error.
+func (m Method) MarshalText() ([]byte, error) { return methodNames.Marshal(uint8(m)) }
 
-// MarshalText implements encoding.TextMarshaler.
-func (m Method) MarshalText() ([]byte, error) { return methodNames.marshal(uint8(m)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (m *Method) UnmarshalText(text []byte) error { return unmarshalText(&methodNames, text, m) }
+// UnmarshalText implements encoding.TextUnmarshaler, ignoring case.
+func (m *Method) UnmarshalText(text []byte) error { return enum.Unmarshal(&methodNames, text, m) }
 
 // Connection is how the device is reached at connection time. The zero
 // Connection is invalid.
@@ -108,8 +100,8 @@ const (
 	ViaAir
 )
 
-var connectionNames = names{typ: "Connection", first: uint8(ViaManagedComputer),
-	list: []string{"managed computer", "unmanaged computer", "direct", "over the air"}}
+var connectionNames = enum.Names{Pkg: "lifecycle", Type: "Connection", First: uint8(ViaManagedComputer),
+	List: []string{"managed computer", "unmanaged computer", "direct", "over the air"}, Err: ErrInvalidInput}
 
 // Connections returns the four connections.
 func Connections() []Connection {
@@ -118,23 +110,18 @@ func Connections() []Connection {
 
 // String returns "managed computer", "unmanaged computer", "direct" or
 // "over the air".
-func (c Connection) String() string { return connectionNames.name(uint8(c)) }
+func (c Connection) String() string { return connectionNames.Name(uint8(c)) }
 
 // IsValid reports whether c is one of [Connections].
-func (c Connection) IsValid() bool { return connectionNames.valid(uint8(c)) }
+func (c Connection) IsValid() bool { return connectionNames.Valid(uint8(c)) }
 
-// ParseConnection returns the Connection named s (case-insensitive).
-func ParseConnection(s string) (Connection, error) {
-	v, err := connectionNames.parse(s)
-	return Connection(v), err
-}
+// MarshalText implements encoding.TextMarshaler; an invalid Connection is
+// an error.
+func (c Connection) MarshalText() ([]byte, error) { return connectionNames.Marshal(uint8(c)) }
 
-// MarshalText implements encoding.TextMarshaler.
-func (c Connection) MarshalText() ([]byte, error) { return connectionNames.marshal(uint8(c)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
+// UnmarshalText implements encoding.TextUnmarshaler, ignoring case.
 func (c *Connection) UnmarshalText(text []byte) error {
-	return unmarshalText(&connectionNames, text, c)
+	return enum.Unmarshal(&connectionNames, text, c)
 }
 
 // Setting is one client setting as it is on the device now.
@@ -144,35 +131,64 @@ type Setting struct {
 	UserChanged bool   `json:"userChanged,omitempty"` // the user changed it on the device
 }
 
-// Device is one mobile device at connection time.
+// Device is one mobile device: what a deployment finds on it, and what a
+// [Machine] keeps of it between deployments. Its JSON form is the fleet
+// file's device block; see [Device.UnmarshalJSON].
 type Device struct {
 	// ID names the device in outcomes and reports; the library does not
 	// interpret it.
 	ID string `json:"id"`
 	// Platform is the device's platform.
 	Platform certs.Platform `json:"platform"`
-	// Installed is the version of the installed client (or password
-	// program); the zero Version means none is installed.
-	Installed version.Version `json:"installed"`
+	// Client is the version of the installed Configuration Manager client;
+	// the zero Version means none is installed. A device with a client is
+	// managed.
+	Client version.Version `json:"client"`
+	// PasswordProgram is the version of the installed policy-aware password
+	// program; the zero Version means none is installed.
+	PasswordProgram version.Version `json:"passwordProgram"`
 	// Security is the device's code-signing security.
 	Security certs.Security `json:"security"`
 	// Connection is how the device is reached.
 	Connection Connection `json:"connection"`
+	// Computer names the desktop computer the device synchronises through
+	// (ActiveSync or Mobile Device Center), "" when it has none; whether
+	// that computer is a managed client is in Connection.
+	Computer string `json:"computer,omitempty"`
 	// Enrollment is what certificate enrollment would meet: whether the CA
 	// is reachable and whether the user's authentication succeeds.
 	Enrollment certs.EnrollmentConditions `json:"enrollment"`
+	// Certificate reports that the device holds a valid user
+	// authentication certificate from an earlier enrollment.
+	//
+	// Modelling choice: the product page says the user authenticates to
+	// the CA "one time during the client installation process". A
+	// deployment enrolls only when the device holds no valid certificate,
+	// or when it asks for renewal ([Deployment].RenewCertificate). The
+	// certificate lives in the device's certificate store, not in the
+	// client, so uninstalling or repairing the client keeps it; the
+	// library does not model expiry.
+	Certificate bool `json:"certificate,omitempty"`
 	// Settings are the client settings on the device now, user changes
 	// included. Only a device with a client has settings that matter.
 	Settings []Setting `json:"settings,omitempty"`
 }
 
+// installed returns the installed version of component c.
+func (d *Device) installed(c Component) version.Version {
+	if c == PasswordProgram {
+		return d.PasswordProgram
+	}
+	return d.Client
+}
+
 // Package is the client deployment package: the deployment folder and the
 // configuration of the .ini file in it.
 type Package struct {
-	// Version is the version of the deployed client.
+	// Version is the version of the deployed client (or password program).
 	Version version.Version `json:"version"`
 	// Folder lists the file names in the deployment folder; see
-	// [RequiredFiles].
+	// [CompleteFolder].
 	Folder []string `json:"folder"`
 	// Settings is the decoded DMCommonInstaller.ini or ClientSettings.ini.
 	Settings ini.Settings `json:"settings"`
@@ -196,29 +212,42 @@ type Site struct {
 	InventoryExtended bool `json:"inventoryExtended"`
 }
 
-// Scenario is one deployment: everything the model's outcome depends on.
-type Scenario struct {
+// Deployment is what an administrator sends to a device: a package of a
+// component, by a method, from a site.
+type Deployment struct {
 	Component Component `json:"component"`
 	Method    Method    `json:"method"`
-	Device    Device    `json:"device"`
 	Package   Package   `json:"package"`
 	Site      Site      `json:"site"`
-	// Repair asks for the installed client to be repaired: uninstalled,
+	// Repair asks for the installed component to be repaired: uninstalled,
 	// then installed again, whatever ClientInstallAction says.
 	Repair bool `json:"repair,omitempty"`
+	// RenewCertificate asks for certificate enrollment even when the device
+	// holds a valid certificate (see [Device].Certificate).
+	RenewCertificate bool `json:"renewCertificate,omitempty"`
 }
 
-// State returns the device's state at connection time:
-// Classify(sc.Device.Installed, sc.Package.Version).
-func (sc Scenario) State() State { return Classify(sc.Device.Installed, sc.Package.Version) }
+// Scenario is one deployment to one device: everything the outcome of a
+// one-shot run ([Run]) depends on.
+type Scenario struct {
+	Device     Device     `json:"device"`
+	Deployment Deployment `json:"deployment"`
+}
 
-// Event returns the event the scenario fires: [Repair] when a repair is asked
-// for, otherwise [Decide] of the state and the package's ClientInstallAction.
-// A repair asked for where no client is installed is returned as [Repair]
-// all the same; the client machine rejects it (see [TransitionError]).
+// State returns the device's state at connection time: its installed
+// component classified against the deployed package ([Classify]).
+func (sc Scenario) State() State {
+	return Classify(sc.Device.installed(sc.Deployment.Component), sc.Deployment.Package.Version)
+}
+
+// Event returns the event the deployment fires on the device: [Repair]
+// when a repair is asked for, otherwise [Decide] of the state and the
+// package's ClientInstallAction. A repair asked for where nothing is
+// installed is returned as [Repair] all the same; the client machine
+// rejects it (see [TransitionError]).
 func (sc Scenario) Event() Event {
-	if sc.Repair {
+	if sc.Deployment.Repair {
 		return Repair
 	}
-	return Decide(sc.State(), sc.Package.Settings.ClientInstallAction)
+	return Decide(sc.State(), sc.Deployment.Package.Settings.ClientInstallAction)
 }

@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"github.com/mobiledm/dmclient/ini"
+	"github.com/mobiledm/dmclient/internal/enum"
 	"github.com/mobiledm/dmclient/version"
 )
 
@@ -19,32 +20,23 @@ const (
 	Newer              // a client newer than the deployed client
 )
 
-var stateNames = names{typ: "State", first: uint8(None), list: []string{"none", "older", "same", "newer"}}
+var stateNames = enum.Names{Pkg: "lifecycle", Type: "State", First: uint8(None), List: []string{"none", "older", "same", "newer"}, Err: ErrInvalidInput}
 
 // States returns every State: [None], [Older], [Same], [Newer].
 func States() []State { return []State{None, Older, Same, Newer} }
 
 // String returns "none", "older", "same" or "newer".
-func (s State) String() string { return stateNames.name(uint8(s)) }
+func (s State) String() string { return stateNames.Name(uint8(s)) }
 
 // IsValid reports whether s is one of [States].
-func (s State) IsValid() bool { return stateNames.valid(uint8(s)) }
+func (s State) IsValid() bool { return stateNames.Valid(uint8(s)) }
 
-// HasClient reports whether a client is installed in state s: every valid
-// state but [None].
-func (s State) HasClient() bool { return s.IsValid() && s != None }
+// MarshalText implements encoding.TextMarshaler; an invalid State is an
+// error.
+func (s State) MarshalText() ([]byte, error) { return stateNames.Marshal(uint8(s)) }
 
-// ParseState returns the State named s (case-insensitive).
-func ParseState(s string) (State, error) {
-	v, err := stateNames.parse(s)
-	return State(v), err
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (s State) MarshalText() ([]byte, error) { return stateNames.marshal(uint8(s)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *State) UnmarshalText(text []byte) error { return unmarshalText(&stateNames, text, s) }
+// UnmarshalText implements encoding.TextUnmarshaler, ignoring case.
+func (s *State) UnmarshalText(text []byte) error { return enum.Unmarshal(&stateNames, text, s) }
 
 // Event is what the deployment does to the device's client: a transition of
 // the client machine. The zero Event is [NoAction].
@@ -70,30 +62,27 @@ const (
 	Repair
 )
 
-var eventNames = names{typ: "Event", first: uint8(NoAction),
-	list: []string{"noaction", "install", "upgrade", "reconfigure", "uninstall", "repair"}}
+var eventNames = enum.Names{Pkg: "lifecycle", Type: "Event", First: uint8(NoAction),
+	List:    []string{"no action", "install", "upgrade", "reconfigure", "uninstall", "repair"},
+	Aliases: map[string]uint8{"noaction": uint8(NoAction)}, Err: ErrInvalidInput}
 
 // Events returns every Event, [NoAction] first.
 func Events() []Event { return []Event{NoAction, Install, Upgrade, Reconfigure, Uninstall, Repair} }
 
-// String returns the lowercase name: "noaction", "install", "upgrade",
-// "reconfigure", "uninstall" or "repair".
-func (e Event) String() string { return eventNames.name(uint8(e)) }
+// String returns the lowercase name: "no action", "install", "upgrade",
+// "reconfigure", "uninstall" or "repair". UnmarshalText also accepts
+// "noaction".
+func (e Event) String() string { return eventNames.Name(uint8(e)) }
 
 // IsValid reports whether e is one of [Events].
-func (e Event) IsValid() bool { return eventNames.valid(uint8(e)) }
+func (e Event) IsValid() bool { return eventNames.Valid(uint8(e)) }
 
-// ParseEvent returns the Event named s (case-insensitive).
-func ParseEvent(s string) (Event, error) {
-	v, err := eventNames.parse(s)
-	return Event(v), err
-}
+// MarshalText implements encoding.TextMarshaler; an invalid Event is an
+// error.
+func (e Event) MarshalText() ([]byte, error) { return eventNames.Marshal(uint8(e)) }
 
-// MarshalText implements encoding.TextMarshaler.
-func (e Event) MarshalText() ([]byte, error) { return eventNames.marshal(uint8(e)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (e *Event) UnmarshalText(text []byte) error { return unmarshalText(&eventNames, text, e) }
+// UnmarshalText implements encoding.TextUnmarshaler, ignoring case.
+func (e *Event) UnmarshalText(text []byte) error { return enum.Unmarshal(&eventNames, text, e) }
 
 // Classify returns the state of a device whose installed client has version
 // installed, compared with the deployed client's version deployed. An
@@ -131,7 +120,7 @@ func Classify(installed, deployed version.Version) State {
 // there is none. An invalid state or action decides [NoAction].
 //
 // Decide is pure and does not allocate. [Repair] is never decided: it is
-// asked for (see [Scenario.Repair]).
+// asked for (see [Deployment].Repair).
 func Decide(s State, a ini.Action) Event {
 	switch a {
 	case ini.ActionInstall:

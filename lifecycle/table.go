@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mobiledm/dmclient/ini"
+	"github.com/mobiledm/dmclient/internal/enum"
 )
 
 // Transition is one row of a declared transition table: an event that takes
@@ -20,26 +21,40 @@ type Transition[S, E any] struct {
 }
 
 // clientRow declares one event of the client machine: the states it leaves
-// and where it goes. to == from for a self-transition.
+// and where it goes; self marks a self-transition (to is then ignored).
 type clientRow struct {
 	event Event
 	from  []State
-	to    func(from State) State
+	to    State
+	self  bool
 }
-
-func to(s State) func(State) State { return func(State) State { return s } }
-func itself(from State) State      { return from }
 
 // clientTable is the single source of truth for the client machine: the
 // looplab machine, the diagrams and the checks are all built from it.
-func clientTable() []clientRow {
-	return []clientRow{
-		{Install, []State{None}, to(Same)},
-		{Upgrade, []State{Older}, to(Same)},
-		{Reconfigure, []State{Older, Same, Newer}, itself},
-		{Uninstall, []State{Older, Same, Newer}, to(None)},
-		{Repair, []State{Older, Same, Newer}, to(Same)},
+func clientTable() [5]clientRow {
+	some := []State{Older, Same, Newer}
+	return [5]clientRow{
+		{event: Install, from: []State{None}, to: Same},
+		{event: Upgrade, from: []State{Older}, to: Same},
+		{event: Reconfigure, from: some, self: true},
+		{event: Uninstall, from: some, to: None},
+		{event: Repair, from: some, to: Same},
 	}
+}
+
+// clientTo returns where event ev takes the client machine from state
+// from, and whether the table permits ev from there.
+func clientTo(ev Event, from State) (State, bool) {
+	for _, row := range clientTable() {
+		if row.event != ev || !slices.Contains(row.from, from) {
+			continue
+		}
+		if row.self {
+			return from, true
+		}
+		return row.to, true
+	}
+	return from, false
 }
 
 // ClientTransitions returns every transition of the client machine, sorted
@@ -49,7 +64,8 @@ func ClientTransitions() []Transition[State, Event] {
 	var ts []Transition[State, Event]
 	for _, row := range clientTable() {
 		for _, from := range row.from {
-			ts = append(ts, Transition[State, Event]{Event: row.event, From: from, To: row.to(from), Guard: clientGuard(row.event, from)})
+			to, _ := clientTo(row.event, from)
+			ts = append(ts, Transition[State, Event]{Event: row.event, From: from, To: to, Guard: clientGuard(row.event, from)})
 		}
 	}
 	slices.SortFunc(ts, func(a, b Transition[State, Event]) int {
@@ -71,18 +87,7 @@ func clientGuard(event Event, from State) string {
 			actions = append(actions, a.String())
 		}
 	}
-	return "ClientInstallAction=" + strings.Join(actions, "|")
-}
-
-// clientTransition returns the declared transition of event ev from state
-// from, if the table has one.
-func clientTransition(ev Event, from State) (Transition[State, Event], bool) {
-	for _, t := range ClientTransitions() {
-		if t.Event == ev && t.From == from {
-			return t, true
-		}
-	}
-	return Transition[State, Event]{}, false
+	return "ClientInstallAction=" + strings.Join(actions, " or ")
 }
 
 // Step is a state of the installer chain, the second machine: what runs on
@@ -90,16 +95,18 @@ func clientTransition(ev Event, from State) (Transition[State, Event], bool) {
 // is invalid.
 type Step uint8
 
-// The steps, in the order [Steps] returns them.
+// The steps of the installer chain.
 const (
 	// Staged: the installation files are on the device.
 	Staged Step = iota + 1
-	// Installer: DMInstaller_[platform].exe is running.
-	Installer
-	// Setup: the trust step succeeded and DMClientSetup_[platform].exe ran
-	// the action.
-	Setup
-	// Enrollment: certificate enrollment ran (CertEnrollAction=Enroll).
+	// DMInstaller: DMInstaller_[platform].exe is running.
+	DMInstaller
+	// DMClientSetup: the trust step succeeded and
+	// DMClientSetup_[platform].exe ran the action. The client transition
+	// commits here: from this step on, the device holds what the action
+	// left.
+	DMClientSetup
+	// Enrollment: certificate enrollment ran.
 	Enrollment
 	// Done: the chain completed.
 	Done
@@ -107,36 +114,25 @@ const (
 	Denied
 )
 
-var stepNames = names{typ: "Step", first: uint8(Staged),
-	list: []string{"staged", "dminstaller", "dmclientsetup", "enrollment", "done", "denied"}}
-
-// Steps returns every Step.
-func Steps() []Step { return []Step{Staged, Installer, Setup, Enrollment, Done, Denied} }
+var stepNames = enum.Names{Pkg: "lifecycle", Type: "Step", First: uint8(Staged),
+	List: []string{"staged", "dminstaller", "dmclientsetup", "enrollment", "done", "denied"}, Err: ErrInvalidInput}
 
 // String returns "staged", "dminstaller", "dmclientsetup", "enrollment",
 // "done" or "denied".
-func (s Step) String() string { return stepNames.name(uint8(s)) }
+func (s Step) String() string { return stepNames.Name(uint8(s)) }
 
-// IsValid reports whether s is one of [Steps].
-func (s Step) IsValid() bool { return stepNames.valid(uint8(s)) }
+// MarshalText implements encoding.TextMarshaler; an invalid Step is an
+// error.
+func (s Step) MarshalText() ([]byte, error) { return stepNames.Marshal(uint8(s)) }
 
-// ParseStep returns the Step named s (case-insensitive).
-func ParseStep(s string) (Step, error) {
-	v, err := stepNames.parse(s)
-	return Step(v), err
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (s Step) MarshalText() ([]byte, error) { return stepNames.marshal(uint8(s)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *Step) UnmarshalText(text []byte) error { return unmarshalText(&stepNames, text, s) }
+// UnmarshalText implements encoding.TextUnmarshaler, ignoring case.
+func (s *Step) UnmarshalText(text []byte) error { return enum.Unmarshal(&stepNames, text, s) }
 
 // ChainEvent is a transition of the installer chain. The zero ChainEvent is
 // invalid.
 type ChainEvent uint8
 
-// The chain events, in the order [ChainEvents] returns them.
+// The events of the installer chain.
 const (
 	// RunInstaller: the staged DMInstaller starts (the device trusts its
 	// Mobile2Market signature, or the platform is exempt from signing).
@@ -155,62 +151,53 @@ const (
 	Finish
 )
 
-var chainEventNames = names{typ: "ChainEvent", first: uint8(RunInstaller),
-	list: []string{"run_installer", "refuse", "trust", "deny", "enroll", "finish"}}
+var chainEventNames = enum.Names{Pkg: "lifecycle", Type: "ChainEvent", First: uint8(RunInstaller),
+	List: []string{"run installer", "refuse", "trust", "deny", "enroll", "finish"},
+	Aliases: map[string]uint8{"run_installer": uint8(RunInstaller)}, Err: ErrInvalidInput}
 
-// ChainEvents returns every ChainEvent.
-func ChainEvents() []ChainEvent {
-	return []ChainEvent{RunInstaller, Refuse, Trust, Deny, Enroll, Finish}
-}
+// String returns the event's name, such as "run installer".
+func (e ChainEvent) String() string { return chainEventNames.Name(uint8(e)) }
 
-// String returns the event's name, such as "run_installer".
-func (e ChainEvent) String() string { return chainEventNames.name(uint8(e)) }
+// MarshalText implements encoding.TextMarshaler; an invalid ChainEvent is
+// an error.
+func (e ChainEvent) MarshalText() ([]byte, error) { return chainEventNames.Marshal(uint8(e)) }
 
-// IsValid reports whether e is one of [ChainEvents].
-func (e ChainEvent) IsValid() bool { return chainEventNames.valid(uint8(e)) }
-
-// ParseChainEvent returns the ChainEvent named s (case-insensitive).
-func ParseChainEvent(s string) (ChainEvent, error) {
-	v, err := chainEventNames.parse(s)
-	return ChainEvent(v), err
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (e ChainEvent) MarshalText() ([]byte, error) { return chainEventNames.marshal(uint8(e)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
+// UnmarshalText implements encoding.TextUnmarshaler, ignoring case.
 func (e *ChainEvent) UnmarshalText(text []byte) error {
-	return unmarshalText(&chainEventNames, text, e)
+	return enum.Unmarshal(&chainEventNames, text, e)
 }
 
-// chainTable is the single source of truth for the installer chain.
-func chainTable() []Transition[Step, ChainEvent] {
-	return []Transition[Step, ChainEvent]{
-		{RunInstaller, Staged, Installer, "device trusts Mobile2Market, or platform exempt from signing"},
+// chainTable is the single source of truth for the installer chain: the
+// runs walk it (see chainStep), and the diagrams and checks are built from
+// it.
+func chainTable() [7]Transition[Step, ChainEvent] {
+	return [7]Transition[Step, ChainEvent]{
+		{RunInstaller, Staged, DMInstaller, "device trusts Mobile2Market, or platform exempt from signing"},
 		{Refuse, Staged, Denied, "device does not trust Mobile2Market"},
-		{Trust, Installer, Setup, "Authenticode certificate installed (unlocked device), or platform exempt"},
-		{Deny, Installer, Denied, "privileges restricted: Access Denied (0x80070005)"},
-		{Enroll, Setup, Enrollment, "CertEnrollAction=Enroll and a client remains"},
-		{Finish, Setup, Done, "no enrollment"},
+		{Trust, DMInstaller, DMClientSetup, "Authenticode certificate installed (unlocked device), or platform exempt"},
+		{Deny, DMInstaller, Denied, "privileges restricted: Access Denied (0x80070005)"},
+		{Enroll, DMClientSetup, Enrollment, "client remains, CertEnrollAction=Enroll, and no valid certificate (or renewal asked for)"},
+		{Finish, DMClientSetup, Done, "no enrollment"},
 		{Finish, Enrollment, Done, "enrollment ran"},
 	}
 }
 
-// chainTransition returns the declared transition of the installer chain
-// from step from to step to, if the table has one (there is at most one).
-func chainTransition(from, to Step) (Transition[Step, ChainEvent], bool) {
+// chainTo returns where chain event e takes the chain from step from, and
+// whether the table has that transition.
+func chainTo(e ChainEvent, from Step) (Step, bool) {
 	for _, t := range chainTable() {
-		if t.From == from && t.To == to {
-			return t, true
+		if t.Event == e && t.From == from {
+			return t.To, true
 		}
 	}
-	return Transition[Step, ChainEvent]{}, false
+	return from, false
 }
 
 // ChainTransitions returns every transition of the installer chain, sorted
 // by event, then from-step.
 func ChainTransitions() []Transition[Step, ChainEvent] {
-	ts := chainTable()
+	t := chainTable()
+	ts := t[:]
 	slices.SortFunc(ts, func(a, b Transition[Step, ChainEvent]) int {
 		return cmp.Or(cmp.Compare(a.Event, b.Event), cmp.Compare(a.From, b.From))
 	})

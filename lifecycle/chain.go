@@ -1,0 +1,210 @@
+package lifecycle
+
+import (
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/mobiledm/dmclient/certs"
+)
+
+// The lines the installer chain writes to the device's logs.
+const (
+	lineStarted    = "DMInstaller started."
+	lineRefused    = "DMInstaller could not run: the device does not trust its Mobile2Market signature."
+	lineStopped    = "DMInstaller exited without calling DMClientSetup."
+	lineTrusted    = "Microsoft Authenticode certificate installed in the privileged execution and SPC stores."
+	lineExempt     = "Code signing does not apply to this platform."
+	lineCalled     = "DMInstaller called DMClientSetup."
+	lineExited     = "DMClientSetup exited with success."
+	lineService    = "Device management service started."
+	lineEnrolled   = "User authentication certificate enrolled."
+	lineUnreached  = lineEnrollFailed + ": the certification authority is unreachable."
+	lineAuthFailed = lineEnrollFailed + ": authentication to the certification authority failed."
+)
+
+// runBuffer is the backing store of one run's outcome slices: at most five
+// steps (staged, dminstaller, dmclientsetup, enrollment, done), four logs and
+// seven log lines.
+type runBuffer struct {
+	steps [5]Step
+	logs  [4]LogFile
+	lines [7]string
+}
+
+// chainStep fires chain event e: it checks the run's context (a step
+// boundary), moves the chain as the declared table says and tells the
+// observer.
+func (m *Machine) chainStep(r *run, e ChainEvent) error {
+	if err := r.ctx.Err(); err != nil {
+		return canceled(err)
+	}
+	from := r.out.Steps[len(r.out.Steps)-1]
+	to, ok := chainTo(e, from)
+	if !ok {
+		return errors.New("lifecycle: installer chain: " + e.String() + " not declared from " + from.String())
+	}
+	r.out.Steps = append(r.out.Steps, to)
+	if m.obs.OnStep != nil {
+		m.observe(func() { m.obs.OnStep(r.ctx, from, to, e) })
+	}
+	return nil
+}
+
+// runChain walks the installer chain for r from its declared table:
+// DMInstaller, the trust step ([certs.EstablishTrust]), DMClientSetup,
+// enrollment where the deployment needs a certificate, done; or denied. It
+// returns an error only when the client transition must be canceled: a
+// failure before DMClientSetup ran. A failure after it (a context that
+// ended, a failed enrollment) is r.late: the action is done.
+func (m *Machine) runChain(r *run) error {
+	sc, out := r.sc, r.out
+	dev, dep := &sc.Device, &sc.Deployment
+	ev := out.Event
+	// One allocation holds the steps, logs and log lines of the run; the
+	// outcome's slices are capped windows of it, so appending to one never
+	// writes into another.
+	buf := new(runBuffer)
+	out.Steps = append(buf.steps[:0:len(buf.steps)], Staged)
+	lines := buf.lines[:0:len(buf.lines)]
+	installerLog := func(n int) {
+		out.Logs = append(buf.logs[:0:len(buf.logs)], LogFile{Kind: DMInstallerLog, Time: r.at, Lines: lines[:n:n]})
+	}
+
+	trust, terr := certs.EstablishTrust(dev.Platform, dev.Security)
+	if !trust.InstallerRan {
+		if err := m.chainStep(r, Refuse); err != nil {
+			return err
+		}
+		lines = append(lines, lineRefused, trust.LogLine)
+		installerLog(2)
+		m.deny(r, terr)
+		return terr
+	}
+	if err := m.chainStep(r, RunInstaller); err != nil {
+		return err
+	}
+	lines = append(lines, lineStarted)
+	installerLog(1)
+	if terr != nil {
+		if err := m.chainStep(r, Deny); err != nil {
+			return err
+		}
+		lines = append(lines, trust.LogLine, lineStopped)
+		installerLog(3)
+		m.deny(r, terr)
+		return terr
+	}
+	if err := m.chainStep(r, Trust); err != nil {
+		return err
+	}
+	// DMClientSetup ran the action: from here on the transition stands.
+	out.Authenticode = trust.Installed
+	trustLine := lineTrusted
+	if trust.Exempt {
+		trustLine = lineExempt
+	}
+	lines = append(lines, trustLine, lineCalled, lineExited, setupLine(dep.Component, ev))
+	installerLog(4)
+	out.Logs = append(out.Logs, LogFile{Kind: DMClientSetupLog, Time: r.at, Lines: lines[4:5:5]})
+	if ev != Uninstall {
+		out.Overwritten = overwrites(sc, out.From)
+	}
+	if dep.Component == Client && ev != Uninstall {
+		lines = append(lines, lineService)
+		out.Logs = append(out.Logs, LogFile{Kind: DMSvcLog, Time: r.at, Lines: lines[5:6:6]})
+	}
+	if dep.Component == Client && leavesClient(ev) && dep.Package.Settings.Enroll() &&
+		(!dev.Certificate || dep.RenewCertificate) {
+		if err := m.chainStep(r, Enroll); err != nil {
+			r.late = err
+			return nil
+		}
+		res, _ := certs.Enroll(dev.Enrollment)
+		out.Enrollment = res
+		lines = append(lines, enrollLine(res))
+		out.Logs = append(out.Logs, LogFile{Kind: DMCertEnrollLog, Time: r.at, Lines: lines[len(lines)-1:]})
+		if err := res.Err(); err != nil {
+			r.late = err
+		}
+	}
+	if err := m.chainStep(r, Finish); err != nil && r.late == nil {
+		r.late = err
+	}
+	return nil
+}
+
+// deny records a failed trust step's status message, sent only when the
+// device is connected through a managed client computer.
+func (m *Machine) deny(r *run, terr error) {
+	dev := &r.sc.Device
+	if dev.Connection == ViaManagedComputer {
+		r.out.Status = &StatusMessage{Device: dev.ID, HRESULT: certs.EAccessDenied, Text: terr.Error()}
+	}
+}
+
+// setupLine is what DMClientSetup writes about the action it ran.
+func setupLine(c Component, ev Event) string {
+	if c == PasswordProgram {
+		switch ev {
+		case Install:
+			return "Installed the password program."
+		case Upgrade:
+			return "Upgraded the password program to the deployed version."
+		case Reconfigure:
+			return "Reconfigured the password program settings."
+		case Uninstall:
+			return "Removed the password program."
+		case Repair:
+			return "Repaired the password program: removed it, then installed the deployed version."
+		}
+		return ""
+	}
+	switch ev {
+	case Install:
+		return "Installed the client."
+	case Upgrade:
+		return "Upgraded the client to the deployed version."
+	case Reconfigure:
+		return "Reconfigured the client settings."
+	case Uninstall:
+		return lineRemoved
+	case Repair:
+		return "Repaired the client: removed it, then installed the deployed version."
+	}
+	return ""
+}
+
+// enrollLine is what the enrollment writes to the DMCertEnroll log.
+func enrollLine(r certs.EnrollmentResult) string {
+	switch r {
+	case certs.CAUnreachable:
+		return lineUnreached
+	case certs.AuthenticationFailed:
+		return lineAuthFailed
+	}
+	return lineEnrolled
+}
+
+// overwrites lists the device's settings that the package's configuration
+// replaces, sorted by key. Keys compare case-insensitively, as .ini keys do;
+// a device without the component has no settings to overwrite.
+func overwrites(sc *Scenario, from State) []Overwrite {
+	if from == None || len(sc.Device.Settings) == 0 {
+		return nil
+	}
+	var ow []Overwrite
+	pairs := sc.Deployment.Package.Settings.Pairs()
+	for _, s := range sc.Device.Settings {
+		for _, p := range pairs {
+			if strings.EqualFold(p.Key, s.Key) {
+				if p.Value != s.Value {
+					ow = append(ow, Overwrite{Key: s.Key, Old: s.Value, New: p.Value, UserChanged: s.UserChanged})
+				}
+				break
+			}
+		}
+	}
+	slices.SortFunc(ow, func(a, b Overwrite) int { return strings.Compare(a.Key, b.Key) })
+	return ow
+}

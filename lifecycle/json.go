@@ -1,0 +1,363 @@
+package lifecycle
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/mobiledm/dmclient/certs"
+	"github.com/mobiledm/dmclient/ini"
+	"github.com/mobiledm/dmclient/internal/quote"
+	"github.com/mobiledm/dmclient/version"
+)
+
+// The caps on the strings of a device's JSON form, so that no input can
+// make a device, an error or a report large.
+const (
+	maxIDLen       = 256  // Device.ID and Device.Computer, in bytes
+	maxSettings    = 1024 // entries of Device.Settings
+	maxKeyLen      = 256  // Setting.Key, in bytes
+	maxValueLen    = 4096 // Setting.Value, in bytes
+	maxFolderFiles = 1024 // entries of Package.Folder
+	maxNameLen     = 256  // each Package.Folder entry and any enumerated name, in bytes
+	maxIniLen      = ini.MaxSize
+)
+
+// members decodes the JSON object data member by member: each member's
+// name must be one of fields (which decodes it), and no member may appear
+// twice. Errors are [*InputError]s whose Field is path plus the member.
+func members(data []byte, path string, fields map[string]func(json.RawMessage) error) error {
+	if !utf8.Valid(data) {
+		return inputError(path, "invalid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	tok, err := dec.Token()
+	if err != nil {
+		return inputError(path, syntaxReason(err))
+	}
+	if tok != json.Delim('{') {
+		return inputError(path, "expected a JSON object")
+	}
+	seen := make(map[string]bool, len(fields))
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return inputError(path, syntaxReason(err))
+		}
+		name := tok.(string) // an object's keys are strings
+		field := join(path, name)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return inputError(field, syntaxReason(err))
+		}
+		decode, ok := fields[name]
+		switch {
+		case !ok:
+			return inputError(field, "unknown member")
+		case seen[name]:
+			return inputError(field, "member given twice")
+		}
+		seen[name] = true
+		if err := decode(raw); err != nil {
+			var ie *InputError
+			if errors.As(err, &ie) {
+				return err
+			}
+			return &InputError{Field: field, Err: err}
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return inputError(path, syntaxReason(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return inputError(path, "data after the JSON object")
+	}
+	return nil
+}
+
+func join(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
+func syntaxReason(err error) string {
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return "unexpected end of JSON"
+	}
+	return err.Error()
+}
+
+// jsonString decodes raw as a JSON string of at most max bytes.
+func jsonString(raw json.RawMessage, max int) (string, error) {
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", errors.New("expected a JSON string")
+	}
+	if len(s) > max {
+		return "", errors.New("longer than " + strconv.Itoa(max) + " bytes: " + quote.Short(s))
+	}
+	return s, nil
+}
+
+// str returns a member decoder that stores a capped string in dst.
+func str(dst *string, max int) func(json.RawMessage) error {
+	return func(raw json.RawMessage) error {
+		s, err := jsonString(raw, max)
+		*dst = s
+		return err
+	}
+}
+
+// text returns a member decoder that reads a JSON string into dst's
+// UnmarshalText.
+func text(dst interface{ UnmarshalText([]byte) error }) func(json.RawMessage) error {
+	return func(raw json.RawMessage) error {
+		s, err := jsonString(raw, maxNameLen)
+		if err != nil {
+			return err
+		}
+		return dst.UnmarshalText([]byte(s))
+	}
+}
+
+// flag returns a member decoder for a JSON boolean.
+func flag(dst *bool) func(json.RawMessage) error {
+	return func(raw json.RawMessage) error {
+		if err := json.Unmarshal(raw, dst); err != nil {
+			return errors.New("expected true or false")
+		}
+		return nil
+	}
+}
+
+// installedVersion returns a member decoder for an installed version:
+// "none" or "" for nothing installed, otherwise a version.
+func installedVersion(dst *version.Version) func(json.RawMessage) error {
+	return func(raw json.RawMessage) error {
+		s, err := jsonString(raw, maxNameLen)
+		if err != nil {
+			return err
+		}
+		if s == "none" || s == "" {
+			*dst = version.Version{}
+			return nil
+		}
+		v, err := version.Parse(s)
+		*dst = v
+		return err
+	}
+}
+
+// UnmarshalJSON decodes the fleet file's device block, strictly: an unknown
+// member, a member given twice, invalid UTF-8 or a string over its cap is
+// an [*InputError] naming the member. "platform" and "connection" are
+// names ([certs.Platform], [Connection]); "client" and "passwordProgram"
+// are versions, or "none" (or "") for nothing installed; "security" is
+// the name of a [certs.Configuration] such as "Restricted", or an object
+// {"trustsMobile2Market": true, "privilegesRestricted": false};
+// "enrollment" is {"caReachable": true, "authenticationSucceeds": true}
+// (both false when absent); "settings" is a list of {"key", "value",
+// "userChanged"}.
+//
+// The caps: "id" and "computer" 256 bytes; at most 1,024 settings, each
+// key 256 bytes and value 4,096 bytes. Members left out keep their zero
+// values.
+func (d *Device) UnmarshalJSON(data []byte) error {
+	var dev Device
+	err := members(data, "device", map[string]func(json.RawMessage) error{
+		"id":              str(&dev.ID, maxIDLen),
+		"platform":        text(&dev.Platform),
+		"client":          installedVersion(&dev.Client),
+		"passwordProgram": installedVersion(&dev.PasswordProgram),
+		"security":        security(&dev.Security),
+		"connection":      text(&dev.Connection),
+		"computer":        str(&dev.Computer, maxIDLen),
+		"enrollment": func(raw json.RawMessage) error {
+			return members(raw, "device.enrollment", map[string]func(json.RawMessage) error{
+				"caReachable":            flag(&dev.Enrollment.CAReachable),
+				"authenticationSucceeds": flag(&dev.Enrollment.AuthenticationSucceeds),
+			})
+		},
+		"certificate": flag(&dev.Certificate),
+		"settings":    settings(&dev.Settings),
+	})
+	if err != nil {
+		return err
+	}
+	*d = dev
+	return nil
+}
+
+func security(dst *certs.Security) func(json.RawMessage) error {
+	return func(raw json.RawMessage) error {
+		if len(raw) > 0 && raw[0] == '"' {
+			var c certs.Configuration
+			if err := text(&c)(raw); err != nil {
+				return err
+			}
+			*dst = c.Security()
+			return nil
+		}
+		return members(raw, "device.security", map[string]func(json.RawMessage) error{
+			"trustsMobile2Market":  flag(&dst.TrustsMobile2Market),
+			"privilegesRestricted": flag(&dst.PrivilegesRestricted),
+		})
+	}
+}
+
+func settings(dst *[]Setting) func(json.RawMessage) error {
+	return func(raw json.RawMessage) error {
+		var raws []json.RawMessage
+		if err := json.Unmarshal(raw, &raws); err != nil {
+			return errors.New("expected a JSON array")
+		}
+		if len(raws) > maxSettings {
+			return errors.New("more than " + strconv.Itoa(maxSettings) + " settings")
+		}
+		out := make([]Setting, len(raws))
+		for i, r := range raws {
+			s := &out[i]
+			err := members(r, "device.settings["+strconv.Itoa(i)+"]", map[string]func(json.RawMessage) error{
+				"key":         str(&s.Key, maxKeyLen),
+				"value":       str(&s.Value, maxValueLen),
+				"userChanged": flag(&s.UserChanged),
+			})
+			if err != nil {
+				return err
+			}
+		}
+		*dst = out
+		return nil
+	}
+}
+
+// UnmarshalJSON decodes a package strictly: "version" (required), "folder"
+// (a list of file names; when absent, [CompleteFolder] of every platform),
+// and the .ini configuration either as "ini", the text of a
+// ClientSettings.ini, or as "settings", the JSON of [ini.Settings]; neither
+// means the settings of an empty ClientSettings.ini. A settings error in
+// the .ini text (see [ini.File.Settings]) is an error here, before
+// anything runs.
+func (p *Package) UnmarshalJSON(data []byte) error {
+	return p.unmarshal(data, "package")
+}
+
+func (p *Package) unmarshal(data []byte, path string) error {
+	var (
+		pkg                   Package
+		haveVersion, haveFile bool
+		iniText               *string
+		settings              *ini.Settings
+	)
+	err := members(data, path, map[string]func(json.RawMessage) error{
+		"version": func(raw json.RawMessage) error {
+			haveVersion = true
+			return installedVersion(&pkg.Version)(raw)
+		},
+		"folder": func(raw json.RawMessage) error {
+			haveFile = true
+			var names []string
+			if err := json.Unmarshal(raw, &names); err != nil {
+				return errors.New("expected a list of file names")
+			}
+			if len(names) > maxFolderFiles {
+				return errors.New("more than " + strconv.Itoa(maxFolderFiles) + " files")
+			}
+			for _, n := range names {
+				if len(n) > maxNameLen {
+					return errors.New("a file name longer than " + strconv.Itoa(maxNameLen) + " bytes: " + quote.Short(n))
+				}
+			}
+			pkg.Folder = names
+			return nil
+		},
+		"ini": func(raw json.RawMessage) error {
+			s, err := jsonString(raw, maxIniLen)
+			iniText = &s
+			return err
+		},
+		"settings": func(raw json.RawMessage) error {
+			settings = new(ini.Settings)
+			return json.Unmarshal(raw, settings)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	switch {
+	case !haveVersion || !pkg.Version.IsValid():
+		return inputError(join(path, "version"), "a package needs a version")
+	case iniText != nil && settings != nil:
+		return inputError(path, `both "ini" and "settings" given`)
+	case settings != nil:
+		pkg.Settings = *settings
+	default:
+		var text []byte
+		if iniText != nil {
+			text = []byte(*iniText)
+		}
+		s, err := ReadSettings("ClientSettings.ini", text)
+		if err != nil {
+			return &InputError{Field: join(path, "ini"), Err: err}
+		}
+		pkg.Settings = s
+	}
+	if !haveFile {
+		pkg.Folder = CompleteFolder(certs.Platforms()...)
+	}
+	*p = pkg
+	return nil
+}
+
+// UnmarshalJSON decodes a deployment strictly: "component" (default
+// "client"), "method", "package" (see [Package.UnmarshalJSON]), "site"
+// ({"mode", "clientAgent", "managementPoint", "distributionPoint",
+// "inventoryExtended"}), "repair" and "renewCertificate".
+func (d *Deployment) UnmarshalJSON(data []byte) error {
+	return d.unmarshal(data, "deployment")
+}
+
+func (d *Deployment) unmarshal(data []byte, path string) error {
+	dep := Deployment{Component: Client}
+	err := members(data, path, map[string]func(json.RawMessage) error{
+		"component": text(&dep.Component),
+		"method":    text(&dep.Method),
+		"package":   func(raw json.RawMessage) error { return dep.Package.unmarshal(raw, join(path, "package")) },
+		"site": func(raw json.RawMessage) error {
+			return members(raw, join(path, "site"), map[string]func(json.RawMessage) error{
+				"mode":              text(&dep.Site.Mode),
+				"clientAgent":       flag(&dep.Site.ClientAgent),
+				"managementPoint":   flag(&dep.Site.ManagementPoint),
+				"distributionPoint": flag(&dep.Site.DistributionPoint),
+				"inventoryExtended": flag(&dep.Site.InventoryExtended),
+			})
+		},
+		"repair":           flag(&dep.Repair),
+		"renewCertificate": flag(&dep.RenewCertificate),
+	})
+	if err != nil {
+		return err
+	}
+	*d = dep
+	return nil
+}
+
+// UnmarshalJSON decodes {"device": ..., "deployment": ...} strictly; see
+// [Device.UnmarshalJSON] and [Deployment.UnmarshalJSON].
+func (sc *Scenario) UnmarshalJSON(data []byte) error {
+	var s Scenario
+	err := members(data, "scenario", map[string]func(json.RawMessage) error{
+		"device":     func(raw json.RawMessage) error { return s.Device.UnmarshalJSON(raw) },
+		"deployment": func(raw json.RawMessage) error { return s.Deployment.unmarshal(raw, "deployment") },
+	})
+	if err != nil {
+		return err
+	}
+	*sc = s
+	return nil
+}
