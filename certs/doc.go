@@ -77,8 +77,9 @@
 //
 // Every error about a bad value, from parsing, marshalling or
 // [EstablishTrust], wraps the one sentinel [ErrInvalidInput]; its message
-// names the type, quotes at most about 100 bytes of the bad text and lists
-// the accepted values. The other sentinels are failures of the modelled
+// names the type and quotes at most about 100 bytes of any bad text, and
+// for text that names no value of an enumerated type it lists the accepted
+// names. The other sentinels are failures of the modelled
 // device: [ErrAccessDenied], [ErrUntrustedInstaller], [ErrCAUnreachable],
 // [ErrAuthenticationFailed].
 //

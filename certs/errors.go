@@ -11,8 +11,11 @@ import (
 // [ParseSiteMode], [ParseConfiguration] and every UnmarshalText), an invalid
 // value given to a MarshalText, text that is not an [HRESULT], and an
 // invalid [Platform] given to [EstablishTrust]. Branch on it with
-// errors.Is; the message names the type, quotes at most about 100 bytes of
-// the bad text and lists the accepted values.
+// errors.Is. The message names the type and quotes at most about 100 bytes
+// of any bad text, and for text that names no value of an enumerated type
+// it lists the accepted names, such as
+//
+//	certs: unknown SiteMode "hybrid" (accepted: mixed, native, server authentication)
 var ErrInvalidInput = errors.New("certs: invalid input")
 
 // names returns the text form of one of the package's enumerated types,

@@ -169,7 +169,11 @@ func ExampleSiteModes() {
 func ExampleParseSiteMode() {
 	m, err := certs.ParseSiteMode("Server Authentication")
 	fmt.Println(m, m.RequiresEnrollment(), err)
-	// Output: server authentication true <nil>
+	_, err = certs.ParseSiteMode("hybrid")
+	fmt.Println(errors.Is(err, certs.ErrInvalidInput), err)
+	// Output:
+	// server authentication true <nil>
+	// true certs: unknown SiteMode "hybrid" (accepted: mixed, native, server authentication)
 }
 
 func ExampleEnroll() {
