@@ -35,18 +35,18 @@ type runBuffer struct {
 // chainStep fires chain event e: it checks the run's context (a step
 // boundary), moves the chain as the declared table says and tells the
 // observer.
-func (m *Machine) chainStep(r *run, e ChainEvent) error {
+func (m *Machine) chainStep(r *run, e string) error {
 	if err := r.ctx.Err(); err != nil {
 		return canceled(err)
 	}
 	from := r.out.Steps[len(r.out.Steps)-1]
 	to, ok := chainTo(e, from)
 	if !ok {
-		return errors.New("lifecycle: installer chain: " + e.String() + " not declared from " + from.String())
+		return errors.New("lifecycle: installer chain: " + e + " not declared from " + from.String())
 	}
 	r.out.Steps = append(r.out.Steps, to)
 	if m.obs.OnStep != nil {
-		m.observe(func() { m.obs.OnStep(r.ctx, from, to, e) })
+		m.observe(func() { m.obs.OnStep(r.ctx, from, to) })
 	}
 	return nil
 }
@@ -73,7 +73,7 @@ func (m *Machine) runChain(r *run) error {
 
 	trust, terr := certs.EstablishTrust(dev.Platform, dev.Security)
 	if !trust.InstallerRan {
-		if err := m.chainStep(r, Refuse); err != nil {
+		if err := m.chainStep(r, chainRefuse); err != nil {
 			return err
 		}
 		lines = append(lines, lineRefused, trust.LogLine)
@@ -81,13 +81,13 @@ func (m *Machine) runChain(r *run) error {
 		m.deny(r, terr)
 		return terr
 	}
-	if err := m.chainStep(r, RunInstaller); err != nil {
+	if err := m.chainStep(r, chainRunInstaller); err != nil {
 		return err
 	}
 	lines = append(lines, lineStarted)
 	installerLog(1)
 	if terr != nil {
-		if err := m.chainStep(r, Deny); err != nil {
+		if err := m.chainStep(r, chainDeny); err != nil {
 			return err
 		}
 		lines = append(lines, trust.LogLine, lineStopped)
@@ -95,7 +95,7 @@ func (m *Machine) runChain(r *run) error {
 		m.deny(r, terr)
 		return terr
 	}
-	if err := m.chainStep(r, Trust); err != nil {
+	if err := m.chainStep(r, chainTrust); err != nil {
 		return err
 	}
 	// DMClientSetup ran the action: from here on the transition stands.
@@ -116,7 +116,7 @@ func (m *Machine) runChain(r *run) error {
 	}
 	if dep.Component == Client && leavesClient(ev) && dep.Package.Settings.Enroll() &&
 		(!dev.Certificate || dep.RenewCertificate) {
-		if err := m.chainStep(r, Enroll); err != nil {
+		if err := m.chainStep(r, chainEnroll); err != nil {
 			r.late = err
 			return nil
 		}
@@ -128,7 +128,7 @@ func (m *Machine) runChain(r *run) error {
 			r.late = err
 		}
 	}
-	if err := m.chainStep(r, Finish); err != nil && r.late == nil {
+	if err := m.chainStep(r, chainFinish); err != nil && r.late == nil {
 		r.late = err
 	}
 	return nil

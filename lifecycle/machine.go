@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"slices"
 	"strconv"
@@ -16,23 +17,16 @@ import (
 	"github.com/mobiledm/dmclient/version"
 )
 
-// ErrInvalidTransition is wrapped by every [*TransitionError].
+// ErrInvalidTransition is the error of a deployment whose event the client
+// machine does not permit from the device's state, such as a repair where
+// nothing is installed. The message names the event and the state, which
+// the [Outcome] holds as Event and From.
 var ErrInvalidTransition = errors.New("lifecycle: event not permitted in this state")
 
-// TransitionError reports an event the client machine does not permit from
-// the device's state, such as a repair where nothing is installed.
-type TransitionError struct {
-	Event Event
-	State State
+// transitionError returns the error of event ev rejected in state s.
+func transitionError(ev Event, s State) error {
+	return fmt.Errorf("%w: %s in state %s", ErrInvalidTransition, ev, s)
 }
-
-// Error returns a message naming the event and the state.
-func (e *TransitionError) Error() string {
-	return "lifecycle: event " + e.Event.String() + " not permitted in state " + e.State.String()
-}
-
-// Unwrap returns [ErrInvalidTransition].
-func (e *TransitionError) Unwrap() error { return ErrInvalidTransition }
 
 // ErrBusy is returned by a call into a [Machine] from its own [Observer]
 // while the machine runs a deployment: the call would wait for the run
@@ -54,20 +48,19 @@ type Observer struct {
 	// OnTransition is called after the client machine moved from one state
 	// to another (or to itself) by event e.
 	OnTransition func(ctx context.Context, from, to State, e Event)
-	// OnStep is called after the installer chain moved by event e.
-	OnStep func(ctx context.Context, from, to Step, e ChainEvent)
+	// OnStep is called after the installer chain moved from one step to
+	// the next (see [ChainTransitions]).
+	OnStep func(ctx context.Context, from, to Step)
 }
 
-// Option configures a [Machine].
-type Option func(*Machine)
-
-// WithObserver makes o see every transition of the machine.
-func WithObserver(o Observer) Option { return func(m *Machine) { m.obs = o } }
-
-// WithClock makes the machine read the time from now instead of time.Now:
-// the time stamps its log files. Use a fixed clock for reproducible
-// outcomes.
-func WithClock(now func() time.Time) Option { return func(m *Machine) { m.now = now } }
+// Options configure a [Machine]; the zero Options are the defaults.
+type Options struct {
+	// Observer sees every transition of the machine.
+	Observer Observer
+	// Clock is read instead of time.Now for the time that stamps the log
+	// files; use a fixed clock for reproducible outcomes.
+	Clock func() time.Time
+}
 
 // Machine is one device's client over time. It holds the [Device] (its
 // installed client and password program, security, connection,
@@ -113,15 +106,11 @@ type run struct {
 // NewMachine returns the machine of device dev, such as one a tool stored
 // ([Machine.Device] is the form to store). A device whose platform or
 // connection is invalid is an [*InputError].
-func NewMachine(dev Device, opts ...Option) (*Machine, error) {
+func NewMachine(dev Device, opts Options) (*Machine, error) {
 	if err := validateDevice(&dev); err != nil {
 		return nil, err
 	}
-	m := &Machine{dev: dev}
-	for _, opt := range opts {
-		opt(m)
-	}
-	return m, nil
+	return &Machine{dev: dev, obs: opts.Observer, now: opts.Clock}, nil
 }
 
 func validateDevice(dev *Device) error {
@@ -129,7 +118,7 @@ func validateDevice(dev *Device) error {
 	case !dev.Platform.IsValid():
 		_, err := dev.Platform.MarshalText()
 		return &InputError{Field: "device.platform", Err: err}
-	case !dev.Connection.IsValid():
+	case !dev.Connection.valid():
 		_, err := dev.Connection.MarshalText()
 		return &InputError{Field: "device.connection", Err: err}
 	}
@@ -181,7 +170,7 @@ func (m *Machine) Restore(dev Device) error {
 // steps and logs tell the same story, and the machine stays usable.
 func (m *Machine) Deploy(ctx context.Context, dep Deployment) (Outcome, error) {
 	if m.reentrant() {
-		out := Outcome{Failure: FailureRejected, Err: ErrBusy}
+		out := Outcome{Err: ErrBusy}
 		return out, out.Err
 	}
 	m.mu.Lock()
@@ -204,8 +193,8 @@ func (m *Machine) Deploy(ctx context.Context, dep Deployment) (Outcome, error) {
 // [Machine.Deploy] of sc.Deployment. To run many scenarios, reuse one
 // machine with [Machine.Restore] and [Machine.Deploy]: building a machine
 // costs more than a run.
-func Run(ctx context.Context, sc Scenario, opts ...Option) (Outcome, error) {
-	m, err := NewMachine(sc.Device, opts...)
+func Run(ctx context.Context, sc Scenario, opts Options) (Outcome, error) {
+	m, err := NewMachine(sc.Device, opts)
 	if err != nil {
 		out := newOutcome(&sc)
 		return out.fail(err)
@@ -264,7 +253,7 @@ func (m *Machine) run(ctx context.Context, sc *Scenario) Outcome {
 	}
 	to, ok := clientTo(ev, out.From)
 	if !ok {
-		out, _ := out.fail(&TransitionError{Event: ev, State: out.From})
+		out, _ := out.fail(transitionError(ev, out.From))
 		return out
 	}
 	if m.client == nil {
@@ -348,20 +337,20 @@ func fireError(err error, ev Event, from State) error {
 	case errors.As(err, &canceledErr) && canceledErr.Err != nil:
 		return canceledErr.Err
 	case errors.As(err, &invalid):
-		return &TransitionError{Event: ev, State: from}
+		return transitionError(ev, from)
 	}
 	return errors.New("lifecycle: looplab/fsm: " + err.Error())
 }
 
 func newOutcome(sc *Scenario) Outcome {
 	dev, dep := &sc.Device, &sc.Deployment
-	s := sc.State()
+	s := sc.state()
 	installed := dev.installed(dep.Component)
 	o := Outcome{Device: dev.ID, From: s, To: s, Before: installed, After: installed}
-	if dep.Component.IsValid() {
+	if dep.Component.valid() {
 		o.Component = dep.Component
 	}
-	if dep.Method.IsValid() {
+	if dep.Method.valid() {
 		o.Method = dep.Method
 	}
 	if dev.Platform.IsValid() {
@@ -372,7 +361,6 @@ func newOutcome(sc *Scenario) Outcome {
 
 func (o *Outcome) fail(err error) (Outcome, error) {
 	o.Err = err
-	o.Failure = classify(err)
 	return *o, err
 }
 

@@ -4,81 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"math/bits"
 	"slices"
-	"strings"
 
 	"github.com/mobiledm/dmclient/certs"
-	"github.com/mobiledm/dmclient/internal/enum"
 	"github.com/mobiledm/dmclient/internal/quote"
 	"github.com/mobiledm/dmclient/version"
 )
-
-// Failure classifies why a run did not succeed, for reports. The zero
-// Failure is [NoFailure].
-type Failure uint8
-
-// The failures.
-const (
-	// NoFailure: the run succeeded (or decided no action).
-	NoFailure Failure = iota
-	// FailureInput: a scenario field held an invalid value ([ErrInvalidInput]).
-	FailureInput
-	// FailurePrerequisites: a prerequisite was missing; nothing ran.
-	FailurePrerequisites
-	// FailureRejected: the client machine does not permit the event from
-	// the device's state (see [TransitionError]).
-	FailureRejected
-	// FailureUntrusted: the device does not trust Mobile2Market;
-	// DMInstaller could not run ([certs.ErrUntrustedInstaller]).
-	FailureUntrusted
-	// FailureAccessDenied: the trust step failed with Access Denied
-	// ([certs.ErrAccessDenied]); DMClientSetup never ran.
-	FailureAccessDenied
-	// FailureEnrollment: the client was set up but certificate enrollment
-	// failed ([certs.ErrCAUnreachable], [certs.ErrAuthenticationFailed]).
-	// The transition committed.
-	FailureEnrollment
-	// FailureCanceled: the context ended before or during the run. The
-	// chain stopped at a step boundary: when DMClientSetup had run, the
-	// transition committed (see [Outcome.Transitioned]).
-	FailureCanceled
-)
-
-var failureNames = enum.Names{Pkg: "lifecycle", Type: "Failure", First: uint8(NoFailure),
-	List: []string{"none", "invalid input", "prerequisites", "rejected", "untrusted installer",
-		"access denied", "enrollment", "canceled"}, Err: ErrInvalidInput}
-
-// String returns the failure's name, such as "access denied".
-func (f Failure) String() string { return failureNames.Name(uint8(f)) }
-
-// MarshalText implements encoding.TextMarshaler; an invalid Failure is an
-// error.
-func (f Failure) MarshalText() ([]byte, error) { return failureNames.Marshal(uint8(f)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler, ignoring case.
-func (f *Failure) UnmarshalText(text []byte) error { return enum.Unmarshal(&failureNames, text, f) }
-
-// classify returns the Failure that err reports.
-func classify(err error) Failure {
-	switch {
-	case err == nil:
-		return NoFailure
-	case errors.Is(err, ErrInvalidInput):
-		return FailureInput
-	case errors.Is(err, ErrInvalidTransition):
-		return FailureRejected
-	case errors.Is(err, certs.ErrUntrustedInstaller):
-		return FailureUntrusted
-	case errors.Is(err, certs.ErrAccessDenied):
-		return FailureAccessDenied
-	case errors.Is(err, certs.ErrCAUnreachable), errors.Is(err, certs.ErrAuthenticationFailed):
-		return FailureEnrollment
-	case errors.Is(err, errCanceled):
-		return FailureCanceled
-	}
-	return FailurePrerequisites
-}
 
 // StatusMessage is the status message DMInstaller sends describing a failed
 // trust step. It is sent only when the device is connected through an
@@ -134,14 +65,14 @@ type Outcome struct {
 	// Downgrade reports that a repair replaced a newer client with the
 	// older deployed one: the only way the installed version goes down.
 	Downgrade bool `json:"downgrade,omitempty"`
-	// Failure classifies Err.
-	Failure Failure `json:"failure,omitempty"`
 	// Err is the error of the run, nil on success. JSON carries its message
-	// as "error" and, for missing prerequisites, their names as "missing";
-	// decoding rebuilds an error that errors.Is matches as the original
-	// did for every sentinel the reports read (the prerequisites, the trust
-	// step's and enrollment's errors, [ErrInvalidTransition],
-	// [ErrInvalidInput], context.Canceled).
+	// as "error" and, as "is", the names of the sentinels it matches among
+	// those a caller branches on: this package's, the trust step's and
+	// enrollment's ([certs.ErrAccessDenied], [certs.ErrUntrustedInstaller],
+	// [certs.ErrCAUnreachable], [certs.ErrAuthenticationFailed]) and
+	// context.Canceled and context.DeadlineExceeded. Decoding rebuilds an
+	// error with the same message that errors.Is matches with the same
+	// sentinels.
 	Err error `json:"-"`
 }
 
@@ -157,20 +88,51 @@ type outcomeJSON Outcome
 
 type outcomeWire struct {
 	*outcomeJSON
-	Error   string   `json:"error,omitempty"`
-	Missing []string `json:"missing,omitempty"`
+	Error string   `json:"error,omitempty"`
+	Is    []string `json:"is,omitempty"`
 }
 
-// MarshalJSON encodes o with its error message as "error" and any missing
-// prerequisites' names as "missing".
+// sentinels returns the errors an outcome's JSON keeps the identity of,
+// with their names there.
+func sentinels() [19]struct {
+	err  error
+	name string
+} {
+	return [19]struct {
+		err  error
+		name string
+	}{
+		{ErrNoClientAgent, "client agent"},
+		{ErrFolderIncomplete, "deployment folder"},
+		{ErrInvalidSettings, "settings"},
+		{ErrConnection, "connection"},
+		{ErrNotManaged, "managed device"},
+		{ErrNoManagementPoint, "management point"},
+		{ErrNoDistributionPoint, "distribution point"},
+		{ErrInventoryNotExtended, "inventory extension"},
+		{ErrPasswordProgramPlatform, "password program platform"},
+		{ErrEnrollmentNotEnforced, "certificate enrollment"},
+		{ErrInvalidInput, "invalid input"},
+		{ErrInvalidTransition, "invalid transition"},
+		{ErrBusy, "busy"},
+		{certs.ErrAccessDenied, "access denied"},
+		{certs.ErrUntrustedInstaller, "untrusted installer"},
+		{certs.ErrCAUnreachable, "ca unreachable"},
+		{certs.ErrAuthenticationFailed, "authentication failed"},
+		{context.Canceled, "canceled"},
+		{context.DeadlineExceeded, "deadline exceeded"},
+	}
+}
+
+// MarshalJSON encodes o with its error's message as "error" and the names
+// of the sentinels it matches as "is".
 func (o Outcome) MarshalJSON() ([]byte, error) {
 	w := outcomeWire{outcomeJSON: (*outcomeJSON)(&o)}
 	if o.Err != nil {
 		w.Error = o.Err.Error()
-		var pe *PrerequisiteError
-		if errors.As(o.Err, &pe) {
-			for m := pe.missing; m != 0; m &= m - 1 {
-				w.Missing = append(w.Missing, prerequisites()[bits.TrailingZeros16(m)].name)
+		for _, s := range sentinels() {
+			if errors.Is(o.Err, s.err) {
+				w.Is = append(w.Is, s.name)
 			}
 		}
 	}
@@ -184,59 +146,25 @@ func (o *Outcome) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}
-	if w.Error != "" || out.Failure != NoFailure {
-		err, derr := decodedError(out.Failure, w.Error, w.Missing, out.Enrollment)
-		if derr != nil {
-			return derr
-		}
-		out.Err = err
-	}
-	*o = out
-	return nil
-}
-
-// decodedError rebuilds an outcome's error from its JSON form.
-func decodedError(f Failure, msg string, missing []string, enrolled certs.EnrollmentResult) (error, error) {
-	var is []error
-	switch f {
-	case FailurePrerequisites:
-		pe := &PrerequisiteError{msg: msg}
-		for _, name := range missing {
-			ps := prerequisites()
-			i := slices.IndexFunc(ps[:], func(p struct {
+	if w.Error != "" || len(w.Is) > 0 {
+		d := &decoded{msg: w.Error}
+		for _, name := range w.Is {
+			ss := sentinels()
+			i := slices.IndexFunc(ss[:], func(s struct {
 				err  error
 				name string
 			}) bool {
-				return p.name == name
+				return s.name == name
 			})
 			if i < 0 {
-				return nil, inputError("outcome.missing", "unknown prerequisite "+quote.Short(name))
+				return inputError("outcome.is", "unknown error "+quote.Short(name))
 			}
-			pe.missing |= 1 << i
+			d.is = append(d.is, ss[i].err)
 		}
-		if pe.missing == 0 {
-			return nil, inputError("outcome.missing", "a prerequisites failure names no prerequisite")
-		}
-		return pe, nil
-	case FailureInput:
-		is = []error{ErrInvalidInput}
-	case FailureRejected:
-		is = []error{ErrInvalidTransition}
-	case FailureUntrusted:
-		is = []error{certs.ErrUntrustedInstaller, certs.ErrAccessDenied}
-	case FailureAccessDenied:
-		is = []error{certs.ErrAccessDenied}
-	case FailureEnrollment:
-		if err := enrolled.Err(); err != nil {
-			is = []error{err}
-		}
-	case FailureCanceled:
-		is = []error{errCanceled, context.Canceled}
-		if strings.Contains(msg, context.DeadlineExceeded.Error()) {
-			is = []error{errCanceled, context.DeadlineExceeded}
-		}
+		out.Err = d
 	}
-	return &decoded{msg: msg, is: is}, nil
+	*o = out
+	return nil
 }
 
 // decoded is an error read back from JSON: its message, and the sentinels

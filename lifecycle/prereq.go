@@ -11,8 +11,8 @@ import (
 )
 
 // Sentinel errors for missing prerequisites. [CheckPrerequisites] reports
-// every missing prerequisite at once, in one [*PrerequisiteError] that
-// matches each of them with errors.Is.
+// every missing prerequisite at once, in one error that matches each of
+// them with errors.Is.
 var (
 	// ErrNoClientAgent: the Mobile Device Client Agent is not configured.
 	ErrNoClientAgent = errors.New("lifecycle: mobile device client agent not configured")
@@ -44,7 +44,7 @@ var (
 )
 
 // prerequisite indexes the sentinels above, in the order they are checked
-// and reported; bit i of a missing set is prerequisites()[i].
+// and reported; bit i of a missing set is prerequisite i.
 type prerequisite uint8
 
 const (
@@ -58,40 +58,19 @@ const (
 	inventoryNotExtended
 	passwordProgramPlatform
 	enrollmentNotEnforced
-	numPrerequisites
 )
 
-// prerequisites returns the sentinels and their names in the JSON form of
-// an [Outcome], indexed by prerequisite.
-func prerequisites() [numPrerequisites]struct {
-	err  error
-	name string
-} {
-	return [numPrerequisites]struct {
-		err  error
-		name string
-	}{
-		{ErrNoClientAgent, "client agent"},
-		{ErrFolderIncomplete, "deployment folder"},
-		{ErrInvalidSettings, "settings"},
-		{ErrConnection, "connection"},
-		{ErrNotManaged, "managed device"},
-		{ErrNoManagementPoint, "management point"},
-		{ErrNoDistributionPoint, "distribution point"},
-		{ErrInventoryNotExtended, "inventory extension"},
-		{ErrPasswordProgramPlatform, "password program platform"},
-		{ErrEnrollmentNotEnforced, "certificate enrollment"},
-	}
+// sentinel returns the sentinel error of p.
+func (p prerequisite) sentinel() error {
+	return sentinels()[p].err // sentinels lists the prerequisites first, in order
 }
 
-// PrerequisiteError reports every prerequisite a deployment misses. It
-// matches each missing prerequisite's sentinel with errors.Is (such as
-// [ErrNoManagementPoint]) and [PrerequisiteError.Missing] lists them. It
-// is one allocation, however many are missing, and writes its message only
-// when asked.
-type PrerequisiteError struct {
+// prerequisiteError reports every prerequisite a deployment misses. It
+// matches each missing prerequisite's sentinel with errors.Is. It is one
+// allocation, however many are missing, and writes its message only when
+// asked.
+type prerequisiteError struct {
 	missing uint16 // bit i: prerequisite i
-	msg     string // the message, when decoded from JSON
 
 	// The facts the message is written from.
 	platform   certs.Platform
@@ -102,20 +81,10 @@ type PrerequisiteError struct {
 	folder     []string
 }
 
-// Missing returns the sentinels of the missing prerequisites, in the order
-// [CheckPrerequisites] lists them.
-func (e *PrerequisiteError) Missing() []error {
-	var errs []error
-	for m := e.missing; m != 0; m &= m - 1 {
-		errs = append(errs, prerequisites()[bits.TrailingZeros16(m)].err)
-	}
-	return errs
-}
-
 // Is reports whether target is the sentinel of a missing prerequisite.
-func (e *PrerequisiteError) Is(target error) bool {
+func (e *prerequisiteError) Is(target error) bool {
 	for m := e.missing; m != 0; m &= m - 1 {
-		if prerequisites()[bits.TrailingZeros16(m)].err == target {
+		if prerequisite(bits.TrailingZeros16(m)).sentinel() == target {
 			return true
 		}
 	}
@@ -126,17 +95,14 @@ func (e *PrerequisiteError) Is(target error) bool {
 // missing, such as "lifecycle: deployment folder incomplete: missing
 // DMInstaller_WM6Pro.exe for Windows Mobile 6 Professional", joined by
 // "; ".
-func (e *PrerequisiteError) Error() string {
-	if e.msg != "" {
-		return e.msg
-	}
+func (e *prerequisiteError) Error() string {
 	var b strings.Builder
 	for m := e.missing; m != 0; m &= m - 1 {
 		p := prerequisite(bits.TrailingZeros16(m))
 		if b.Len() > 0 {
 			b.WriteString("; ")
 		}
-		b.WriteString(prerequisites()[p].err.Error())
+		b.WriteString(p.sentinel().Error())
 		if d := e.detail(p); d != "" {
 			b.WriteString(": ")
 			b.WriteString(d)
@@ -145,7 +111,7 @@ func (e *PrerequisiteError) Error() string {
 	return b.String()
 }
 
-func (e *PrerequisiteError) detail(p prerequisite) string {
+func (e *prerequisiteError) detail(p prerequisite) string {
 	switch p {
 	case folderIncomplete:
 		return "missing " + lackingFiles(e.folder, e.platform) + " for " + e.platform.String()
@@ -184,7 +150,7 @@ type methodRule struct {
 	managed, managementPoint, distributionPoint, inventory bool
 }
 
-func (r methodRule) reaches(c Connection) bool { return c.IsValid() && r.connections&(1<<c) != 0 }
+func (r methodRule) reaches(c Connection) bool { return c.valid() && r.connections&(1<<c) != 0 }
 
 func (m Method) rule() methodRule {
 	const (
@@ -228,11 +194,11 @@ func validate(sc *Scenario) error {
 	switch {
 	case !dev.Platform.IsValid():
 		return bad("device.platform", dev.Platform)
-	case !dev.Connection.IsValid():
+	case !dev.Connection.valid():
 		return bad("device.connection", dev.Connection)
-	case !dep.Component.IsValid():
+	case !dep.Component.valid():
 		return bad("deployment.component", dep.Component)
-	case !dep.Method.IsValid():
+	case !dep.Method.valid():
 		return bad("deployment.method", dep.Method)
 	case !dep.Site.Mode.IsValid():
 		return bad("deployment.site.mode", dep.Site.Mode)
@@ -245,7 +211,8 @@ func validate(sc *Scenario) error {
 }
 
 // CheckPrerequisites reports every prerequisite sc misses (nil when none
-// is), before anything runs, as one [*PrerequisiteError]:
+// is), before anything runs, as one error that errors.Is matches with the
+// sentinel of each:
 //
 //   - every method: a configured Mobile Device Client Agent
 //     ([ErrNoClientAgent]); a deployment folder holding the device
@@ -303,7 +270,7 @@ func checkPrerequisites(sc *Scenario) error {
 	if missing == 0 {
 		return nil
 	}
-	return &PrerequisiteError{missing: missing, platform: dev.Platform, method: dep.Method,
+	return &prerequisiteError{missing: missing, platform: dev.Platform, method: dep.Method,
 		connection: dev.Connection, mode: site.Mode, installer: inst, folder: dep.Package.Folder}
 }
 

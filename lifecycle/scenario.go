@@ -29,8 +29,8 @@ func Components() []Component { return []Component{Client, PasswordProgram} }
 // String returns "client" or "password program".
 func (c Component) String() string { return componentNames.Name(uint8(c)) }
 
-// IsValid reports whether c is one of [Components].
-func (c Component) IsValid() bool { return componentNames.Valid(uint8(c)) }
+// valid reports whether c is one of [Components].
+func (c Component) valid() bool { return componentNames.Valid(uint8(c)) }
 
 // MarshalText implements encoding.TextMarshaler; an invalid Component is an
 // error.
@@ -70,8 +70,8 @@ func Methods() []Method {
 // or "over the air".
 func (m Method) String() string { return methodNames.Name(uint8(m)) }
 
-// IsValid reports whether m is one of [Methods].
-func (m Method) IsValid() bool { return methodNames.Valid(uint8(m)) }
+// valid reports whether m is one of [Methods].
+func (m Method) valid() bool { return methodNames.Valid(uint8(m)) }
 
 // MarshalText implements encoding.TextMarshaler; an invalid Method is an
 // error.
@@ -112,8 +112,8 @@ func Connections() []Connection {
 // "over the air".
 func (c Connection) String() string { return connectionNames.Name(uint8(c)) }
 
-// IsValid reports whether c is one of [Connections].
-func (c Connection) IsValid() bool { return connectionNames.Valid(uint8(c)) }
+// valid reports whether c is one of [Connections].
+func (c Connection) valid() bool { return connectionNames.Valid(uint8(c)) }
 
 // MarshalText implements encoding.TextMarshaler; an invalid Connection is
 // an error.
@@ -234,9 +234,9 @@ type Scenario struct {
 	Deployment Deployment `json:"deployment"`
 }
 
-// State returns the device's state at connection time: its installed
+// state returns the device's state at connection time: its installed
 // component classified against the deployed package ([Classify]).
-func (sc Scenario) State() State {
+func (sc *Scenario) state() State {
 	return Classify(sc.Device.installed(sc.Deployment.Component), sc.Deployment.Package.Version)
 }
 
@@ -244,10 +244,10 @@ func (sc Scenario) State() State {
 // when a repair is asked for, otherwise [Decide] of the state and the
 // package's ClientInstallAction. A repair asked for where nothing is
 // installed is returned as [Repair] all the same; the client machine
-// rejects it (see [TransitionError]).
+// rejects it ([ErrInvalidTransition]).
 func (sc Scenario) Event() Event {
 	if sc.Deployment.Repair {
 		return Repair
 	}
-	return Decide(sc.State(), sc.Deployment.Package.Settings.ClientInstallAction)
+	return Decide(sc.state(), sc.Deployment.Package.Settings.ClientInstallAction)
 }

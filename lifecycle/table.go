@@ -128,63 +128,34 @@ func (s Step) MarshalText() ([]byte, error) { return stepNames.Marshal(uint8(s))
 // UnmarshalText implements encoding.TextUnmarshaler, ignoring case.
 func (s *Step) UnmarshalText(text []byte) error { return enum.Unmarshal(&stepNames, text, s) }
 
-// ChainEvent is a transition of the installer chain. The zero ChainEvent is
-// invalid.
-type ChainEvent uint8
-
-// The events of the installer chain.
-const (
-	// RunInstaller: the staged DMInstaller starts (the device trusts its
-	// Mobile2Market signature, or the platform is exempt from signing).
-	RunInstaller ChainEvent = iota + 1
-	// Refuse: the device does not trust Mobile2Market; DMInstaller cannot
-	// run at all.
-	Refuse
-	// Trust: the trust step succeeded (Authenticode certificate installed,
-	// or exempt platform) and DMInstaller calls DMClientSetup.
-	Trust
-	// Deny: the trust step failed with Access Denied.
-	Deny
-	// Enroll: DMClientSetup finished and certificate enrollment runs.
-	Enroll
-	// Finish: the chain completes.
-	Finish
-)
-
-var chainEventNames = enum.Names{Pkg: "lifecycle", Type: "ChainEvent", First: uint8(RunInstaller),
-	List: []string{"run installer", "refuse", "trust", "deny", "enroll", "finish"},
-	Aliases: map[string]uint8{"run_installer": uint8(RunInstaller)}, Err: ErrInvalidInput}
-
-// String returns the event's name, such as "run installer".
-func (e ChainEvent) String() string { return chainEventNames.Name(uint8(e)) }
-
-// MarshalText implements encoding.TextMarshaler; an invalid ChainEvent is
-// an error.
-func (e ChainEvent) MarshalText() ([]byte, error) { return chainEventNames.Marshal(uint8(e)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler, ignoring case.
-func (e *ChainEvent) UnmarshalText(text []byte) error {
-	return enum.Unmarshal(&chainEventNames, text, e)
-}
-
 // chainTable is the single source of truth for the installer chain: the
 // runs walk it (see chainStep), and the diagrams and checks are built from
 // it.
-func chainTable() [7]Transition[Step, ChainEvent] {
-	return [7]Transition[Step, ChainEvent]{
-		{RunInstaller, Staged, DMInstaller, "device trusts Mobile2Market, or platform exempt from signing"},
-		{Refuse, Staged, Denied, "device does not trust Mobile2Market"},
-		{Trust, DMInstaller, DMClientSetup, "Authenticode certificate installed (unlocked device), or platform exempt"},
-		{Deny, DMInstaller, Denied, "privileges restricted: Access Denied (0x80070005)"},
-		{Enroll, DMClientSetup, Enrollment, "client remains, CertEnrollAction=Enroll, and no valid certificate (or renewal asked for)"},
-		{Finish, DMClientSetup, Done, "no enrollment"},
-		{Finish, Enrollment, Done, "enrollment ran"},
+func chainTable() [7]Transition[Step, string] {
+	return [7]Transition[Step, string]{
+		{chainRunInstaller, Staged, DMInstaller, "device trusts Mobile2Market, or platform exempt from signing"},
+		{chainRefuse, Staged, Denied, "device does not trust Mobile2Market"},
+		{chainTrust, DMInstaller, DMClientSetup, "Authenticode certificate installed (unlocked device), or platform exempt"},
+		{chainDeny, DMInstaller, Denied, "privileges restricted: Access Denied (0x80070005)"},
+		{chainEnroll, DMClientSetup, Enrollment, "client remains, CertEnrollAction=Enroll, and no valid certificate (or renewal asked for)"},
+		{chainFinish, DMClientSetup, Done, "no enrollment"},
+		{chainFinish, Enrollment, Done, "enrollment ran"},
 	}
 }
 
+// The events of the installer chain, as its table names them.
+const (
+	chainRunInstaller = "run installer" // DMInstaller starts
+	chainRefuse       = "refuse"        // DMInstaller cannot run
+	chainTrust        = "trust"         // the trust step succeeded; DMInstaller calls DMClientSetup
+	chainDeny         = "deny"          // the trust step failed: Access Denied
+	chainEnroll       = "enroll"        // certificate enrollment runs
+	chainFinish       = "finish"        // the chain completes
+)
+
 // chainTo returns where chain event e takes the chain from step from, and
 // whether the table has that transition.
-func chainTo(e ChainEvent, from Step) (Step, bool) {
+func chainTo(e string, from Step) (Step, bool) {
 	for _, t := range chainTable() {
 		if t.Event == e && t.From == from {
 			return t.To, true
@@ -193,13 +164,17 @@ func chainTo(e ChainEvent, from Step) (Step, bool) {
 	return from, false
 }
 
-// ChainTransitions returns every transition of the installer chain, sorted
-// by event, then from-step.
-func ChainTransitions() []Transition[Step, ChainEvent] {
+// ChainTransitions returns every transition of the installer chain, in
+// the order the chain runs: by from-step, then by to-step. Its events are
+// named: "run installer" (DMInstaller starts), "refuse" (the device does
+// not trust Mobile2Market and DMInstaller cannot run), "trust" (the trust
+// step succeeded and DMInstaller calls DMClientSetup), "deny" (Access
+// Denied), "enroll" (certificate enrollment runs) and "finish".
+func ChainTransitions() []Transition[Step, string] {
 	t := chainTable()
 	ts := t[:]
-	slices.SortFunc(ts, func(a, b Transition[Step, ChainEvent]) int {
-		return cmp.Or(cmp.Compare(a.Event, b.Event), cmp.Compare(a.From, b.From))
+	slices.SortFunc(ts, func(a, b Transition[Step, string]) int {
+		return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To))
 	})
 	return ts
 }
