@@ -2,12 +2,13 @@ package lifecycle_test
 
 import (
 	"errors"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/mobiledm/dmclient/ini"
 	"github.com/mobiledm/dmclient/lifecycle"
-	"github.com/mobiledm/dmclient/lifecycle/lifecycletest"
 	"github.com/mobiledm/dmclient/version"
 	"pgregory.net/rapid"
 )
@@ -40,16 +41,16 @@ func TestDecideProductPage(t *testing.T) {
 	}
 	// Values outside the types decide nothing.
 	for v := 0; v < 256; v++ {
-		if a := ini.Action(v); !a.IsValid() {
+		if a := ini.Action(v); !slices.Contains(ini.Actions(), a) {
 			for _, s := range lifecycle.States() {
 				if got := lifecycle.Decide(s, a); got != lifecycle.NoAction {
-					t.Errorf("Decide(%v, Action(%d)) = %v, want noaction", s, v, got)
+					t.Errorf("Decide(%v, Action(%d)) = %v, want no action", s, v, got)
 				}
 			}
 		}
-		if s := lifecycle.State(v); !s.IsValid() {
+		if s := lifecycle.State(v); !slices.Contains(lifecycle.States(), s) {
 			if got := lifecycle.Decide(s, ini.ActionInstall); got != lifecycle.NoAction {
-				t.Errorf("Decide(State(%d), Install) = %v, want noaction", v, got)
+				t.Errorf("Decide(State(%d), Install) = %v, want no action", v, got)
 			}
 		}
 	}
@@ -85,8 +86,11 @@ func TestDecideAllocs(t *testing.T) {
 // TestClassifyAgreesWithCompare is invariant 2.
 func TestClassifyAgreesWithCompare(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		installed := lifecycletest.Installed().Draw(t, "installed")
-		deployed := lifecycletest.Version().Draw(t, "deployed")
+		deployed := genVersion().Draw(t, "deployed")
+		installed := rapid.OneOf(genVersion(), rapid.Just(version.Version{}), rapid.Just(deployed),
+			rapid.Custom(func(t *rapid.T) version.Version { // a near neighbour of deployed
+				return version.FromUint64(deployed.Uint64() + uint64(rapid.IntRange(-2, 2).Draw(t, "delta")))
+			})).Draw(t, "installed")
 		got := lifecycle.Classify(installed, deployed)
 		var want lifecycle.State
 		switch {
@@ -117,73 +121,73 @@ func TestClassifyNoDeployedVersion(t *testing.T) {
 // textEnum is what every enumerated type of the package provides.
 type textEnum interface {
 	String() string
-	IsValid() bool
 	MarshalText() ([]byte, error)
 }
 
-func conv[T textEnum](vs []T) []textEnum {
-	out := make([]textEnum, len(vs))
-	for i, v := range vs {
-		out[i] = v
-	}
-	return out
-}
-
-// TestEnumText checks every enumerated type's text form round-trips
-// (case-insensitively) and rejects unknown names with a typed error.
-func TestEnumText(t *testing.T) {
-	check := func(t *testing.T, all []textEnum, parse func(string) (textEnum, error)) {
+// checkEnum checks one enumerated type's convention over all 256 values:
+// a name for each valid value that round-trips through text
+// (case-insensitively), "Type(9)" and a MarshalText error for every other
+// value, and an UnmarshalText error that names the type and the accepted
+// names and wraps ErrInvalidInput.
+func checkEnum[T interface {
+	~uint8
+	textEnum
+}, P interface {
+	*T
+	UnmarshalText([]byte) error
+}](t *testing.T, typ string, valid []T) {
+	t.Run(typ, func(t *testing.T) {
 		seen := map[string]bool{}
-		for _, v := range all {
-			if !v.IsValid() {
-				t.Errorf("%v is not valid", v)
+		for v := range 256 {
+			x := T(v)
+			b, err := x.MarshalText()
+			if !slices.Contains(valid, x) {
+				if want := typ + "(" + strconv.Itoa(v) + ")"; x.String() != want || err == nil || !errors.Is(err, lifecycle.ErrInvalidInput) {
+					t.Errorf("%s(%d): String %q, MarshalText error %v", typ, v, x.String(), err)
+				}
+				continue
 			}
-			b, err := v.MarshalText()
-			if err != nil || string(b) != v.String() {
-				t.Errorf("MarshalText(%v) = %q, %v", v, b, err)
+			if err != nil || string(b) != x.String() || seen[x.String()] {
+				t.Errorf("MarshalText(%v) = %q, %v (seen %v)", x, b, err, seen[x.String()])
 			}
-			if seen[v.String()] {
-				t.Errorf("duplicate name %q", v)
-			}
-			seen[v.String()] = true
-			for _, s := range []string{v.String(), strings.ToUpper(v.String())} {
-				got, err := parse(s)
-				if err != nil || got != v {
-					t.Errorf("parse(%q) = %v, %v; want %v", s, got, err, v)
+			seen[x.String()] = true
+			for _, s := range []string{x.String(), strings.ToUpper(x.String())} {
+				var got T
+				if err := P(&got).UnmarshalText([]byte(s)); err != nil || got != x {
+					t.Errorf("UnmarshalText(%q) = %v, %v; want %v", s, got, err, x)
 				}
 			}
 		}
-		_, err := parse("no such value")
-		var pe *lifecycle.ParseError
-		if !errors.Is(err, lifecycle.ErrUnknownValue) || !errors.As(err, &pe) || pe.Input != "no such value" {
-			t.Errorf("parse of an unknown name: %v, want a *ParseError wrapping ErrUnknownValue", err)
+		got := valid[0]
+		err := P(&got).UnmarshalText([]byte("no such value"))
+		if !errors.Is(err, lifecycle.ErrInvalidInput) || got != valid[0] ||
+			!strings.Contains(err.Error(), typ) || !strings.Contains(err.Error(), valid[len(valid)-1].String()) {
+			t.Errorf("UnmarshalText of an unknown name: %v", err)
 		}
+	})
+}
+
+// TestEnumText checks every enumerated type's text form.
+func TestEnumText(t *testing.T) {
+	checkEnum[lifecycle.State](t, "State", lifecycle.States())
+	checkEnum[lifecycle.Event](t, "Event", lifecycle.Events())
+	checkEnum[lifecycle.Step](t, "Step", []lifecycle.Step{lifecycle.Staged, lifecycle.DMInstaller,
+		lifecycle.DMClientSetup, lifecycle.Enrollment, lifecycle.Done, lifecycle.Denied})
+	checkEnum[lifecycle.Component](t, "Component", lifecycle.Components())
+	checkEnum[lifecycle.Method](t, "Method", lifecycle.Methods())
+	checkEnum[lifecycle.Connection](t, "Connection", lifecycle.Connections())
+	checkEnum[lifecycle.LogKind](t, "LogKind", []lifecycle.LogKind{lifecycle.DMInstallerLog,
+		lifecycle.DMClientSetupLog, lifecycle.DMSvcLog, lifecycle.DMCertEnrollLog})
+	// The page writes "No action"; the older spelling is still read.
+	var e lifecycle.Event = lifecycle.Install
+	if err := e.UnmarshalText([]byte("noaction")); err != nil || e != lifecycle.NoAction || lifecycle.NoAction.String() != "no action" {
+		t.Errorf("noaction: %v, %v", e, err)
 	}
-	t.Run("State", func(t *testing.T) {
-		check(t, conv(lifecycle.States()), func(s string) (textEnum, error) { return lifecycle.ParseState(s) })
-	})
-	t.Run("Event", func(t *testing.T) {
-		check(t, conv(lifecycle.Events()), func(s string) (textEnum, error) { return lifecycle.ParseEvent(s) })
-	})
-	t.Run("Step", func(t *testing.T) {
-		check(t, conv(lifecycle.Steps()), func(s string) (textEnum, error) { return lifecycle.ParseStep(s) })
-	})
-	t.Run("ChainEvent", func(t *testing.T) {
-		check(t, conv(lifecycle.ChainEvents()), func(s string) (textEnum, error) { return lifecycle.ParseChainEvent(s) })
-	})
-	t.Run("Component", func(t *testing.T) {
-		check(t, conv(lifecycle.Components()), func(s string) (textEnum, error) { return lifecycle.ParseComponent(s) })
-	})
-	t.Run("Method", func(t *testing.T) {
-		check(t, conv(lifecycle.Methods()), func(s string) (textEnum, error) { return lifecycle.ParseMethod(s) })
-	})
-	t.Run("Connection", func(t *testing.T) {
-		check(t, conv(lifecycle.Connections()), func(s string) (textEnum, error) { return lifecycle.ParseConnection(s) })
-	})
-	t.Run("LogKind", func(t *testing.T) {
-		check(t, conv(lifecycle.LogKinds()), func(s string) (textEnum, error) { return lifecycle.ParseLogKind(s) })
-	})
-	t.Run("Failure", func(t *testing.T) {
-		check(t, conv(lifecycle.Failures()), func(s string) (textEnum, error) { return lifecycle.ParseFailure(s) })
+}
+
+func genVersion() *rapid.Generator[version.Version] {
+	return rapid.Custom(func(t *rapid.T) version.Version {
+		f := func(name string) uint16 { return uint16(rapid.IntRange(0, 65535).Draw(t, name)) }
+		return version.New(f("major"), f("minor"), f("build"), f("revision"))
 	})
 }

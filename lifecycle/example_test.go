@@ -2,8 +2,10 @@ package lifecycle_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/mobiledm/dmclient/certs"
@@ -37,124 +39,115 @@ func ExampleDecide() {
 			lifecycle.Decide(s, ini.ActionUninstall))
 	}
 	// Output:
-	// none  install     noaction    noaction
+	// none  install     no action   no action
 	// older upgrade     reconfigure uninstall
 	// same  reconfigure reconfigure uninstall
-	// newer noaction    reconfigure uninstall
+	// newer no action   reconfigure uninstall
 }
 
-// A full deployment: ClientSettings.ini from a deployment folder, an
-// unlocked Windows Mobile 6 Professional device with an older client,
-// software distribution through a managed ConfigMgr client computer.
+// One device over time: an unlocked Windows Mobile 6 Professional device
+// gets ConfigMgr 2007 SP1, then SP2, by software distribution through a
+// managed ConfigMgr client computer. The second deployment sees what the
+// first left, and upgrades.
 func ExampleMachine_Deploy() {
-	f, err := ini.Parse("ClientSettings.ini", []byte("[Installation]\r\nClientInstallAction=Install\r\nCertEnrollAction=Enroll\r\n"))
+	settings, err := lifecycle.ReadSettings("ClientSettings.ini", []byte("[ClientSettings]\r\nClientInstallAction=Install\r\n"))
 	if err != nil {
-		panic(err)
+		fmt.Println(err)
+		return
 	}
-	settings, err := f.Settings()
+	m, err := lifecycle.NewMachine(lifecycle.Device{
+		ID: "wm6pro-01", Platform: certs.WM6Professional, Connection: lifecycle.ViaManagedComputer,
+		Security: certs.Unrestricted.Security(), // trusts Mobile2Market, privileges not restricted
+	}, lifecycle.Options{Clock: func() time.Time { return time.Date(2026, 11, 26, 9, 43, 0, 0, time.UTC) }})
 	if err != nil {
-		panic(err)
+		fmt.Println(err)
+		return
 	}
-	sc := lifecycle.Scenario{
-		Component: lifecycle.Client,
-		Method:    lifecycle.SoftwareDistribution,
-		Device: lifecycle.Device{
-			ID:         "wm6-042",
-			Platform:   certs.WM6Professional,
-			Installed:  version.MustParse("4.00.6221.1000"),
-			Security:   certs.Unrestricted.Security(),
-			Connection: lifecycle.ViaManagedComputer,
-			Enrollment: certs.EnrollmentConditions{CAReachable: true, AuthenticationSucceeds: true},
-		},
-		Package: lifecycle.Package{
-			Version:  version.MustParse("4.00.6487.2000"),
-			Folder:   lifecycle.CompleteFolder(certs.WM6Professional),
-			Settings: settings,
-		},
-		Site: lifecycle.Site{Mode: certs.Native, ClientAgent: true, ManagementPoint: true,
-			DistributionPoint: true, InventoryExtended: true},
+	site := lifecycle.Site{Mode: certs.Mixed, ClientAgent: true, ManagementPoint: true, DistributionPoint: true, InventoryExtended: true}
+	for _, v := range []string{"4.00.6221.1000", "4.00.6487.2000"} {
+		out, err := m.Deploy(context.Background(), lifecycle.Deployment{
+			Component: lifecycle.Client, Method: lifecycle.SoftwareDistribution, Site: site,
+			Package: lifecycle.Package{Version: version.MustParse(v), Folder: lifecycle.CompleteFolder(certs.WM6Professional), Settings: settings},
+		})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		b, _ := json.Marshal(struct {
+			From, To lifecycle.State
+			Event    lifecycle.Event
+			After    version.Version
+			Steps    []lifecycle.Step
+		}{out.From, out.To, out.Event, out.After, out.Steps})
+		fmt.Println(string(b))
 	}
-	clock := func() time.Time { return time.Date(2026, 11, 26, 9, 43, 0, 0, time.UTC) }
-	m, err := lifecycle.NewMachine(lifecycle.None, lifecycle.WithClock(clock))
-	if err != nil {
-		panic(err)
-	}
-	out, err := m.Deploy(context.Background(), sc)
-	fmt.Println(out.From, "->", out.To, "by", out.Event, "error:", err)
-	fmt.Println("steps:", out.Steps)
-	for _, l := range out.Logs {
-		fmt.Println(l.Name())
-	}
-	fmt.Println("machine now:", m.State(), "installed:", out.After)
 	// Output:
-	// older -> same by upgrade error: <nil>
-	// steps: [staged dminstaller dmclientsetup enrollment done]
-	// DMInstaller_20261126-094300.log
-	// DMClientSetup_20261126-094300.log
-	// DMSvc_20261126-094300.log
-	// DMCertEnroll_20261126-094300.log
-	// machine now: same installed: 4.0.6487.2000
+	// {"From":"none","To":"same","Event":"install","After":"4.0.6221.1000","Steps":["staged","dminstaller","dmclientsetup","done"]}
+	// {"From":"older","To":"same","Event":"upgrade","After":"4.0.6487.2000","Steps":["staged","dminstaller","dmclientsetup","done"]}
 }
 
-// A policy proved over the whole finite input space, and a wrong one with
-// its simplest counterexample.
-func ExampleCheckPolicy() {
-	ctx := context.Background()
-	lockedSmartphoneNeverGetsClient := func(sc lifecycle.Scenario, out lifecycle.Outcome) bool {
-		locked := !sc.Device.Security.Unlocked()
-		return !(sc.Device.Platform.IsSmartphone() && locked && out.RanStep(lifecycle.Setup))
+// A what-if: one scenario, run once. A locked Windows Mobile 6 Standard
+// Smartphone denies DMInstaller the privileged store.
+func ExampleRun() {
+	var sc lifecycle.Scenario
+	err := json.Unmarshal([]byte(`{
+	  "device": {"id": "wm6std-locked", "platform": "WM6Std", "client": "none", "security": "Standard",
+	             "connection": "managed computer", "computer": "DESKTOP-07"},
+	  "deployment": {"method": "software distribution",
+	                 "package": {"version": "4.00.6487.2000", "ini": "[ClientSettings]\nClientInstallAction=Install\n"},
+	                 "site": {"mode": "mixed", "clientAgent": true, "managementPoint": true,
+	                          "distributionPoint": true, "inventoryExtended": true}}}`), &sc)
+	if err != nil {
+		fmt.Println(err)
+		return
 	}
-	res, err := lifecycle.CheckPolicy(ctx, lockedSmartphoneNeverGetsClient)
-	fmt.Println("holds:", res.Holds(), "scenarios:", res.Checked, "error:", err)
-
-	everyInstallSucceeds := func(sc lifecycle.Scenario, out lifecycle.Outcome) bool {
-		return out.Event != lifecycle.Install || out.Succeeded()
-	}
-	res, _ = lifecycle.CheckPolicy(ctx, everyInstallSucceeds, lifecycle.MaxCounterexamples(1))
-	ce := res.Counterexamples[0]
-	fmt.Println("holds:", res.Holds(), "simplest counterexample:", ce.Distance, "input away from the default")
-	fmt.Println("security:", ce.Scenario.Device.Security)
-	for _, t := range ce.Path.Chain {
-		fmt.Printf("  %v --%v--> %v\n", t.From, t.Event, t.To)
-	}
+	out, err := lifecycle.Run(context.Background(), sc, lifecycle.Options{})
+	fmt.Println(out.Event, out.From, "->", out.To, out.Steps)
+	fmt.Println(errors.Is(err, certs.ErrAccessDenied), out.Status.HRESULT)
+	fmt.Println(out.Logs[0].Lines[1])
 	// Output:
-	// holds: true scenarios: 1995840 error: <nil>
-	// holds: false simplest counterexample: 1 input away from the default
-	// security: does not trust Mobile2Market, privileges not restricted
-	//   staged --refuse--> denied
+	// install none -> none [staged dminstaller denied]
+	// true 0x80070005
+	// Access Denied (0x80070005).
 }
 
 func ExampleCheckPrerequisites() {
-	sc := lifecycle.DefaultScenario() // software distribution, every prerequisite in place
-	sc.Site.DistributionPoint = false
-	sc.Site.InventoryExtended = false
-	sc.Site.Mode = certs.Native
+	sc := lifecycle.Scenario{
+		Device: lifecycle.Device{Platform: certs.WM6Professional, Connection: lifecycle.ViaManagedComputer},
+		Deployment: lifecycle.Deployment{Component: lifecycle.Client, Method: lifecycle.SoftwareDistribution,
+			Package: lifecycle.Package{Version: version.MustParse("4.00.6487.2000"), Folder: lifecycle.CompleteFolder(certs.WM6Professional),
+				Settings: ini.Settings{ClientInstallAction: ini.ActionInstall}},
+			Site: lifecycle.Site{Mode: certs.Native, ClientAgent: true, ManagementPoint: true}},
+	}
 	err := lifecycle.CheckPrerequisites(sc)
 	fmt.Println(err)
 	fmt.Println(errors.Is(err, lifecycle.ErrNoDistributionPoint), errors.Is(err, lifecycle.ErrNoClientAgent))
 	// Output:
-	// lifecycle: no distribution point enabled for mobile devices
-	// lifecycle: hardware inventory not extended
-	// lifecycle: site mode requires CertEnrollAction=Enroll: native mode
+	// lifecycle: no distribution point enabled for mobile devices; lifecycle: hardware inventory not extended; lifecycle: site mode requires CertEnrollAction=Enroll: native mode, and the device holds no valid certificate
 	// true false
 }
 
-func ExampleVerifyInstallation() {
-	found := []string{
-		"DMInstaller_20261126-094300.log",
-		"DMClientSetup_20261126-094300.log",
-		"DMSvc_20261126-094300.log",
-		"DMCertEnroll_20261126-094300.log",
-		"readme.txt",
+// Verifying from a device's log folder: the names give each log's kind and
+// run; the lines, where the tool read them, say more.
+func ExampleVerify() {
+	var logs []lifecycle.LogFile
+	for _, name := range []string{
+		"DMInstaller_20261120-080000.log", "DMClientSetup_20261120-080000.log", "DMSvc_20261120-080000.log",
+		"DMInstaller_20261126-094300.log", // a later run that never called DMClientSetup
+	} {
+		l, err := lifecycle.ParseLogName(name)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		logs = append(logs, l)
 	}
-	v, err := lifecycle.VerifyInstallation(found)
-	fmt.Println("installed:", v.Installed, "enrolled:", v.Enrolled, "ignored:", v.Ignored, "error:", err)
-
-	_, err = lifecycle.VerifyInstallation(found[:1]) // a denied run leaves only DMInstaller's log
-	fmt.Println(err)
+	v := lifecycle.Verify(logs)
+	fmt.Println(v.Installed, v.Judged.Format(time.DateTime))
+	fmt.Println(v.Reason)
 	// Output:
-	// installed: true enrolled: true ignored: [readme.txt] error: <nil>
-	// lifecycle: installation not verified: missing DMClientSetup, DMSvc log
+	// true 2026-11-20 08:00:00
+	// the run of 2026-11-20 08:00:00 installed the client (passed over: the run of 2026-11-26 09:43:00 changed nothing: DMClientSetup never ran)
 }
 
 func ExampleParseLogName() {
@@ -164,24 +157,7 @@ func ExampleParseLogName() {
 	fmt.Println(err)
 	// Output:
 	// DMCertEnroll 2026-11-26 09:43:00 +0000 UTC <nil>
-	// lifecycle: log file name "DMInstaller[date:time].log": no _ between kind and time
-}
-
-// Test paths in the XState sense: the shortest path to each step of the
-// installer chain, and a set of paths that takes every transition.
-func ExampleTransitionCover() {
-	for _, p := range lifecycle.TransitionCover(lifecycle.ChainTransitions(), lifecycle.Staged) {
-		fmt.Print(lifecycle.Staged)
-		for _, t := range p {
-			fmt.Printf(" -%v-> %v", t.Event, t.To)
-		}
-		fmt.Println()
-	}
-	// Output:
-	// staged -run_installer-> dminstaller -trust-> dmclientsetup -enroll-> enrollment -finish-> done
-	// staged -run_installer-> dminstaller -trust-> dmclientsetup -finish-> done
-	// staged -run_installer-> dminstaller -deny-> denied
-	// staged -refuse-> denied
+	// lifecycle: invalid log file name "DMInstaller[date:time].log": no _ between kind and time
 }
 
 func ExampleClientTransitions() {
@@ -195,4 +171,43 @@ func ExampleClientTransitions() {
 	// reconfigure older -> older  [ClientInstallAction=None]
 	// uninstall   older -> none  [ClientInstallAction=Uninstall]
 	// repair      older -> same  [repair requested (client damaged)]
+}
+
+func ExampleChainTransitions() {
+	for _, t := range lifecycle.ChainTransitions() {
+		fmt.Printf("%-13s --%s--> %s\n", t.From, t.Event, t.To)
+	}
+	// Output:
+	// staged        --run installer--> dminstaller
+	// staged        --refuse--> denied
+	// dminstaller   --trust--> dmclientsetup
+	// dminstaller   --deny--> denied
+	// dmclientsetup --enroll--> enrollment
+	// dmclientsetup --finish--> done
+	// enrollment    --finish--> done
+}
+
+// A settings error in a package's .ini stops the package before anything
+// runs.
+func ExampleReadSettings() {
+	_, err := lifecycle.ReadSettings("ClientSettings.ini", []byte("[ClientSettings]\r\nInstaller=DMInstaller_Foo.exe\r\n"))
+	fmt.Println(err)
+	// Output:
+	// lifecycle: invalid ClientSettings.ini: Installer: installer "DMInstaller_Foo.exe" names no platform
+}
+
+// The fleet file's device block decodes as a Device everywhere, strictly.
+func ExampleDevice_UnmarshalJSON() {
+	var dev lifecycle.Device
+	err := json.Unmarshal([]byte(`{"id": "ppc03-01", "platform": "Pocket PC 2003", "client": "none",
+	  "passwordProgram": "1.0.0.0", "security": "Restricted", "connection": "direct"}`), &dev)
+	fmt.Println(dev.Platform, dev.Client.IsValid(), dev.PasswordProgram, dev.Security.Unlocked(), err)
+	err = json.Unmarshal([]byte(`{"id": "x", "installed": "none"}`), &dev)
+	fmt.Println(err)
+	enc := json.NewEncoder(os.Stdout)
+	_ = enc.Encode(lifecycle.Device{ID: "ce-01", Platform: certs.WindowsCE, Connection: lifecycle.Direct})
+	// Output:
+	// Pocket PC 2003 false 1.0.0.0 false <nil>
+	// lifecycle: invalid device.installed: unknown member
+	// {"id":"ce-01","platform":"Windows CE","security":{"trustsMobile2Market":false,"privilegesRestricted":false},"connection":"direct","enrollment":{"caReachable":false,"authenticationSucceeds":false},"client":"none","passwordProgram":"none"}
 }

@@ -361,3 +361,22 @@ func (sc *Scenario) UnmarshalJSON(data []byte) error {
 	*sc = s
 	return nil
 }
+
+// MarshalJSON encodes d in the form [Device.UnmarshalJSON] reads, with
+// "none" for a component that is not installed.
+func (d Device) MarshalJSON() ([]byte, error) {
+	type plain Device
+	w := struct {
+		plain
+		Client          string `json:"client"`
+		PasswordProgram string `json:"passwordProgram"`
+	}{plain: plain(d), Client: installedText(d.Client), PasswordProgram: installedText(d.PasswordProgram)}
+	return json.Marshal(w)
+}
+
+func installedText(v version.Version) string {
+	if !v.IsValid() {
+		return "none"
+	}
+	return v.String()
+}

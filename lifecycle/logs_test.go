@@ -4,21 +4,26 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/mobiledm/dmclient/certs"
 	"github.com/mobiledm/dmclient/lifecycle"
-	"github.com/mobiledm/dmclient/lifecycle/lifecycletest"
+	"github.com/mobiledm/dmclient/version"
 	"pgregory.net/rapid"
 )
+
+var logKinds = []lifecycle.LogKind{lifecycle.DMInstallerLog, lifecycle.DMClientSetupLog, lifecycle.DMSvcLog, lifecycle.DMCertEnrollLog}
 
 func genLogFile() *rapid.Generator[lifecycle.LogFile] {
 	return rapid.Custom(func(t *rapid.T) lifecycle.LogFile {
 		secs := rapid.Int64Range(0, 253402300799).Draw(t, "unix") // years 1970-9999
 		return lifecycle.LogFile{
-			Kind: rapid.SampledFrom(lifecycle.LogKinds()).Draw(t, "kind"),
+			Kind: rapid.SampledFrom(logKinds).Draw(t, "kind"),
 			Time: time.Unix(secs, 0).UTC(),
 		}
 	})
@@ -57,9 +62,9 @@ func TestParseLogName(t *testing.T) {
 		"DMSvc_2026112a-094300.log", "DMSvc__20261126-094300.log",
 	} {
 		_, err := lifecycle.ParseLogName(name)
-		var ne *lifecycle.LogNameError
-		if !errors.Is(err, lifecycle.ErrLogName) || !errors.As(err, &ne) || ne.Name != name {
-			t.Errorf("ParseLogName(%q) = %v, want a LogNameError", name, err)
+		var ie *lifecycle.InputError
+		if !errors.Is(err, lifecycle.ErrInvalidInput) || !errors.As(err, &ie) || !strings.Contains(ie.Field, strconv.Quote(name)) {
+			t.Errorf("ParseLogName(%q) = %v, want an InputError naming it", name, err)
 		}
 	}
 }
@@ -83,50 +88,101 @@ func FuzzParseLogName(f *testing.F) {
 	})
 }
 
-func TestVerifyInstallation(t *testing.T) {
-	v, err := lifecycle.VerifyInstallation([]string{
-		"notes.txt",
-		"DMSvc_20261126-094300.log",
-		"DMClientSetup_20261126-094300.log",
-		"DMInstaller_20261126-094300.log",
-		"DMInstaller_20261120-080000.log",
-		"Autorun.exe",
-	})
-	if err != nil || !v.Installed || v.Enrolled {
-		t.Fatalf("VerifyInstallation = %+v, %v", v, err)
+// logsOf runs deployments in turn on one machine, each an hour after the
+// last, and returns every log file they wrote, as a device's log folder
+// holds them.
+func logsOf(t *testing.T, dev lifecycle.Device, deps ...lifecycle.Deployment) []lifecycle.LogFile {
+	t.Helper()
+	at := clock()
+	m, err := lifecycle.NewMachine(dev, lifecycle.Options{Clock: func() time.Time { return at }})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"Autorun.exe", "notes.txt"}, v.Ignored); diff != "" {
-		t.Errorf("ignored mismatch (-want +got):\n%s", diff)
+	var logs []lifecycle.LogFile
+	for _, dep := range deps {
+		out, _ := m.Deploy(context.Background(), dep)
+		logs = append(logs, out.Logs...)
+		at = at.Add(time.Hour)
 	}
-	wantKinds := []lifecycle.LogKind{lifecycle.DMInstallerLog, lifecycle.DMInstallerLog, lifecycle.DMClientSetupLog, lifecycle.DMSvcLog}
-	var gotKinds []lifecycle.LogKind
-	for _, l := range v.Found {
-		gotKinds = append(gotKinds, l.Kind)
-	}
-	if diff := cmp.Diff(wantKinds, gotKinds); diff != "" {
-		t.Errorf("found (sorted by time, then kind) mismatch (-want +got):\n%s", diff)
-	}
+	return logs
+}
 
-	v, err = lifecycle.VerifyInstallation([]string{"DMInstaller_20261126-094300.log", "DMCertEnroll_20261126-094300.log"})
-	var nv *lifecycle.NotVerifiedError
-	if !errors.Is(err, lifecycle.ErrNotVerified) || !errors.As(err, &nv) || v.Installed || !v.Enrolled {
-		t.Fatalf("VerifyInstallation of a denied run = %+v, %v", v, err)
+// names returns the logs as ParseLogName reads their names: no lines.
+func names(logs []lifecycle.LogFile) []lifecycle.LogFile {
+	out := make([]lifecycle.LogFile, len(logs))
+	for i, l := range logs {
+		out[i] = lifecycle.LogFile{Kind: l.Kind, Time: l.Time}
 	}
-	if diff := cmp.Diff([]lifecycle.LogKind{lifecycle.DMClientSetupLog, lifecycle.DMSvcLog}, nv.Missing); diff != "" {
-		t.Errorf("missing mismatch (-want +got):\n%s", diff)
+	return out
+}
+
+// TestVerify: "the log files can be used to confirm that the installation
+// was completed" — DMInstaller, DMClientSetup and DMSvc after a successful
+// install, and "DMCertEnroll[date:time].log will only be present if the
+// mobile device client installation enrolled certificates". The latest run
+// decides.
+func TestVerify(t *testing.T) {
+	enroll := func(d lifecycle.Deployment) lifecycle.Deployment {
+		d.Site.Mode = certs.Native
+		d.Package.Settings = settings(t, "[ClientSettings]\nClientInstallAction=Install\nCertEnrollAction=Enroll\n")
+		return d
 	}
-	if want := "lifecycle: installation not verified: missing DMClientSetup, DMSvc log"; err.Error() != want {
-		t.Errorf("error %q, want %q", err, want)
+	uninstall := deployment(t, sp2)
+	uninstall.Package.Settings = settings(t, "[ClientSettings]\nClientInstallAction=Uninstall\n")
+	locked := device()
+	locked.Platform, locked.Security = certs.WM6Standard, certs.Security{TrustsMobile2Market: true, PrivilegesRestricted: true}
+	offsite := device()
+	offsite.Enrollment.CAReachable = false
+	password := deployment(t, version.MustParse("1.1.0.0"))
+	password.Component, password.Method = lifecycle.PasswordProgram, lifecycle.ManualTransfer
+	ppc := device()
+	ppc.Platform, ppc.Connection = certs.PocketPC2003, lifecycle.Direct
+	ppcInstall := deployment(t, sp2)
+	ppcInstall.Method = lifecycle.ManualTransfer
+
+	hour := func(h int) time.Time { return clock().Add(time.Duration(h) * time.Hour) }
+	for _, tc := range []struct {
+		name               string
+		logs               []lifecycle.LogFile
+		installed, enrolls bool
+		judged             time.Time
+		reason             string
+	}{
+		{"installed", logsOf(t, device(), deployment(t, sp2)), true, false, hour(0), "installed the client"},
+		{"enrolled", logsOf(t, device(), enroll(deployment(t, sp2))), true, true, hour(0), "installed"},
+		{"enrollment failed is not enrolled", logsOf(t, offsite, enroll(deployment(t, sp2))), true, false, hour(0), "installed"},
+		{"denied changes nothing", logsOf(t, locked, deployment(t, sp2)), false, false, time.Time{}, "Access Denied"},
+		{"upgrade then uninstall", logsOf(t, device(), deployment(t, sp1), deployment(t, sp2), uninstall), false, false, hour(2), "removed the client"},
+		{"install then password program", logsOf(t, ppc, ppcInstall, password), true, false, hour(0), "password program"},
+		{"by name alone", names(logsOf(t, device(), enroll(deployment(t, sp2)))), true, true, hour(0), "installed"},
+		{"three runs' logs do not make an install", []lifecycle.LogFile{
+			{Kind: lifecycle.DMInstallerLog, Time: hour(0)}, {Kind: lifecycle.DMClientSetupLog, Time: hour(1)},
+			{Kind: lifecycle.DMSvcLog, Time: hour(2)}}, false, false, hour(2), "did not complete"},
+		{"nothing", nil, false, false, time.Time{}, "no run of the client"},
+	} {
+		v := lifecycle.Verify(tc.logs)
+		if v.Installed != tc.installed || v.Enrolled != tc.enrolls || !v.Judged.Equal(tc.judged) || !strings.Contains(v.Reason, tc.reason) {
+			t.Errorf("%s: %+v", tc.name, v)
+		}
+	}
+	// A success followed by a denied run that changed nothing: the success
+	// is judged, and the reason says the denied run was passed over.
+	both := append(logsOf(t, device(), deployment(t, sp2)), logsOf(t, locked, deployment(t, r3))...)
+	for i := range both[3:] {
+		both[3+i].Time = hour(5)
+	}
+	v := lifecycle.Verify(both)
+	if !v.Installed || !v.Judged.Equal(hour(0)) || !strings.Contains(v.Reason, "changed nothing") {
+		t.Errorf("install then denied: %+v", v)
 	}
 }
 
-// TestOutcomeJSON: outcomes are plain data that survive JSON, error message
-// and failure class included.
-func TestOutcomeJSON(t *testing.T) {
-	rapid.Check(t, func(t *rapid.T) {
-		sc := lifecycletest.Scenario().Draw(t, "scenario")
-		m, _ := lifecycle.NewMachine(lifecycle.None, lifecycle.WithClock(testClock))
-		out, _ := m.Deploy(context.Background(), sc)
+// TestOutcomeJSON: outcomes are plain data that survive JSON: the error's
+// message and identity included, so that what the reports read survives.
+func TestOutcomeJSON(tt *testing.T) {
+	rapid.Check(tt, func(t *rapid.T) {
+		sc := genScenario(tt).Draw(t, "scenario")
+		out, _ := lifecycle.Run(context.Background(), sc, opts)
 		b, err := json.Marshal(out)
 		if err != nil {
 			t.Fatalf("Marshal: %v", err)
@@ -140,5 +196,22 @@ func TestOutcomeJSON(t *testing.T) {
 		})); diff != "" {
 			t.Fatalf("JSON round trip mismatch (-want +got):\n%s", diff)
 		}
+		for _, s := range append(prerequisiteSentinels, lifecycle.ErrInvalidInput, lifecycle.ErrInvalidTransition,
+			certs.ErrAccessDenied, certs.ErrUntrustedInstaller, certs.ErrCAUnreachable, certs.ErrAuthenticationFailed,
+			context.Canceled) {
+			if errors.Is(out.Err, s) != errors.Is(back.Err, s) {
+				t.Fatalf("errors.Is(%v) changed in the round trip of %v", s, out.Err)
+			}
+		}
 	})
+}
+
+func TestOutcomeJSONHRESULT(t *testing.T) {
+	sc := scenario(t)
+	sc.Device.Security.PrivilegesRestricted = true
+	out, _ := lifecycle.Run(context.Background(), sc, opts)
+	b, _ := json.Marshal(out)
+	if !strings.Contains(string(b), `"hresult":"0x80070005"`) {
+		t.Errorf("status message JSON: %s", b)
+	}
 }

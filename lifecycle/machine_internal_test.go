@@ -3,33 +3,44 @@ package lifecycle
 import (
 	"context"
 	"testing"
+
+	"github.com/mobiledm/dmclient/certs"
+	"github.com/mobiledm/dmclient/ini"
+	"github.com/mobiledm/dmclient/version"
 )
 
-// TestLooplabAgrees: the Machine reads destinations from the declared
-// tables instead of asking looplab after every step; over every scenario of
-// a stride of the space, looplab's own states must agree with them.
+// TestLooplabAgrees holds the looplab client machine to the declared
+// table: after every transition of the table, looplab is in the state the
+// table says and the outcome says.
 func TestLooplabAgrees(t *testing.T) {
-	var m *Machine
-	obs := ObserverFuncs{
-		OnStep: func(_ context.Context, _, to Step, _ ChainEvent) {
-			if got := m.chain.Current(); got != to.String() {
-				t.Fatalf("chain: looplab in %q, the table says %v", got, to)
+	deployed := version.MustParse("4.00.6487.2000")
+	installed := map[State]version.Version{
+		None: {}, Older: version.MustParse("4.00.6221.1000"), Same: deployed, Newer: version.MustParse("4.00.6487.2157"),
+	}
+	for _, tr := range ClientTransitions() {
+		var action ini.Action
+		for _, a := range ini.Actions() {
+			if Decide(tr.From, a) == tr.Event {
+				action = a
 			}
-		},
-	}
-	m, err := NewMachine(None, WithObserver(obs))
-	if err != nil {
-		t.Fatal(err)
-	}
-	i := 0
-	for sc := range Scenarios() {
-		i++
-		if i%53 != 0 {
-			continue
 		}
-		out, _ := m.Deploy(context.Background(), sc)
-		if got := m.client.Current(); got != m.State().String() || got != out.To.String() {
-			t.Fatalf("scenario %d: looplab in %q, machine in %v, outcome %v", i, got, m.State(), out.To)
+		m, err := NewMachine(Device{Platform: certs.PocketPC2003, Connection: Direct, Client: installed[tr.From]}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dep := Deployment{Component: Client, Method: ManualTransfer, Repair: tr.Event == Repair,
+			Package: Package{Version: deployed, Folder: CompleteFolder(certs.PocketPC2003),
+				Settings: ini.Settings{ClientInstallAction: action}},
+			Site: Site{Mode: certs.Mixed, ClientAgent: true}}
+		if tr.Event == Repair {
+			dep.Package.Settings.ClientInstallAction = ini.ActionInstall
+		}
+		out, err := m.Deploy(context.Background(), dep)
+		if err != nil || out.Event != tr.Event || out.To != tr.To {
+			t.Fatalf("%v from %v: %v -> %v by %v, %v", tr.Event, tr.From, out.From, out.To, out.Event, err)
+		}
+		if got := m.client.Current(); got != tr.To.String() {
+			t.Errorf("%v from %v: looplab is in %q, the table says %v", tr.Event, tr.From, got, tr.To)
 		}
 	}
 }

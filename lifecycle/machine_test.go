@@ -2,8 +2,10 @@ package lifecycle_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
-	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,323 +18,496 @@ import (
 	"github.com/mobiledm/dmclient/version"
 )
 
-func testClock() time.Time { return time.Date(2026, 11, 26, 9, 43, 0, 0, time.UTC) }
-
-func newMachine(t testing.TB, s lifecycle.State, opts ...lifecycle.Option) *lifecycle.Machine {
-	t.Helper()
-	m, err := lifecycle.NewMachine(s, append([]lifecycle.Option{lifecycle.WithClock(testClock)}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-// withState returns the default scenario with a client in state s.
-func withState(s lifecycle.State) lifecycle.Scenario {
-	sc := lifecycle.DefaultScenario()
-	deployed := sc.Package.Version
-	switch s {
-	case lifecycle.Older:
-		sc.Device.Installed = version.New(deployed.Major(), deployed.Minor(), deployed.Build()-1, 0)
-	case lifecycle.Same:
-		sc.Device.Installed = deployed
-	case lifecycle.Newer:
-		sc.Device.Installed = version.New(deployed.Major(), deployed.Minor(), deployed.Build(), deployed.Revision()+1)
-	}
-	return sc
-}
-
-func withAction(sc lifecycle.Scenario, a ini.Action) lifecycle.Scenario {
-	f, err := ini.Parse("ClientSettings.ini", []byte("[ClientSettings]\nClientInstallAction="+a.String()+"\n"))
-	if err != nil {
-		panic(err)
-	}
-	sc.Package.Settings, _ = f.Settings()
-	return sc
+// withAction returns dep with ClientInstallAction a.
+func withAction(t testing.TB, dep lifecycle.Deployment, a ini.Action) lifecycle.Deployment {
+	dep.Package.Settings = settings(t, "[ClientSettings]\nClientInstallAction="+a.String()+"\n")
+	return dep
 }
 
 // TestLooplabWedgesOnCanceledContext documents the looplab/fsm v1.0.3
 // defect the Machine shields from: an Event with a context already canceled
 // leaves the machine in transition for good.
 func TestLooplabWedgesOnCanceledContext(t *testing.T) {
-	raw := fsm.NewFSM("a", fsm.Events{{Name: "go", Src: []string{"a"}, Dst: "b"}, {Name: "back", Src: []string{"b"}, Dst: "a"}}, nil)
+	f := fsm.NewFSM("a", fsm.Events{{Name: "go", Src: []string{"a"}, Dst: "b"}}, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_ = raw.Event(ctx, "go")
-	err := raw.Event(context.Background(), "go")
-	var inTransition fsm.InTransitionError
-	if !errors.As(err, &inTransition) {
-		t.Errorf("looplab/fsm no longer wedges (got %v): revisit the shield in Machine.fire and this test", err)
+	_ = f.Event(ctx, "go")
+	if err := f.Event(context.Background(), "go"); !errors.As(err, new(fsm.InTransitionError)) {
+		t.Fatalf("looplab/fsm no longer wedges (err %v): the shield may be unnecessary", err)
 	}
 }
 
-// TestCanceledContext is invariant 8: a context already done returns its
-// error, runs nothing, and leaves the machine usable.
+// TestCanceledContext: a context already done returns its error before
+// anything runs, and the machine stays usable.
 func TestCanceledContext(t *testing.T) {
-	m := newMachine(t, lifecycle.None)
+	m := newMachine(t, device(), lifecycle.Observer{})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	sc := lifecycle.DefaultScenario()
-	out, err := m.Deploy(ctx, sc)
-	if !errors.Is(err, context.Canceled) || out.Failure != lifecycle.FailureCanceled {
-		t.Fatalf("Deploy with a canceled context = %v (%v), want context.Canceled", err, out.Failure)
+	out, err := m.Deploy(ctx, deployment(t, sp2))
+	if !errors.Is(err, context.Canceled) || len(out.Steps) != 0 || out.Logs != nil || m.Device().Client.IsValid() {
+		t.Fatalf("Deploy with a canceled context = %v, steps %v, device %v", err, out.Steps, m.Device().Client)
 	}
-	if len(out.Steps) != 0 || len(out.Logs) != 0 || m.State() != lifecycle.None {
-		t.Fatalf("canceled Deploy ran something: steps %v, state %v", out.Steps, m.State())
-	}
-	out, err = m.Deploy(context.Background(), sc)
-	if err != nil || out.To != lifecycle.Same || m.State() != lifecycle.Same {
-		t.Fatalf("Deploy after a canceled one = %v, %v; machine %v", out.To, err, m.State())
+	out, err = m.Deploy(context.Background(), deployment(t, sp2))
+	if err != nil || out.To != lifecycle.Same || m.Device().Client != sp2 {
+		t.Fatalf("Deploy after a canceled one = %v, %v", out.To, err)
 	}
 	dctx, dcancel := context.WithDeadline(context.Background(), time.Unix(0, 0))
 	defer dcancel()
-	if _, err := m.Fire(dctx, lifecycle.Uninstall, withState(lifecycle.Same)); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Fire past the deadline = %v", err)
-	}
-	if m.State() != lifecycle.Same {
-		t.Fatalf("machine moved to %v", m.State())
+	if _, err := m.Deploy(dctx, deployment(t, sp2)); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Deploy past its deadline = %v", err)
 	}
 }
 
-// TestCancelDuringRun: a context that ends in the middle of the chain
-// cancels the transition at the next step; nothing changes and the machine
-// stays usable.
-func TestCancelDuringRun(t *testing.T) {
-	for _, at := range []lifecycle.Step{lifecycle.Installer, lifecycle.Setup} {
+// TestCancelAtEveryStep: a context that ends in the middle of the chain
+// stops it at the next step boundary. Before DMClientSetup nothing
+// changed; from DMClientSetup on the action is done and the device keeps
+// it. The outcome's state, steps and logs tell the same story, and the
+// machine stays usable.
+func TestCancelAtEveryStep(t *testing.T) {
+	dep := deployment(t, sp2)
+	dep.Site.Mode = certs.Native
+	dep.Package.Settings = settings(t, "[ClientSettings]\nClientInstallAction=Install\nCertEnrollAction=Enroll\n")
+	for _, at := range []lifecycle.Step{lifecycle.Staged, lifecycle.DMInstaller, lifecycle.DMClientSetup, lifecycle.Enrollment} {
 		t.Run(at.String(), func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			m := newMachine(t, lifecycle.None, lifecycle.WithObserver(lifecycle.ObserverFuncs{
-				OnStep: func(_ context.Context, _, to lifecycle.Step, _ lifecycle.ChainEvent) {
-					if to == at {
+			m := newMachine(t, device(), lifecycle.Observer{
+				OnStep: func(_ context.Context, from, to lifecycle.Step) {
+					if to == at || (at == lifecycle.Staged && from == lifecycle.Staged) {
 						cancel()
 					}
 				},
-			}))
-			out, err := m.Deploy(ctx, lifecycle.DefaultScenario())
-			if !errors.Is(err, context.Canceled) || out.Failure != lifecycle.FailureCanceled {
-				t.Fatalf("err = %v, failure %v", err, out.Failure)
+			})
+			out, err := m.Deploy(ctx, dep)
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("err = %v", err)
 			}
-			if m.State() != lifecycle.None || out.To != lifecycle.None || out.After.IsValid() {
-				t.Fatalf("canceled run changed the client: %v, %v", m.State(), out.After)
+			last := out.Steps[len(out.Steps)-1]
+			setupRan := slices.Contains(out.Steps, lifecycle.DMClientSetup)
+			_, setupLog := logOf(out, lifecycle.DMClientSetupLog)
+			_, svcLog := logOf(out, lifecycle.DMSvcLog)
+			_, enrollLog := logOf(out, lifecycle.DMCertEnrollLog)
+			switch {
+			case last == lifecycle.Done:
+				t.Fatalf("chain ran to the end: %v", out.Steps)
+			case setupRan != out.Transitioned() || setupRan != setupLog || setupRan != svcLog:
+				t.Fatalf("steps %v, transitioned %v, setup log %v, service log %v", out.Steps, out.Transitioned(), setupLog, svcLog)
+			case enrollLog != slices.Contains(out.Steps, lifecycle.Enrollment):
+				t.Fatalf("steps %v, enrollment log %v", out.Steps, enrollLog)
+			case setupRan && (out.To != lifecycle.Same || out.After != sp2 || m.Device().Client != sp2):
+				t.Fatalf("setup ran but the client is not installed: %v, %v, %v", out.To, out.After, m.Device().Client)
+			case !setupRan && (out.To != lifecycle.None || out.After.IsValid() || m.Device().Client.IsValid()):
+				t.Fatalf("setup did not run but the client changed: %v, %v", out.To, m.Device().Client)
 			}
-			if last := out.Steps[len(out.Steps)-1]; last != at {
-				t.Fatalf("chain went on past %v: %v", at, out.Steps)
+			v := lifecycle.Verify(out.Logs)
+			if v.Installed != setupRan {
+				t.Fatalf("logs verify as %+v, setup ran %v", v, setupRan)
 			}
-			out, err = m.Deploy(context.Background(), lifecycle.DefaultScenario())
-			if err != nil || m.State() != lifecycle.Same {
-				t.Fatalf("machine unusable after cancel: %v, %v", err, m.State())
+			again, err := m.Deploy(context.Background(), dep)
+			if err != nil || m.Device().Client != sp2 {
+				t.Fatalf("machine unusable after cancel: %v, %v", err, again.To)
 			}
 		})
 	}
 }
 
+func logOf(out lifecycle.Outcome, k lifecycle.LogKind) (lifecycle.LogFile, bool) {
+	for _, l := range out.Logs {
+		if l.Kind == k {
+			return l, true
+		}
+	}
+	return lifecycle.LogFile{}, false
+}
+
+// TestOneDeviceOverTime: a Machine is one device's client over time. Each
+// deployment decides from what the last one left.
+func TestOneDeviceOverTime(t *testing.T) {
+	m := newMachine(t, device(), lifecycle.Observer{})
+	uninstall := withAction(t, deployment(t, sp2), ini.ActionUninstall)
+	repair := deployment(t, sp1)
+	repair.Repair = true
+	steps := []struct {
+		dep      lifecycle.Deployment
+		from, to lifecycle.State
+		event    lifecycle.Event
+		client   version.Version
+	}{
+		{deployment(t, sp1), lifecycle.None, lifecycle.Same, lifecycle.Install, sp1},
+		{deployment(t, sp2), lifecycle.Older, lifecycle.Same, lifecycle.Upgrade, sp2},
+		{deployment(t, sp2), lifecycle.Same, lifecycle.Same, lifecycle.Reconfigure, sp2},
+		{deployment(t, sp1), lifecycle.Newer, lifecycle.Newer, lifecycle.NoAction, sp2},
+		{repair, lifecycle.Newer, lifecycle.Same, lifecycle.Repair, sp1},
+		{uninstall, lifecycle.Older, lifecycle.None, lifecycle.Uninstall, version.Version{}},
+		{uninstall, lifecycle.None, lifecycle.None, lifecycle.NoAction, version.Version{}},
+	}
+	for i, s := range steps {
+		out, err := m.Deploy(context.Background(), s.dep)
+		if err != nil || out.From != s.from || out.To != s.to || out.Event != s.event || m.Device().Client != s.client {
+			t.Fatalf("deployment %d: %v -> %v by %v, client %v, %v", i, out.From, out.To, out.Event, m.Device().Client, err)
+		}
+	}
+	// The stored form round-trips through JSON and restores the machine.
+	m2 := newMachine(t, device(), lifecycle.Observer{})
+	if _, err := m2.Deploy(context.Background(), deployment(t, sp1)); err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(m2.Device())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored lifecycle.Device
+	if err := json.Unmarshal(b, &stored); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	if diff := cmp.Diff(m2.Device(), stored); diff != "" {
+		t.Fatalf("stored device mismatch (-want +got):\n%s", diff)
+	}
+	m3 := newMachine(t, stored, lifecycle.Observer{})
+	if out, err := m3.Deploy(context.Background(), deployment(t, sp2)); err != nil || out.Event != lifecycle.Upgrade {
+		t.Fatalf("restored machine: %v, %v", out.Event, err)
+	}
+}
+
+// TestUnchangedUnlessTransitioned: a denial or a missing prerequisite
+// leaves the device as it was.
+func TestUnchangedUnlessTransitioned(t *testing.T) {
+	dev := device()
+	dev.Client = sp1
+	dev.Security.PrivilegesRestricted = true
+	m := newMachine(t, dev, lifecycle.Observer{})
+	if _, err := m.Deploy(context.Background(), deployment(t, sp2)); !errors.Is(err, certs.ErrAccessDenied) {
+		t.Fatal(err)
+	}
+	noAgent := deployment(t, sp2)
+	noAgent.Site.ClientAgent = false
+	out, err := m.Deploy(context.Background(), noAgent)
+	if !errors.Is(err, lifecycle.ErrNoClientAgent) || out.Event != lifecycle.Upgrade || out.Transitioned() {
+		t.Fatalf("prerequisite failure: %v, %v", out.Event, err)
+	}
+	if diff := cmp.Diff(dev, m.Device()); diff != "" {
+		t.Errorf("device changed (-want +got):\n%s", diff)
+	}
+}
+
+// TestPasswordProgramOwnVersion: the device's installed client and its
+// password program are separate. Over the air needs a managed device (one
+// with a client), not one with the program already.
+func TestPasswordProgramOwnVersion(t *testing.T) {
+	dev := device()
+	dev.Platform, dev.Connection, dev.Client = certs.PocketPC2003, lifecycle.ViaAir, sp2
+	dep := deployment(t, version.MustParse("1.1.0.0"))
+	dep.Component, dep.Method = lifecycle.PasswordProgram, lifecycle.OverTheAir
+	m := newMachine(t, dev, lifecycle.Observer{})
+	out, err := m.Deploy(context.Background(), dep)
+	if err != nil || out.Event != lifecycle.Install || out.Before.IsValid() {
+		t.Fatalf("over-the-air install of the password program: %v, %v", out.Event, err)
+	}
+	got := m.Device()
+	if got.Client != sp2 || got.PasswordProgram != version.MustParse("1.1.0.0") {
+		t.Errorf("device after: client %v, password program %v", got.Client, got.PasswordProgram)
+	}
+}
+
+// TestEnrollsOnce: "the user will need to authenticate to the CA one time
+// during the client installation process". Modelling choice: a deployment
+// enrolls only where the device holds no valid certificate, or when it
+// asks for renewal.
+func TestEnrollsOnce(t *testing.T) {
+	dep := deployment(t, sp1)
+	dep.Site.Mode = certs.Native
+	dep.Package.Settings = settings(t, "[ClientSettings]\nClientInstallAction=Install\nCertEnrollAction=Enroll\n")
+	m := newMachine(t, device(), lifecycle.Observer{})
+	enrolled := func() bool {
+		out, err := m.Deploy(context.Background(), dep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, ok := logOf(out, lifecycle.DMCertEnrollLog)
+		if ok != (out.Enrollment == certs.Enrolled) {
+			t.Fatalf("enrollment %v, log %v", out.Enrollment, ok)
+		}
+		return ok
+	}
+	if !enrolled() || !m.Device().Certificate {
+		t.Fatal("install did not enroll")
+	}
+	if enrolled() {
+		t.Error("reconfigure enrolled again")
+	}
+	dep.Package.Version = sp2
+	if enrolled() {
+		t.Error("upgrade enrolled again")
+	}
+	dep.RenewCertificate = true
+	if !enrolled() {
+		t.Error("renewal did not enroll")
+	}
+}
+
+// TestEnrollmentFailureCommits: a failed enrollment comes after
+// DMClientSetup: the client is installed, the device holds no certificate,
+// and the error says why.
+func TestEnrollmentFailureCommits(t *testing.T) {
+	dev := device()
+	dev.Enrollment.CAReachable = false
+	dep := deployment(t, sp2)
+	dep.Package.Settings = settings(t, "[ClientSettings]\nCertEnrollAction=Enroll\n")
+	m := newMachine(t, dev, lifecycle.Observer{})
+	out, err := m.Deploy(context.Background(), dep)
+	if !errors.Is(err, certs.ErrCAUnreachable) || !out.Transitioned() || out.To != lifecycle.Same {
+		t.Fatalf("%v, %v", out.To, err)
+	}
+	if d := m.Device(); d.Client != sp2 || d.Certificate {
+		t.Errorf("device after: %+v", d)
+	}
+}
+
 // TestConcurrentDeploys runs many goroutines on one machine; run with
-// -race. Every run must see a consistent machine.
+// -race. Runs are serialised: each sees the device the previous one left.
 func TestConcurrentDeploys(t *testing.T) {
-	m := newMachine(t, lifecycle.None)
-	var wg sync.WaitGroup
-	errs := make(chan error, 64)
+	m := newMachine(t, device(), lifecycle.Observer{})
+	packages := []lifecycle.Deployment{deployment(t, sp1), deployment(t, sp2), deployment(t, r3),
+		withAction(t, deployment(t, sp2), ini.ActionUninstall)}
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		outs []lifecycle.Outcome
+	)
 	for g := range 16 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range 50 {
-				s := lifecycle.States()[(g+i)%4]
-				sc := withAction(withState(s), ini.Actions()[(g*7+i)%3])
-				out, err := m.Deploy(context.Background(), sc)
+			for i := range 25 {
+				out, err := m.Deploy(context.Background(), packages[(g+i)%len(packages)])
 				if err != nil {
-					errs <- fmt.Errorf("goroutine %d run %d: %v", g, i, err)
+					t.Errorf("goroutine %d run %d: %v", g, i, err)
 					return
 				}
-				if out.From != s {
-					errs <- fmt.Errorf("goroutine %d run %d: from %v, want %v", g, i, out.From, s)
-					return
-				}
-				_ = m.State()
+				_ = m.Device()
+				mu.Lock()
+				outs = append(outs, out)
+				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
+	// Serialised runs form one chain: every run starts from a version some
+	// run (or the device itself) left.
+	left := map[version.Version]int{{}: 1}
+	for _, o := range outs {
+		left[o.After]++
+	}
+	for _, o := range outs {
+		if left[o.Before] == 0 {
+			t.Fatalf("a run started from %v, which no run left", o.Before)
+		}
 	}
 }
 
 // TestSelfTransitionSucceeds: Reconfigure is a self-transition, which raw
 // looplab reports as NoTransitionError; the Machine reports success.
 func TestSelfTransitionSucceeds(t *testing.T) {
-	for _, s := range []lifecycle.State{lifecycle.Older, lifecycle.Same, lifecycle.Newer} {
-		m := newMachine(t, s)
-		sc := withAction(withState(s), ini.ActionNone)
-		out, err := m.Deploy(context.Background(), sc)
-		if err != nil || out.Event != lifecycle.Reconfigure || out.From != s || out.To != s {
-			t.Errorf("reconfigure from %v = %v -> %v by %v, %v", s, out.From, out.To, out.Event, err)
-		}
-		if !out.RanStep(lifecycle.Setup) {
-			t.Errorf("reconfigure from %v did not run setup: %v", s, out.Steps)
-		}
+	dev := device()
+	dev.Client = sp2
+	out, err := newMachine(t, dev, lifecycle.Observer{}).Deploy(context.Background(), deployment(t, sp2))
+	if err != nil || out.Event != lifecycle.Reconfigure || out.To != lifecycle.Same || !out.Transitioned() {
+		t.Fatalf("reconfigure: %v by %v, %v", out.To, out.Event, err)
 	}
 }
 
-// TestRejectedEvent: an event the table does not permit returns a typed
-// error and changes nothing.
+// TestRejectedEvent: a repair where nothing is installed is not in the
+// table: rejected, nothing runs.
 func TestRejectedEvent(t *testing.T) {
-	for _, tr := range []struct {
-		state lifecycle.State
-		event lifecycle.Event
-	}{
-		{lifecycle.None, lifecycle.Repair},
-		{lifecycle.None, lifecycle.Uninstall},
-		{lifecycle.None, lifecycle.Upgrade},
-		{lifecycle.Same, lifecycle.Install},
-		{lifecycle.Newer, lifecycle.Upgrade},
-	} {
-		m := newMachine(t, tr.state)
-		out, err := m.Fire(context.Background(), tr.event, withState(tr.state))
-		var te *lifecycle.TransitionError
-		if !errors.Is(err, lifecycle.ErrInvalidTransition) || !errors.As(err, &te) || te.Event != tr.event || te.State != tr.state {
-			t.Errorf("Fire(%v) in %v = %v, want a TransitionError", tr.event, tr.state, err)
-		}
-		if out.Failure != lifecycle.FailureRejected || m.State() != tr.state || len(out.Logs) != 0 {
-			t.Errorf("rejected %v in %v: failure %v, state %v, logs %v", tr.event, tr.state, out.Failure, m.State(), out.Logs)
-		}
-	}
-	// A repair asked for where there is no client is rejected the same way.
-	sc := lifecycle.DefaultScenario()
-	sc.Repair = true
-	_, err := newMachine(t, lifecycle.None).Deploy(context.Background(), sc)
-	if !errors.Is(err, lifecycle.ErrInvalidTransition) {
-		t.Errorf("repair without a client = %v", err)
-	}
-	if _, err := newMachine(t, lifecycle.None).Fire(context.Background(), lifecycle.Event(42), sc); !errors.Is(err, lifecycle.ErrInvalidInput) {
-		t.Errorf("Fire(Event(42)) = %v, want ErrInvalidInput", err)
+	dep := deployment(t, sp2)
+	dep.Repair = true
+	m := newMachine(t, device(), lifecycle.Observer{})
+	out, err := m.Deploy(context.Background(), dep)
+	if !errors.Is(err, lifecycle.ErrInvalidTransition) || out.Event != lifecycle.Repair || len(out.Steps) != 0 ||
+		out.Logs != nil || !strings.Contains(err.Error(), "repair in state none") {
+		t.Fatalf("repair of nothing: %+v, %v", out, err)
 	}
 }
 
-// TestEveryTableEventRunsChain: the callbacks generated from the table fire
-// for every event (none was misspelled and dropped by looplab), and the
-// observer sees every transition.
-func TestEveryTableEventRunsChain(t *testing.T) {
+// TestObserverSeesEveryTransition: the observer sees the client transition
+// and every chain step, in order, for every row of the client table.
+func TestObserverSeesEveryTransition(t *testing.T) {
+	installed := map[lifecycle.State]version.Version{lifecycle.None: {}, lifecycle.Older: sp1, lifecycle.Same: sp2, lifecycle.Newer: r3}
 	for _, tr := range lifecycle.ClientTransitions() {
-		var seen []string
-		obs := lifecycle.ObserverFuncs{
+		var got []string
+		obs := lifecycle.Observer{
 			OnTransition: func(_ context.Context, from, to lifecycle.State, e lifecycle.Event) {
-				seen = append(seen, fmt.Sprintf("%v %v->%v", e, from, to))
+				got = append(got, e.String()+":"+from.String()+"->"+to.String())
+			},
+			OnStep: func(_ context.Context, from, to lifecycle.Step) {
+				got = append(got, from.String()+"->"+to.String())
 			},
 		}
-		m := newMachine(t, tr.From, lifecycle.WithObserver(obs))
-		out, err := m.Fire(context.Background(), tr.Event, withState(tr.From))
-		if err != nil {
-			t.Errorf("%v from %v: %v", tr.Event, tr.From, err)
-			continue
+		dev := device()
+		dev.Client = installed[tr.From]
+		dep := deployment(t, sp2)
+		for _, a := range ini.Actions() {
+			if lifecycle.Decide(tr.From, a) == tr.Event {
+				dep = withAction(t, dep, a)
+			}
 		}
-		if want := []lifecycle.Step{lifecycle.Staged, lifecycle.Installer, lifecycle.Setup, lifecycle.Done}; !cmp.Equal(want, out.Steps) {
-			t.Errorf("%v from %v: chain %v, want %v", tr.Event, tr.From, out.Steps, want)
+		dep.Repair = tr.Event == lifecycle.Repair
+		if _, err := newMachine(t, dev, obs).Deploy(context.Background(), dep); err != nil {
+			t.Fatalf("%v from %v: %v", tr.Event, tr.From, err)
 		}
-		if want := []string{fmt.Sprintf("%v %v->%v", tr.Event, tr.From, tr.To)}; !cmp.Equal(want, seen) {
-			t.Errorf("observer saw %v, want %v", seen, want)
-		}
-		if m.State() != tr.To {
-			t.Errorf("%v from %v ended in %v, want %v", tr.Event, tr.From, m.State(), tr.To)
+		want := []string{"staged->dminstaller", "dminstaller->dmclientsetup", "dmclientsetup->done",
+			tr.Event.String() + ":" + tr.From.String() + "->" + tr.To.String()}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%v from %v: observed mismatch (-want +got):\n%s", tr.Event, tr.From, diff)
 		}
 	}
 }
 
-// TestObserverMayReadState: an observer reading the machine's state from
-// inside a run does not deadlock.
-func TestObserverMayReadState(t *testing.T) {
+// TestObserverCallsBack: an observer that calls into its own machine gets
+// ErrBusy instead of a deadlock; Device is allowed. Other goroutines are
+// served once the run ends.
+func TestObserverCallsBack(t *testing.T) {
 	var m *lifecycle.Machine
-	var states []lifecycle.State
-	obs := lifecycle.ObserverFuncs{
-		OnStep: func(context.Context, lifecycle.Step, lifecycle.Step, lifecycle.ChainEvent) {
-			states = append(states, m.State())
-		},
-		OnTransition: func(context.Context, lifecycle.State, lifecycle.State, lifecycle.Event) {
-			states = append(states, m.State())
+	var errs []error
+	var seen []version.Version
+	obs := lifecycle.Observer{
+		OnStep: func(ctx context.Context, _, _ lifecycle.Step) {
+			_, err := m.Deploy(ctx, deployment(t, sp1))
+			errs = append(errs, err, m.Restore(device()))
+			seen = append(seen, m.Device().Client)
 		},
 	}
-	m = newMachine(t, lifecycle.None, lifecycle.WithObserver(obs))
-	done := make(chan struct{})
+	m = newMachine(t, device(), obs)
+	done := make(chan error)
 	go func() {
-		defer close(done)
-		_, _ = m.Deploy(context.Background(), lifecycle.DefaultScenario())
+		_, err := m.Deploy(context.Background(), deployment(t, sp2))
+		done <- err
 	}()
 	select {
-	case <-done:
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
 	case <-time.After(10 * time.Second):
-		t.Fatal("Deploy deadlocked with an observer reading State")
+		t.Fatal("Deploy deadlocked with an observer calling back")
 	}
-	want := []lifecycle.State{lifecycle.None, lifecycle.None, lifecycle.None, lifecycle.Same}
-	if diff := cmp.Diff(want, states); diff != "" {
-		t.Errorf("states seen mismatch (-want +got):\n%s", diff)
+	for _, err := range errs {
+		if !errors.Is(err, lifecycle.ErrBusy) {
+			t.Fatalf("call from the observer: %v", err)
+		}
+	}
+	if len(seen) != 3 || seen[0].IsValid() || m.Device().Client != sp2 {
+		t.Errorf("observer saw %v; device after %v", seen, m.Device().Client)
 	}
 }
 
-func TestNewMachineInvalidState(t *testing.T) {
-	if _, err := lifecycle.NewMachine(lifecycle.State(9)); !errors.Is(err, lifecycle.ErrInvalidInput) {
-		t.Errorf("NewMachine(State(9)) = %v", err)
+// TestObserverPanics: a panic in an observer reaches the caller of Deploy
+// with its value; the machine stays usable and its device unchanged.
+func TestObserverPanics(t *testing.T) {
+	boom := true
+	m := newMachine(t, device(), lifecycle.Observer{
+		OnStep: func(context.Context, lifecycle.Step, lifecycle.Step) {
+			if boom {
+				panic("observer broke")
+			}
+		},
+	})
+	func() {
+		defer func() {
+			if r := recover(); r != "observer broke" {
+				t.Fatalf("recovered %v", r)
+			}
+		}()
+		m.Deploy(context.Background(), deployment(t, sp2))
+	}()
+	if m.Device().Client.IsValid() {
+		t.Fatal("a panicking run changed the device")
 	}
-	m := newMachine(t, lifecycle.Newer)
-	if m.State() != lifecycle.Newer {
-		t.Errorf("restored machine in %v", m.State())
+	boom = false
+	if out, err := m.Deploy(context.Background(), deployment(t, sp2)); err != nil || out.To != lifecycle.Same {
+		t.Fatalf("machine after a panic: %v, %v", out.To, err)
 	}
-	if err := m.Restore(lifecycle.Older); err != nil || m.State() != lifecycle.Older {
-		t.Errorf("Restore(older) = %v, state %v", err, m.State())
+}
+
+func TestNewMachineInvalidDevice(t *testing.T) {
+	dev := device()
+	dev.Platform = 99
+	_, err := lifecycle.NewMachine(dev, lifecycle.Options{})
+	var ie *lifecycle.InputError
+	if !errors.Is(err, lifecycle.ErrInvalidInput) || !errors.As(err, &ie) || ie.Field != "device.platform" {
+		t.Errorf("NewMachine(platform 99) = %v", err)
 	}
-	if err := m.Restore(lifecycle.State(9)); !errors.Is(err, lifecycle.ErrInvalidInput) || m.State() != lifecycle.Older {
-		t.Errorf("Restore(State(9)) = %v, state %v", err, m.State())
+	m := newMachine(t, device(), lifecycle.Observer{})
+	if err := m.Restore(dev); !errors.Is(err, lifecycle.ErrInvalidInput) || m.Device().Platform != certs.WM6Professional {
+		t.Errorf("Restore(platform 99) = %v, device %v", err, m.Device().Platform)
+	}
+}
+
+// TestZeroMachine: the zero Machine reports invalid input and never
+// panics; Restore makes it usable.
+func TestZeroMachine(t *testing.T) {
+	var m lifecycle.Machine
+	if _, err := m.Deploy(context.Background(), deployment(t, sp2)); !errors.Is(err, lifecycle.ErrInvalidInput) {
+		t.Fatalf("zero Machine: %v", err)
+	}
+	if err := m.Restore(device()); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := m.Deploy(context.Background(), deployment(t, sp2)); err != nil || out.To != lifecycle.Same {
+		t.Fatalf("zero Machine after Restore: %v, %v", out.To, err)
 	}
 }
 
 // TestDenial is invariant 5 on the two ways a trust step fails, on both
-// kinds of connection.
+// kinds of connection: "If the installation fails and the device is
+// connected via an already managed Configuration Manager 2007 client, a
+// status message will also be sent describing the failure."
 func TestDenial(t *testing.T) {
 	for _, sec := range []certs.Security{{TrustsMobile2Market: true, PrivilegesRestricted: true}, {}} {
 		for _, conn := range []lifecycle.Connection{lifecycle.ViaManagedComputer, lifecycle.Direct} {
-			sc := withState(lifecycle.Older)
-			sc.Method = lifecycle.ManualTransfer
-			sc.Device.Platform = certs.WM6Standard
-			sc.Package.Folder = lifecycle.CompleteFolder(certs.WM6Standard)
-			sc.Device.Security = sec
-			sc.Device.Connection = conn
-			m := newMachine(t, lifecycle.Older)
-			out, err := m.Deploy(context.Background(), sc)
+			dev := device()
+			dev.Client, dev.Platform, dev.Security, dev.Connection = sp1, certs.WM6Standard, sec, conn
+			dep := deployment(t, sp2)
+			dep.Method = lifecycle.ManualTransfer
+			m := newMachine(t, dev, lifecycle.Observer{})
+			out, err := m.Deploy(context.Background(), dep)
 			if !errors.Is(err, certs.ErrAccessDenied) {
 				t.Fatalf("%v: err %v", sec, err)
 			}
-			if m.State() != lifecycle.Older || out.To != lifecycle.Older || out.After != sc.Device.Installed {
+			if m.Device().Client != sp1 || out.To != lifecycle.Older || out.After != sp1 || out.Transitioned() {
 				t.Errorf("%v: denial changed the client", sec)
 			}
-			l, ok := out.Log(lifecycle.DMInstallerLog)
-			if !ok || l.Lines[1] != "Access Denied (0x80070005)." {
-				t.Errorf("%v: DMInstaller log %v", sec, l.Lines)
+			l, ok := logOf(out, lifecycle.DMInstallerLog)
+			if !ok || l.Lines[1] != certs.AccessDeniedLogLine || len(out.Logs) != 1 {
+				t.Errorf("%v: logs %v", sec, out.Logs)
 			}
 			if (out.Status != nil) != (conn == lifecycle.ViaManagedComputer) {
 				t.Errorf("%v via %v: status message %+v", sec, conn, out.Status)
 			}
-			wantLast := lifecycle.Denied
-			if got := out.Steps[len(out.Steps)-1]; got != wantLast {
+			if got := out.Steps[len(out.Steps)-1]; got != lifecycle.Denied {
 				t.Errorf("%v: chain ended in %v", sec, got)
 			}
 		}
 	}
 }
 
-// TestOverwrites: settings that do not conform to the new configuration are
-// overwritten, user changes included, sorted by key.
+// TestOverwrites: "Any Configuration Manager 2007 client settings on the
+// mobile device that do not conform to the new client configuration will
+// be overwritten by the newly installed settings. This includes any
+// settings the user may have changed on the device."
 func TestOverwrites(t *testing.T) {
-	sc := withState(lifecycle.Older)
-	f, _ := ini.Parse("ClientSettings.ini", []byte("[ClientSettings]\r\nPollingInterval=60\r\nLogLevel=2\r\nServer=mp\r\n"))
-	sc.Package.Settings, _ = f.Settings()
-	sc.Device.Settings = []lifecycle.Setting{
+	dev := device()
+	dev.Client = sp1
+	dev.Settings = []lifecycle.Setting{
 		{Key: "server", Value: "mp"},
 		{Key: "pollinginterval", Value: "15", UserChanged: true},
 		{Key: "LogLevel", Value: "0"},
 		{Key: "Custom", Value: "x", UserChanged: true},
 	}
-	out, err := newMachine(t, lifecycle.Older).Deploy(context.Background(), sc)
+	dep := deployment(t, sp2)
+	dep.Package.Settings = settings(t, "[ClientSettings]\r\nPollingInterval=60\r\nLogLevel=2\r\nServer=mp\r\n")
+	m := newMachine(t, dev, lifecycle.Observer{})
+	out, err := m.Deploy(context.Background(), dep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -343,74 +518,38 @@ func TestOverwrites(t *testing.T) {
 	if diff := cmp.Diff(want, out.Overwritten); diff != "" {
 		t.Errorf("overwritten mismatch (-want +got):\n%s", diff)
 	}
-	sc = withAction(sc, ini.ActionUninstall)
-	out, _ = newMachine(t, lifecycle.Older).Deploy(context.Background(), sc)
-	if out.Overwritten != nil {
-		t.Errorf("uninstall overwrote %v", out.Overwritten)
+	wantAfter := []lifecycle.Setting{{Key: "server", Value: "mp"}, {Key: "pollinginterval", Value: "60"},
+		{Key: "LogLevel", Value: "2"}, {Key: "Custom", Value: "x", UserChanged: true}}
+	if diff := cmp.Diff(wantAfter, m.Device().Settings); diff != "" {
+		t.Errorf("settings after mismatch (-want +got):\n%s", diff)
+	}
+	out, _ = m.Deploy(context.Background(), withAction(t, dep, ini.ActionUninstall))
+	if out.Overwritten != nil || m.Device().Settings != nil {
+		t.Errorf("uninstall overwrote %v, left %v", out.Overwritten, m.Device().Settings)
 	}
 }
 
 func TestRepairOfNewerIsDowngrade(t *testing.T) {
-	sc := withState(lifecycle.Newer)
-	sc.Repair = true
-	out, err := newMachine(t, lifecycle.Newer).Deploy(context.Background(), sc)
+	dev := device()
+	dev.Client = r3
+	dep := deployment(t, sp2)
+	dep.Repair = true
+	out, err := newMachine(t, dev, lifecycle.Observer{}).Deploy(context.Background(), dep)
 	if err != nil || !out.Downgrade || out.To != lifecycle.Same || !out.After.Less(out.Before) {
 		t.Errorf("repair of newer: %+v, %v", out, err)
 	}
 }
 
-// TestDeployStartsFromDevice: a reused machine reports each device's own
-// state, also when prerequisites fail or the context is done, never the
-// previous device's.
-func TestDeployStartsFromDevice(t *testing.T) {
-	m := newMachine(t, lifecycle.None)
-	if _, err := m.Deploy(context.Background(), lifecycle.DefaultScenario()); err != nil {
-		t.Fatal(err)
+// TestRunIsOneShot: Run is NewMachine and Deploy.
+func TestRunIsOneShot(t *testing.T) {
+	sc := scenario(t)
+	got, err := lifecycle.Run(context.Background(), sc, opts)
+	want, werr := newMachine(t, sc.Device, lifecycle.Observer{}).Deploy(context.Background(), sc.Deployment)
+	if diff := cmp.Diff(want, got); diff != "" || err != werr {
+		t.Errorf("Run mismatch (-want +got):\n%s", diff)
 	}
-	sc := withState(lifecycle.Newer)
-	sc.Site.ClientAgent = false
-	out, err := m.Deploy(context.Background(), sc)
-	if !errors.Is(err, lifecycle.ErrNoClientAgent) || out.From != lifecycle.Newer || out.To != lifecycle.Newer || m.State() != lifecycle.Newer {
-		t.Errorf("prerequisite failure: %v -> %v (machine %v), %v", out.From, out.To, m.State(), err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	out, _ = m.Deploy(ctx, withState(lifecycle.Older))
-	if out.From != lifecycle.Older || out.To != lifecycle.Older {
-		t.Errorf("canceled deploy reports %v -> %v, want older", out.From, out.To)
-	}
-}
-
-// TestTransitioned: Outcome.Transitioned is true exactly for the runs whose
-// client transition committed: the table's transition From --Event--> To,
-// with the machine left in To; otherwise nothing moved.
-func TestTransitioned(t *testing.T) {
-	declared := map[lifecycle.Transition[lifecycle.State, lifecycle.Event]]bool{}
-	for _, tr := range lifecycle.ClientTransitions() {
-		tr.Guard = ""
-		declared[tr] = true
-	}
-	m := newMachine(t, lifecycle.None)
-	i, seen := 0, map[bool]int{}
-	for sc := range lifecycle.Scenarios() {
-		i++
-		if i%41 != 0 {
-			continue
-		}
-		out, _ := m.Deploy(context.Background(), sc)
-		seen[out.Transitioned()]++
-		if out.Transitioned() {
-			if !declared[lifecycle.Transition[lifecycle.State, lifecycle.Event]{Event: out.Event, From: out.From, To: out.To}] {
-				t.Fatalf("scenario %d: transitioned by %v -> %v -> %v, not in the table", i, out.From, out.Event, out.To)
-			}
-		} else if out.From != out.To {
-			t.Fatalf("scenario %d: not transitioned, yet %v -> %v (%v)", i, out.From, out.To, out.Failure)
-		}
-		if m.State() != out.To {
-			t.Fatalf("scenario %d: machine in %v, outcome says %v", i, m.State(), out.To)
-		}
-	}
-	if seen[true] == 0 || seen[false] == 0 {
-		t.Errorf("stride saw only one kind of run: %v", seen)
+	sc.Device.Connection = 0
+	if _, err := lifecycle.Run(context.Background(), sc, opts); !errors.Is(err, lifecycle.ErrInvalidInput) {
+		t.Errorf("Run of an invalid device: %v", err)
 	}
 }

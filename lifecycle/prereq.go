@@ -184,30 +184,32 @@ func CompleteFolder(platforms ...certs.Platform) []string {
 	return append(folder, "ClientSettings.ini")
 }
 
-// validate reports the first field of sc that holds no valid value.
+// validate reports every field of sc that holds no valid value, each as
+// an [*InputError], joined with errors.Join.
 func validate(sc *Scenario) error {
 	dev, dep := &sc.Device, &sc.Deployment
-	bad := func(field string, value interface{ MarshalText() ([]byte, error) }) error {
-		_, err := value.MarshalText()
-		return &InputError{Field: field, Err: err}
+	if dev.Platform.IsValid() && dev.Connection.valid() && dep.Component.valid() && dep.Method.valid() &&
+		dep.Site.Mode.IsValid() && dep.Package.Version.IsValid() && dep.Package.Settings.ClientInstallAction.IsValid() {
+		return nil
 	}
-	switch {
-	case !dev.Platform.IsValid():
-		return bad("device.platform", dev.Platform)
-	case !dev.Connection.valid():
-		return bad("device.connection", dev.Connection)
-	case !dep.Component.valid():
-		return bad("deployment.component", dep.Component)
-	case !dep.Method.valid():
-		return bad("deployment.method", dep.Method)
-	case !dep.Site.Mode.IsValid():
-		return bad("deployment.site.mode", dep.Site.Mode)
-	case !dep.Package.Version.IsValid():
-		return inputError("deployment.package.version", "a package needs a version")
-	case !dep.Package.Settings.ClientInstallAction.IsValid():
-		return bad("deployment.package.settings.clientInstallAction", dep.Package.Settings.ClientInstallAction)
+	var errs []error
+	bad := func(ok bool, field string, value interface{ MarshalText() ([]byte, error) }) {
+		if !ok {
+			_, err := value.MarshalText()
+			errs = append(errs, &InputError{Field: field, Err: err})
+		}
 	}
-	return nil
+	bad(dev.Platform.IsValid(), "device.platform", dev.Platform)
+	bad(dev.Connection.valid(), "device.connection", dev.Connection)
+	bad(dep.Component.valid(), "deployment.component", dep.Component)
+	bad(dep.Method.valid(), "deployment.method", dep.Method)
+	bad(dep.Site.Mode.IsValid(), "deployment.site.mode", dep.Site.Mode)
+	if !dep.Package.Version.IsValid() {
+		errs = append(errs, inputError("deployment.package.version", "a package needs a version"))
+	}
+	bad(dep.Package.Settings.ClientInstallAction.IsValid(), "deployment.package.settings.clientInstallAction",
+		dep.Package.Settings.ClientInstallAction)
+	return errors.Join(errs...)
 }
 
 // CheckPrerequisites reports every prerequisite sc misses (nil when none
@@ -237,8 +239,8 @@ func validate(sc *Scenario) error {
 // A folder entry is a file of the folder only when it is a bare name: one
 // with a path separator ('\' or '/'), a drive (':') or ".." is not.
 //
-// A scenario with a field outside its valid values returns an
-// [*InputError] (errors.Is [ErrInvalidInput]) instead.
+// A scenario with fields outside their valid values returns an
+// [*InputError] for each (errors.Is [ErrInvalidInput]), joined, instead.
 func CheckPrerequisites(sc Scenario) error {
 	return checkPrerequisites(&sc)
 }

@@ -28,9 +28,6 @@ func States() []State { return []State{None, Older, Same, Newer} }
 // String returns "none", "older", "same" or "newer".
 func (s State) String() string { return stateNames.Name(uint8(s)) }
 
-// valid reports whether s is one of [States].
-func (s State) valid() bool { return stateNames.Valid(uint8(s)) }
-
 // MarshalText implements encoding.TextMarshaler; an invalid State is an
 // error.
 func (s State) MarshalText() ([]byte, error) { return stateNames.Marshal(uint8(s)) }
@@ -73,9 +70,6 @@ func Events() []Event { return []Event{NoAction, Install, Upgrade, Reconfigure, 
 // "reconfigure", "uninstall" or "repair". UnmarshalText also accepts
 // "noaction".
 func (e Event) String() string { return eventNames.Name(uint8(e)) }
-
-// valid reports whether e is one of [Events].
-func (e Event) valid() bool { return eventNames.Valid(uint8(e)) }
 
 // MarshalText implements encoding.TextMarshaler; an invalid Event is an
 // error.

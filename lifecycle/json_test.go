@@ -1,0 +1,138 @@
+package lifecycle_test
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mobiledm/dmclient/certs"
+	"github.com/mobiledm/dmclient/lifecycle"
+	"pgregory.net/rapid"
+)
+
+// TestDeviceJSONStrict: a device block decodes strictly, and every error
+// names the member at fault.
+func TestDeviceJSONStrict(t *testing.T) {
+	for _, tc := range []struct{ in, field, reason string }{
+		{`{"id": "a", "installed": "none"}`, "device.installed", "unknown member"},
+		{`{"id": "a", "id": "b"}`, "device.id", "member given twice"},
+		{`{"id": "` + strings.Repeat("x", 257) + `"}`, "device.id", "longer than 256 bytes"},
+		{"{\"id\": \"a\xff\"}", "device", "invalid UTF-8"},
+		{`{"platform": "Palm"}`, "device.platform", `unknown Platform "Palm"`},
+		{`{"client": "4.0.x"}`, "device.client", "version"},
+		{`{"security": "Locked"}`, "device.security", "Configuration"},
+		{`{"security": {"trusts": true}}`, "device.security.trusts", "unknown member"},
+		{`{"enrollment": {"caReachable": "yes"}}`, "device.enrollment.caReachable", "true or false"},
+		{`{"settings": [{"key": "a", "value": "b", "x": 1}]}`, "device.settings[0].x", "unknown member"},
+		{`[]`, "device", "expected a JSON object"},
+		{`{"id": "a"} {}`, "device", "data after"},
+		{`{"id": `, "device.id", "unexpected end"},
+	} {
+		var d lifecycle.Device
+		err := d.UnmarshalJSON([]byte(tc.in))
+		var ie *lifecycle.InputError
+		if !errors.As(err, &ie) || !errors.Is(err, lifecycle.ErrInvalidInput) || ie.Field != tc.field || !strings.Contains(err.Error(), tc.reason) {
+			t.Errorf("%.40s: %v (field %q)", tc.in, err, fieldOf(err))
+		}
+		if err != nil && len(err.Error()) > 400 {
+			t.Errorf("%.40s: error of %d bytes", tc.in, len(err.Error()))
+		}
+	}
+}
+
+func fieldOf(err error) string {
+	var ie *lifecycle.InputError
+	if errors.As(err, &ie) {
+		return ie.Field
+	}
+	return ""
+}
+
+// TestScenarioJSONStrict: a scenario is {"device", "deployment"}; a device
+// block copied from a fleet file decodes there.
+func TestScenarioJSONStrict(t *testing.T) {
+	const dev = `{"id": "ppc03-01", "platform": "Pocket PC 2003", "client": "none", "security": "Restricted",
+	  "connection": "managed computer", "computer": "DESKTOP-01"}`
+	var sc lifecycle.Scenario
+	err := json.Unmarshal([]byte(`{"device": `+dev+`, "deployment": {"method": "manual sync",
+	  "package": {"version": "4.00.6487.2000"}, "site": {"mode": "mixed", "clientAgent": true}}}`), &sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Device.Platform != certs.PocketPC2003 || sc.Deployment.Component != lifecycle.Client ||
+		len(sc.Deployment.Package.Folder) != 2*len(certs.Platforms())+1 {
+		t.Errorf("decoded %+v", sc)
+	}
+	for _, tc := range []struct{ in, field string }{
+		{`{"device": {}, "deployments": {}}`, "scenario.deployments"},
+		{`{"deployment": {"site": {"mode": "mixed", "extra": true}}}`, "deployment.site.extra"},
+		{`{"deployment": {"package": {"version": "1.0", "ini": "x", "settings": {}}}}`, "deployment.package"},
+		{`{"deployment": {"package": {"folder": []}}}`, "deployment.package.version"},
+		{`{"deployment": {"package": {"version": "1.0", "ini": "[S]\nCertEnrollAction=Enrol\n"}}}`, "deployment.package.ini"},
+		{`{"deployment": {"method": "carrier pigeon"}}`, "deployment.method"},
+	} {
+		err := json.Unmarshal([]byte(tc.in), &sc)
+		if got := fieldOf(err); got != tc.field {
+			t.Errorf("%s: %v (field %q, want %q)", tc.in, err, got, tc.field)
+		}
+	}
+}
+
+// TestDeviceJSONRoundTrip: what a machine stores reads back equal.
+func TestDeviceJSONRoundTrip(tt *testing.T) {
+	rapid.Check(tt, func(t *rapid.T) {
+		dev := genScenario(tt).Draw(t, "scenario").Device
+		b, err := json.Marshal(dev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back lifecycle.Device
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		if diff := cmp.Diff(dev, back); diff != "" {
+			t.Fatalf("round trip mismatch (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// FuzzDeviceJSON: decoding never panics, errors stay short, and what
+// decodes re-encodes to a device that decodes equal.
+func FuzzDeviceJSON(f *testing.F) {
+	f.Add([]byte(`{"id": "ppc03-01", "platform": "Pocket PC 2003", "client": "none", "security": "Restricted", "connection": "direct"}`))
+	f.Add([]byte(`{"settings": [{"key": "k", "value": "v", "userChanged": true}], "security": {"trustsMobile2Market": true}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var d lifecycle.Device
+		if err := json.Unmarshal(data, &d); err != nil {
+			if len(err.Error()) > 1024 {
+				t.Fatalf("error of %d bytes", len(err.Error()))
+			}
+			return
+		}
+		if d.Platform == 0 || d.Connection == 0 {
+			return // the zero values do not encode
+		}
+		b, err := json.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back lifecycle.Device
+		if err := json.Unmarshal(b, &back); err != nil || !cmp.Equal(d, back) {
+			t.Fatalf("%s -> %s -> %v", data, b, err)
+		}
+	})
+}
+
+// FuzzScenarioJSON: decoding a scenario never panics and errors stay
+// short.
+func FuzzScenarioJSON(f *testing.F) {
+	f.Add([]byte(`{"device": {"platform": "WM6Pro", "connection": "direct"}, "deployment": {"method": "manual transfer", "package": {"version": "1.0", "ini": "[S]\nClientInstallAction=Uninstall\n"}, "site": {"mode": "native"}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var sc lifecycle.Scenario
+		if err := json.Unmarshal(data, &sc); err != nil && len(err.Error()) > 1024 {
+			t.Fatalf("error of %d bytes", len(err.Error()))
+		}
+	})
+}
