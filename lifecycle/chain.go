@@ -58,7 +58,7 @@ func (m *Machine) chainStep(r *run, e string) error {
 // failure before DMClientSetup ran. A failure after it (a context that
 // ended, a failed enrollment) is r.late: the action is done.
 func (m *Machine) runChain(r *run) error {
-	sc, out := r.sc, r.out
+	sc, out := &r.sc, &r.out
 	dev, dep := &sc.Device, &sc.Deployment
 	ev := out.Event
 	// One allocation holds the steps, logs and log lines of the run; the

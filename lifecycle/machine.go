@@ -94,12 +94,13 @@ type Machine struct {
 	cur run
 }
 
-// run is the scratch of one run.
+// run is the scratch of one run. It lives in the Machine, so that a run
+// allocates nothing for its scenario and outcome.
 type run struct {
 	ctx  context.Context
-	sc   *Scenario
+	sc   Scenario
 	at   time.Time
-	out  *Outcome
+	out  Outcome
 	late error // a failure after DMClientSetup ran: the transition stands
 }
 
@@ -175,12 +176,14 @@ func (m *Machine) Deploy(ctx context.Context, dep Deployment) (Outcome, error) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	defer func() { m.cur = run{} }() // drop the run's references, also after a panic
 	m.dmu.RLock()
-	sc := Scenario{Device: m.dev, Deployment: dep}
+	m.cur.sc = Scenario{Device: m.dev, Deployment: dep}
 	m.dmu.RUnlock()
-	out := m.run(ctx, &sc)
+	m.run(ctx)
+	out := m.cur.out
 	if out.Transitioned() {
-		dev := sc.Device.after(&out, &dep)
+		dev := m.cur.sc.Device.after(&out, &dep)
 		m.dmu.Lock()
 		m.dev = dev
 		m.dmu.Unlock()
@@ -197,7 +200,8 @@ func Run(ctx context.Context, sc Scenario, opts Options) (Outcome, error) {
 	m, err := NewMachine(sc.Device, opts)
 	if err != nil {
 		out := newOutcome(&sc)
-		return out.fail(err)
+		out.Err = err
+		return out, err
 	}
 	return m.Deploy(ctx, sc.Deployment)
 }
@@ -231,30 +235,32 @@ func (m *Machine) observe(f func()) {
 	f()
 }
 
-// run runs sc on the machine, which the caller holds.
-func (m *Machine) run(ctx context.Context, sc *Scenario) Outcome {
-	out := newOutcome(sc)
+// run runs m.cur.sc into m.cur.out; the caller holds the machine.
+func (m *Machine) run(ctx context.Context) {
+	sc, out := &m.cur.sc, &m.cur.out
+	*out = newOutcome(sc)
+	m.cur.ctx = ctx
 	if err := ctx.Err(); err != nil {
-		out, _ := out.fail(canceled(err))
-		return out
+		out.Err = canceled(err)
+		return
 	}
 	if err := validate(sc); err != nil {
-		out, _ := out.fail(err)
-		return out
+		out.Err = err
+		return
 	}
 	ev := sc.Event()
 	out.Event = ev
 	if err := checkPrerequisites(sc); err != nil {
-		out, _ := out.fail(err)
-		return out
+		out.Err = err
+		return
 	}
 	if ev == NoAction {
-		return out
+		return
 	}
 	to, ok := clientTo(ev, out.From)
 	if !ok {
-		out, _ := out.fail(transitionError(ev, out.From))
-		return out
+		out.Err = transitionError(ev, out.From)
+		return
 	}
 	if m.client == nil {
 		m.client = fsm.NewFSM(None.String(), clientEvents(), m.clientCallbacks())
@@ -264,16 +270,14 @@ func (m *Machine) run(ctx context.Context, sc *Scenario) Outcome {
 	if m.now != nil {
 		now = m.now
 	}
-	m.cur = run{ctx: ctx, sc: sc, at: now().UTC().Truncate(time.Second), out: &out}
-	defer func() { m.cur = run{} }()
+	m.cur.at = now().UTC().Truncate(time.Second)
 	// looplab gets a context that is never canceled: v1.0.3 wedges for good
 	// when the context it was given is done by the time it commits a
 	// transition. The chain watches the caller's ctx instead.
-	err := m.client.Event(context.Background(), ev.String())
-	if err != nil {
+	if err := m.client.Event(context.Background(), ev.String()); err != nil {
 		if err = fireError(err, ev, out.From); err != nil {
-			out, _ := out.fail(err)
-			return out
+			out.Err = err
+			return
 		}
 	}
 	out.To = to
@@ -287,11 +291,7 @@ func (m *Machine) run(ctx context.Context, sc *Scenario) Outcome {
 	if m.obs.OnTransition != nil {
 		m.observe(func() { m.obs.OnTransition(ctx, out.From, to, ev) })
 	}
-	if late := m.cur.late; late != nil {
-		out, _ := out.fail(late)
-		return out
-	}
-	return out
+	out.Err = m.cur.late
 }
 
 // clientEvents converts the declared client table to looplab's form: one
@@ -359,11 +359,6 @@ func newOutcome(sc *Scenario) Outcome {
 	return o
 }
 
-func (o *Outcome) fail(err error) (Outcome, error) {
-	o.Err = err
-	return *o, err
-}
-
 func canceled(err error) error { return errors.Join(errCanceled, err) }
 
 // after returns the device as a run with outcome out, which made its
@@ -378,10 +373,13 @@ func (d Device) after(out *Outcome, dep *Deployment) Device {
 	case out.Event == Uninstall:
 		d.Settings = nil
 	case out.Event == Install || out.Event == Repair:
-		pairs := dep.Package.Settings.Pairs()
-		d.Settings = make([]Setting, len(pairs))
-		for i, p := range pairs {
-			d.Settings[i] = Setting{Key: p.Key, Value: p.Value}
+		s := &dep.Package.Settings
+		d.Settings = make([]Setting, 0, len(s.Known)+len(s.Unknown))
+		for _, e := range s.Known {
+			d.Settings = append(d.Settings, Setting{Key: e.Key, Value: e.Value})
+		}
+		for _, e := range s.Unknown {
+			d.Settings = append(d.Settings, Setting{Key: e.Key, Value: e.Value})
 		}
 	case len(out.Overwritten) > 0:
 		d.Settings = slices.Clone(d.Settings)

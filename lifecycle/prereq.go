@@ -297,16 +297,35 @@ func scanFolder(folder []string, p certs.Platform) folderScan {
 	var f folderScan
 	for _, name := range folder {
 		switch {
-		case strings.ContainsAny(name, `\/:`) || strings.Contains(name, ".."):
+		case !bareName(name):
 		case p.IsInstallerName(name):
 			f.installer = true
 		case p.IsSetupName(name):
 			f.setup = true
-		case ini.KindOf(name) != ini.KindUnknown:
-			f.ini = true
+		case !f.ini && len(name) > 4 && strings.EqualFold(name[len(name)-4:], ".ini"):
+			f.ini = ini.KindOf(name) != ini.KindUnknown
+		}
+		if f == (folderScan{true, true, true}) {
+			break
 		}
 	}
 	return f
+}
+
+// bareName reports whether name is a file name with no path, drive or
+// "..": '\', '/' and ':' do not occur, nor "..".
+func bareName(name string) bool {
+	for i := 0; i < len(name); i++ {
+		switch name[i] {
+		case '\\', '/', ':':
+			return false
+		case '.':
+			if i+1 < len(name) && name[i+1] == '.' {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // folderComplete reports whether folder holds every file a deployment on p
