@@ -1,13 +1,27 @@
 // Package lifecycle models how the Configuration Manager 2007 mobile device
 // client is deployed, upgraded, reconfigured, removed and repaired on
-// Windows Mobile and Windows CE devices, as an event-driven state machine
-// built on github.com/looplab/fsm.
+// Windows Mobile and Windows CE devices, as an event-driven state machine.
 //
-// It is for device-management tools that decide and simulate client
-// deployments, for policy tests ("a locked Smartphone never gets the
-// client"), and for transition diagrams. It is not a device agent: it does
-// not talk to devices, sites or certification authorities, it returns data
-// describing what they would do.
+// Start from a device and send it deployments:
+//
+//	m, err := lifecycle.NewMachine(lifecycle.Device{
+//		ID: "wm6pro-01", Platform: certs.WM6Professional,
+//		Security:   certs.Unrestricted.Security(),
+//		Connection: lifecycle.ViaManagedComputer,
+//	}, lifecycle.Options{})
+//	// handle err
+//	out, err := m.Deploy(ctx, deployment) // install: none -> same
+//	out, err = m.Deploy(ctx, newer)       // upgrade: older -> same
+//
+// The package is for device-management tools that decide and simulate
+// client deployments, for policy tests ("a locked Smartphone never gets the
+// client"), and for diagrams. It is not a device agent: it does not talk to
+// devices, sites or certification authorities; it returns data describing
+// what they would do. Fleets are in package [github.com/mobiledm/dmclient/lifecycle/fleet],
+// diagrams in [github.com/mobiledm/dmclient/lifecycle/diagram], proofs over the
+// finite input space in [github.com/mobiledm/dmclient/lifecycle/policy], and
+// rapid generators and invariant checks in
+// [github.com/mobiledm/dmclient/lifecycle/lifecycletest].
 //
 // # The model
 //
@@ -15,56 +29,51 @@
 // ([Classify]): [None], [Older], [Same] or [Newer]. [Decide] is the product
 // page's decision table from a state and the .ini file's
 // ClientInstallAction to an [Event]: [Install], [Upgrade], [Reconfigure],
-// [Uninstall], [Repair] or [NoAction].
+// [Uninstall], or [NoAction]; [Repair] (uninstall, then install) is asked
+// for by the deployment.
 //
-// Two declared tables are the single source of truth:
-// [ClientTransitions] for the client machine and [ChainTransitions] for
-// the installer chain that runs inside every client transition (files
-// [Staged], DMInstaller ([Installer]), the trust step, DMClientSetup
-// ([Setup]), certificate [Enrollment], [Done] or [Denied]). The looplab
-// machines, the diagrams ([WriteDiagram]), the test paths ([ShortestPaths],
-// [TransitionCover]) and the checks are built from them.
+// Two declared tables are the single source of truth: [ClientTransitions]
+// for the client machine, and [ChainTransitions] for the installer chain
+// that runs inside every client transition: the files are [Staged],
+// [DMInstaller] runs, the trust step installs the Microsoft Authenticode
+// certificate (or the platform is exempt from signing), [DMClientSetup]
+// runs the action, certificate [Enrollment] runs where the deployment
+// needs a certificate, and the chain is [Done]; or the trust step fails and
+// it is [Denied]. The client machine is a github.com/looplab/fsm machine
+// built from the first table; the chain is walked from the second inside
+// the client transition. Diagrams, test paths and checks are built from
+// the same tables.
 //
-// # Running deployments
+// # Devices, deployments and machines
 //
-// A [Scenario] holds everything a deployment depends on, as plain values:
-// the [Component], the deployment [Method], the [Device] (platform,
-// installed version, security, [Connection], enrollment conditions,
-// settings), the [Package] (version, deployment folder, decoded .ini
-// settings) and the [Site]. [CheckPrerequisites] reports every missing
-// prerequisite at once. A [Machine] is one device's client machine:
-// [Machine.Deploy] checks the prerequisites, decides and fires the event,
-// and returns an [Outcome]: states, event, chain steps, [LogFile]s, the
-// [StatusMessage], the settings overwritten, the downgrade flag and the
-// error, classified as a [Failure]. Outcomes are plain data (go-cmp,
-// JSON). [VerifyInstallation] reads log file names back, as an
+// A [Device] is what a deployment finds: the platform, the installed client
+// and password program, code-signing security, how it is connected, the
+// enrollment conditions, whether it holds a certificate, and its settings.
+// A [Deployment] is what an administrator sends: a [Component], a
+// [Method], a [Package] (version, deployment folder, the settings of its
+// DMCommonInstaller.ini or ClientSettings.ini, read with [ReadSettings])
+// and the [Site]. [CheckPrerequisites] reports every missing prerequisite
+// at once, each matched with errors.Is by its sentinel, such as
+// [ErrNoManagementPoint].
+//
+// A [Machine] is one device's client over time: [Machine.Deploy] decides
+// from the device it holds, runs, and keeps the device the run left, so
+// the next deployment sees it. [Machine.Device] is the form to store, and
+// [NewMachine] or [Machine.Restore] take it back. [Run] is the one-shot
+// what-if of a [Scenario], a device and a deployment. A run returns an
+// [Outcome]: states, event, chain steps, [LogFile]s, the [StatusMessage]
+// sent, the settings overwritten, and the error. Outcomes are plain data
+// (go-cmp, JSON). [Verify] reads a device's log files back, as an
 // administrator verifying an installation would.
 //
-// For fleets, [FleetDecoder] reads a fleet file, and [RunFleet] streams
-// scenarios through one machine per core into an [Aggregator] of the
-// product page's reports ([Report]): deployment status details, success,
-// failure, health summary ([HealthOf]) and the healthy and unhealthy
-// clients.
+// The JSON form of a device, a deployment and a scenario is one schema,
+// the fleet file's: see [Device.UnmarshalJSON].
 //
-// # Proving policies
+// # Concurrency and cancellation
 //
-// The model's input space is finite. [Scenarios] enumerates it,
-// [DefaultScenario] and [Distance] measure how far a scenario is from the
-// plain case, and [CheckPolicy] runs a user's [Policy] over all of it,
-// returning the simplest counterexamples with their [Path] through both
-// machines. [ShortestPaths] and [TransitionCover] give test paths in the
-// XState sense. Package lifecycletest has rapid generators and an invariant
-// checker for sampled policy tests.
-//
-// # looplab/fsm, shielded
-//
-// looplab/fsm v1.0.3 wedges for good when given a context that is already
-// done, races under concurrent Event calls, deadlocks when a callback calls
-// back into its machine, drops misspelled callback names silently, reports
-// self-transitions as errors, and returns transitions in random order. A
-// [Machine] checks the context first and hands looplab one that cannot be
-// canceled, serialises runs with its own mutex, never calls a looplab
-// machine from a looplab callback, generates callback names from the table,
-// treats an intended self-transition as success, reports a rejected event
-// as a [*TransitionError], and every list this package returns is sorted.
+// A Machine serialises its runs. A context that is done before a run
+// returns its error at once; one that ends during a run stops the
+// installer chain at the next step boundary, and the outcome, its logs and
+// the machine's device agree on what ran. An [Observer] sees every
+// transition as it happens, on the caller's goroutine.
 package lifecycle
