@@ -296,14 +296,15 @@ type folderScan struct{ installer, setup, ini bool }
 func scanFolder(folder []string, p certs.Platform) folderScan {
 	var f folderScan
 	for _, name := range folder {
+		// An installer or setup name is bare by its form; only the .ini
+		// file's name needs the path check.
 		switch {
-		case !bareName(name):
 		case p.IsInstallerName(name):
 			f.installer = true
 		case p.IsSetupName(name):
 			f.setup = true
 		case !f.ini && len(name) > 4 && strings.EqualFold(name[len(name)-4:], ".ini"):
-			f.ini = ini.KindOf(name) != ini.KindUnknown
+			f.ini = bareName(name) && ini.KindOf(name) != ini.KindUnknown
 		}
 		if f == (folderScan{true, true, true}) {
 			break
