@@ -1,0 +1,58 @@
+package diagram_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/mobiledm/dmclient/ini"
+	"github.com/mobiledm/dmclient/lifecycle"
+)
+
+// readme returns the repository's README.md.
+func readme(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.ReplaceAll(string(b), "\r\n", "\n")
+}
+
+// TestReadmeMermaid keeps the README's Mermaid source identical to the
+// golden client diagram that the Mermaid CLI renders in CI.
+func TestReadmeMermaid(t *testing.T) {
+	golden, err := os.ReadFile("testdata/client-start.mmd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := "```mermaid\n" + strings.TrimRight(string(golden), "\n") + "\n```"
+	if !strings.Contains(readme(t), block) {
+		t.Errorf("README.md's mermaid block is not lifecycle/diagram/testdata/client-start.mmd; paste:\n%s", block)
+	}
+}
+
+// TestReadmePicture keeps the README's picture the one this package
+// renders: testdata/client.svg.
+func TestReadmePicture(t *testing.T) {
+	const path = "lifecycle/diagram/testdata/client.svg"
+	if !strings.Contains(readme(t), "]("+path+")") {
+		t.Errorf("README.md does not show %s", path)
+	}
+}
+
+// TestReadmeDecisionTable keeps the README's decision table equal to
+// lifecycle.Decide.
+func TestReadmeDecisionTable(t *testing.T) {
+	text := readme(t)
+	for _, a := range ini.Actions() {
+		cells := []string{a.String()}
+		for _, s := range lifecycle.States() {
+			cells = append(cells, lifecycle.Decide(s, a).String())
+		}
+		row := "| " + strings.Join(cells, " | ") + " |"
+		if !strings.Contains(text, row) {
+			t.Errorf("README.md lacks the decision table row %q", row)
+		}
+	}
+}
