@@ -10,14 +10,16 @@ import (
 // transition, as plain data that the caller counts, with [Counts.Add] or
 // from a fleet report. The keys are rows of the declared tables, exactly
 // as [lifecycle.ClientTransitions] and [lifecycle.ChainTransitions] return
-// them; a row that is not a key counts zero. A key that is not a row, or a
-// negative count, is an error of [Write].
+// them; a row that is not a key counts zero. [Write] reads the maps of the
+// machine it draws: there a key that is not a row, or a negative count, is
+// an error.
 //
 // Drawn, the first line of every label ends with its count in parentheses,
 // and ", N failed" when Failed counts some. In DOT the line width grows
 // with the count, from 1 for none to 5 for the largest count of the
-// diagram; an edge no run took is gray, and a chain transition into
-// [lifecycle.Denied] that runs took is red.
+// diagram; a transition no run took is gray, the label of a client
+// transition that failed is red, and so is a chain transition into
+// [lifecycle.Denied] that runs took.
 type Counts struct {
 	// Client counts the runs that made each client transition.
 	Client map[lifecycle.Transition[lifecycle.State, lifecycle.Event]]int
@@ -43,6 +45,10 @@ var (
 // outcome that decided no action, or an event the table does not have from
 // its From state (a repair where nothing is installed), adds no client
 // transition; two consecutive steps that are no row add nothing.
+//
+// Modelling choice: a run that failed counts against the transition it
+// decided, whether it failed before the installer chain (a missing
+// prerequisite) or in it (a refused or denied trust step).
 func (c *Counts) Add(o lifecycle.Outcome) {
 	for _, r := range clientRows() {
 		if r.From != o.From || r.Event != o.Event {

@@ -99,35 +99,37 @@ type Options struct {
 // every call.
 //
 // Every transition is drawn once, labelled with its event and, below it,
-// its guard, wrapped at spaces into lines of at most 28 characters. The
-// labels need no escaping in either format (their texts are this
-// library's fixed tables), so the DOT and Mermaid sources read as they
+// its guard: a clause (up to a ',' or ':') begins a line unless it fits on
+// the one before, and a clause longer than 24 characters is broken at
+// spaces into balanced lines (Mermaid wraps wider lines where it likes).
+// The labels need no escaping in either format, since their texts are
+// this library's fixed tables, so the DOT and Mermaid sources read as they
 // render: in DOT a line break is \n, in Mermaid <br>. Node ids are the
 // state and step names.
 //
-// Self-transitions (reconfigure, and repair of the same client) are drawn
-// so that no label overlaps another. Modelling choice: in DOT the loops of
-// a state are one loop whose label lists each transition's label, in
-// table order, separated by an empty line (Graphviz stacks the labels of
-// several loops of one node on top of each other). In Mermaid they are
-// written inside their state, each line beginning with ⟲, as UML writes
-// internal transitions, and no loop is drawn (Mermaid draws a loop's label
-// beside it, in space its layout did not reserve, over other labels).
+// Modelling choice: a self-transition (reconfigure, and the repair of the
+// same client) is written inside its state, under the state's name, its
+// first line beginning with ⟲, as UML writes internal transitions; in DOT
+// it is also drawn as a loop without a label, and in Mermaid not drawn. So
+// no label overlaps another: Graphviz draws the labels of two loops of one
+// node over each other, and Mermaid draws a loop's label beside the loop,
+// in space its layout did not reserve, over other labels.
 //
-// With opts.Highlight set, the path that outcome took is highlighted:
-// its states are filled amber, and the label of each transition on it
-// begins with ▶ (in DOT its edge is also amber and bold; Mermaid state
-// diagrams cannot style edges). On the client machine that is the
-// transition From --Event--> To with its two states when the run made it
-// ([lifecycle.Outcome.Transitioned]), and the From state alone when it did
-// not (no action, or a run that failed or was canceled before
-// DMClientSetup; From must then equal To). On the installer chain it is
-// every step of Outcome.Steps, which must start at [lifecycle.Staged], and
-// the transition between each two consecutive steps; no steps highlight
-// nothing. A path the table does not have, or an invalid state, event or
-// step, is an error.
+// With opts.Highlight set, the path that outcome took is highlighted: its
+// states are filled amber, and the label of each transition on it begins
+// with ▶ (in DOT its edge is also amber and bold; Mermaid state diagrams
+// cannot style edges). On the client machine that is the transition
+// From --Event--> To and its two states when the run made it
+// ([lifecycle.Outcome.Transitioned]). Modelling choice: a run that did not
+// make it (no action, or one that failed or was canceled before
+// DMClientSetup) highlights its From state alone, and its To must equal
+// From. On the installer chain it is every step of Outcome.Steps, which
+// must start at [lifecycle.Staged], and the transition between each two
+// consecutive steps; no steps highlight nothing. A path the table does not
+// have, or an invalid state, event or step, is an error.
 //
-// With opts.Counts set, see [Counts].
+// With opts.Counts set, the labels and lines show the counts; see
+// [Counts].
 //
 // On error nothing is written; every error but the writer's wraps
 // [ErrInvalidInput].
