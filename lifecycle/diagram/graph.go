@@ -378,13 +378,28 @@ func writeDOTLine(b *bytes.Buffer, stmt string, attrs []string) {
 // dotQuote returns s as a DOT quoted string, newlines as \n: the escaping
 // DOT requires.
 func dotQuote(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"`
+	return `"` + escape(s, map[rune]string{'\\': `\\`, '"': `\"`, '\n': `\n`}) + `"`
 }
 
 // htmlText returns s as the text of a DOT HTML-like label, newlines as
 // <BR/>: the escaping such a label requires.
 func htmlText(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\n", "<BR/>").Replace(s)
+	return escape(s, map[rune]string{'&': "&amp;", '<': "&lt;", '>': "&gt;", '\n': "<BR/>"})
+}
+
+// escape returns s with each rune that is a key of with replaced by its
+// value.
+func escape(s string, with map[rune]string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if e, ok := with[r]; ok {
+			b.WriteString(e)
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 func (g *graph) writeMermaid(b *bytes.Buffer) {
