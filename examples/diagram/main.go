@@ -1,23 +1,24 @@
 // Command diagram writes a state diagram of the client machine or of the
 // installer chain to standard output, in Graphviz DOT or Mermaid, drawn
-// from the declared tables by lifecycle.WriteDiagram.
+// from the declared tables by diagram.Write.
 //
 // Usage:
 //
-//	go run ./examples/diagram [-format dot|mermaid] [-machine client|installer] [-start] [-highlight scenario.json]
+//	go run ./examples/diagram [-format dot|mermaid] [-machine client|chain] [-start] [-highlight scenario.json]
 //
 // With no flags it writes the client machine in DOT. -start marks the start
-// state. -highlight runs the scenario in the JSON file (a lifecycle.Scenario;
-// "-" reads standard input) through a lifecycle.Machine and highlights the
-// path its outcome took. For example:
+// state. -highlight runs the scenario in the JSON file ("-" reads standard
+// input) once, as lifecycle.Run does, and highlights the path its outcome
+// took, failed or not. The file is a lifecycle.Scenario,
+// {"device": ..., "deployment": ...}, read strictly: a device block copied
+// from a fleet file is a device here. For example:
 //
-//	go run ./examples/diagram -machine installer -highlight examples/diagram/scenarios/denied.json | dot -Tsvg > denied.svg
+//	go run ./examples/diagram -machine chain -highlight examples/diagram/scenarios/denied.json | dot -Tsvg > denied.svg
 //
 // Bad flags exit with status 2, other errors with status 1.
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,7 +29,12 @@ import (
 	"time"
 
 	"github.com/mobiledm/dmclient/lifecycle"
+	"github.com/mobiledm/dmclient/lifecycle/diagram"
 )
+
+// maxScenario bounds the scenario file read: a scenario is a few KiB (its
+// device holds at most 1,024 settings of at most 4 KiB each).
+const maxScenario = 8 << 20
 
 func main() {
 	os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
@@ -38,13 +44,17 @@ func main() {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("diagram", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	format, machine := lifecycle.DOT, lifecycle.ClientMachine
-	fs.TextVar(&format, "format", lifecycle.DOT, "diagram format: dot or mermaid")
-	fs.TextVar(&machine, "machine", lifecycle.ClientMachine, "machine to draw: client or installer")
+	var (
+		format  = diagram.DOT
+		machine = diagram.Client
+	)
+	fs.TextVar(&format, "format", diagram.DOT, "diagram `format`: dot or mermaid")
+	fs.TextVar(&machine, "machine", diagram.Client, "`machine` to draw: client or chain (the installer chain)")
 	start := fs.Bool("start", false, "mark the start state")
 	highlight := fs.String("highlight", "", "JSON `file` of a lifecycle.Scenario whose path to highlight (- for standard input)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: diagram [-format dot|mermaid] [-machine client|installer] [-start] [-highlight scenario.json]")
+		fmt.Fprintln(fs.Output(), "diagram writes the client machine or the installer chain as a DOT or Mermaid state diagram.")
+		fmt.Fprintln(fs.Output(), "usage: diagram [-format dot|mermaid] [-machine client|chain] [-start] [-highlight scenario.json]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -58,7 +68,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fs.Usage()
 		return 2
 	}
-	opts := lifecycle.DiagramOptions{Start: *start}
+	opts := diagram.Options{Start: *start}
 	if *highlight != "" {
 		out, err := outcome(ctx, *highlight, stdin)
 		if err != nil {
@@ -67,43 +77,41 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		opts.Highlight = &out
 	}
-	if err := lifecycle.WriteDiagram(stdout, machine, format, opts); err != nil {
-		fmt.Fprintln(stderr, "diagram:", err)
+	if err := diagram.Write(stdout, machine, format, opts); err != nil {
+		fmt.Fprintln(stderr, err)
 		return 1
 	}
 	return 0
 }
 
-// outcome runs the scenario in the JSON file path ("-" for stdin) on a new
-// machine with a fixed clock and returns its outcome, failed or not: a
-// failed run has a path too.
+// outcome runs the scenario in the JSON file path ("-" for stdin) with a
+// fixed clock and returns its outcome, failed or not: a failed run has a
+// path too. A scenario that cannot run (invalid input) is an error.
 func outcome(ctx context.Context, path string, stdin io.Reader) (lifecycle.Outcome, error) {
-	var (
-		data []byte
-		err  error
-	)
-	if path == "-" {
-		data, err = io.ReadAll(stdin)
-	} else {
-		data, err = os.ReadFile(path)
+	r := stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return lifecycle.Outcome{}, err
+		}
+		defer f.Close()
+		r = f
 	}
+	data, err := io.ReadAll(io.LimitReader(r, maxScenario+1))
 	if err != nil {
-		return lifecycle.Outcome{}, err
+		return lifecycle.Outcome{}, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(data) > maxScenario {
+		return lifecycle.Outcome{}, fmt.Errorf("%s: larger than %d bytes", path, maxScenario)
 	}
 	var sc lifecycle.Scenario
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&sc); err != nil {
+	if err := json.Unmarshal(data, &sc); err != nil {
 		return lifecycle.Outcome{}, fmt.Errorf("%s: %w", path, err)
 	}
 	clock := func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
-	m, err := lifecycle.NewMachine(lifecycle.None, lifecycle.WithClock(clock))
-	if err != nil {
-		return lifecycle.Outcome{}, err
-	}
-	out, _ := m.Deploy(ctx, sc)
-	if out.Failure == lifecycle.FailureInput {
-		return lifecycle.Outcome{}, fmt.Errorf("%s: %w", path, out.Err)
+	out, err := lifecycle.Run(ctx, sc, lifecycle.Options{Clock: clock})
+	if errors.Is(err, lifecycle.ErrInvalidInput) {
+		return lifecycle.Outcome{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return out, nil
 }

@@ -1,4 +1,4 @@
-package lifecycle_test
+package diagram_test
 
 import (
 	"os"
@@ -12,7 +12,7 @@ import (
 // readme returns the repository's README.md.
 func readme(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile("../README.md")
+	b, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,28 +22,33 @@ func readme(t *testing.T) string {
 // TestReadmeMermaid keeps the README's Mermaid source identical to the
 // golden client diagram that the Mermaid CLI renders in CI.
 func TestReadmeMermaid(t *testing.T) {
-	golden, err := os.ReadFile("testdata/diagrams/client-start.mmd")
+	golden, err := os.ReadFile("testdata/client-start.mmd")
 	if err != nil {
 		t.Fatal(err)
 	}
 	block := "```mermaid\n" + strings.TrimRight(string(golden), "\n") + "\n```"
 	if !strings.Contains(readme(t), block) {
-		t.Errorf("README.md's mermaid block is not testdata/diagrams/client-start.mmd; paste:\n%s", block)
+		t.Errorf("README.md's mermaid block is not lifecycle/diagram/testdata/client-start.mmd; paste:\n%s", block)
 	}
 }
 
-// TestReadmeDecisionTable keeps the README's decision table equal to Decide.
+// TestReadmePicture keeps the README's picture the one this package
+// renders: testdata/client.svg.
+func TestReadmePicture(t *testing.T) {
+	const path = "lifecycle/diagram/testdata/client.svg"
+	if !strings.Contains(readme(t), "]("+path+")") {
+		t.Errorf("README.md does not show %s", path)
+	}
+}
+
+// TestReadmeDecisionTable keeps the README's decision table equal to
+// lifecycle.Decide.
 func TestReadmeDecisionTable(t *testing.T) {
 	text := readme(t)
 	for _, a := range ini.Actions() {
 		cells := []string{a.String()}
 		for _, s := range lifecycle.States() {
-			e := lifecycle.Decide(s, a)
-			name := e.String()
-			if e == lifecycle.NoAction {
-				name = "no action"
-			}
-			cells = append(cells, name)
+			cells = append(cells, lifecycle.Decide(s, a).String())
 		}
 		row := "| " + strings.Join(cells, " | ") + " |"
 		if !strings.Contains(text, row) {
