@@ -4,9 +4,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-
-	"github.com/mobiledm/dmclient/ini"
-	"github.com/mobiledm/dmclient/lifecycle"
 )
 
 // readme returns the repository's README.md.
@@ -38,21 +35,5 @@ func TestReadmePicture(t *testing.T) {
 	const path = "lifecycle/diagram/testdata/client.svg"
 	if !strings.Contains(readme(t), "]("+path+")") {
 		t.Errorf("README.md does not show %s", path)
-	}
-}
-
-// TestReadmeDecisionTable keeps the README's decision table equal to
-// lifecycle.Decide.
-func TestReadmeDecisionTable(t *testing.T) {
-	text := readme(t)
-	for _, a := range ini.Actions() {
-		cells := []string{a.String()}
-		for _, s := range lifecycle.States() {
-			cells = append(cells, lifecycle.Decide(s, a).String())
-		}
-		row := "| " + strings.Join(cells, " | ") + " |"
-		if !strings.Contains(text, row) {
-			t.Errorf("README.md lacks the decision table row %q", row)
-		}
 	}
 }
