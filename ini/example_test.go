@@ -52,10 +52,10 @@ func ExampleFile_Set() {
 	_ = f.Set("New", "C", "3")            // new section at the end
 	err := f.Set("Settings", "D", "a\nb") // cannot be one line
 	fmt.Printf("%q\n", f.Bytes())
-	fmt.Println(errors.Is(err, ini.ErrInvalidValue))
+	fmt.Println(err)
 	// Output:
 	// "; admin note\r\n[Settings]\r\nA = 2   \r\nB=\" x \"\r\n\r\n[Other]\r\n[New]\r\nC=3\r\n"
-	// true
+	// ini: invalid value "a\nb": contains CR, LF or NUL
 }
 
 func ExampleFile_Settings() {
@@ -81,8 +81,8 @@ func ExampleFile_Settings() {
 	// Output:
 	// Install false true PPC2003
 	// unknown: SiteCode ABC   ; no end-of-line comments
-	// DMCommonInstaller.ini:2: ClientInstallAction: invalid client install action: "Reinstall"
-	// DMCommonInstaller.ini:3: Installer: invalid installer file name: "..\\cmd.exe" is not DMInstaller_<platform>.exe
+	// ini: DMCommonInstaller.ini:2: ClientInstallAction: unknown Action "Reinstall" (accepted: None, Install, Uninstall)
+	// ini: DMCommonInstaller.ini:3: Installer: invalid installer file name "..\\cmd.exe": not DMInstaller_<platform>.exe
 }
 
 func ExampleFile_SetSettings() {
