@@ -226,7 +226,7 @@ func (f *File) commit(p *plan) error {
 	if size := f.size(text); size > MaxSize {
 		return fmt.Errorf("%w: the edit would make %s %d bytes (at most %d)", ErrTooLarge, quote.Short(f.name), size, MaxSize)
 	}
-	f.text = text
+	f.text, f.lines = text, nil
 	f.parseLines()
 	return nil
 }

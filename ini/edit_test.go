@@ -1,7 +1,6 @@
 package ini_test
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 
@@ -155,16 +154,36 @@ func TestDelete(t *testing.T) {
 }
 
 func TestCloneIsIndependent(t *testing.T) {
-	f := mustParse(t, "c.ini", "[S]\nk=1\n")
+	const doc = "[S]\nk=1\n; c\n"
+	f := mustParse(t, "c.ini", doc)
 	g := f.Clone()
 	if err := g.Set("S", "k", "2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Set("S", "longer", "new line"); err != nil {
+		t.Fatal(err)
+	}
+	g.Delete("S", "k")
+	h := g.Clone()
+	if _, err := h.SetSettings(ini.Settings{ClientInstallAction: ini.ActionNone}); err != nil {
 		t.Fatal(err)
 	}
 	if v, _ := f.Get("S", "k"); v != "1" {
 		t.Errorf("original changed to %q", v)
 	}
-	if !bytes.Equal(f.Bytes(), []byte("[S]\nk=1\n")) {
-		t.Errorf("original bytes changed: %q", f.Bytes())
+	if diff := cmp.Diff(doc, string(f.Bytes())); diff != "" {
+		t.Errorf("original mismatch (-want +got):\n%s", diff)
+	}
+	want := []ini.Entry{{Section: "S", Key: "k", Value: "1", Line: 2}}
+	if diff := cmp.Diff(want, f.Entries()); diff != "" {
+		t.Errorf("original entries mismatch (-want +got):\n%s", diff)
+	}
+	want = []ini.Entry{{Section: "S", Key: "longer", Value: "new line", Line: 2}}
+	if diff := cmp.Diff(want, g.Entries()); diff != "" {
+		t.Errorf("clone entries mismatch (-want +got):\n%s", diff)
+	}
+	if got := string(h.Bytes()); got != "[S]\nlonger=new line\nClientInstallAction=None\n; c\n" {
+		t.Errorf("clone of clone %q", got)
 	}
 }
 

@@ -1,6 +1,7 @@
 package ini
 
 import (
+	"encoding/binary"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -84,26 +85,27 @@ func Parse(name string, data []byte) (*File, error) {
 	if len(data) > MaxSize {
 		return nil, &Error{File: name, Err: tooLarge(len(data))}
 	}
-	f := &File{name: name, enc: EncodingANSI}
-	s := string(data[:min(len(data), 3)])
-	switch {
+	enc, body, text := EncodingANSI, 0, ""
+	switch s := string(data[:min(len(data), 3)]); {
 	case strings.HasPrefix(s, bomUTF16LE), strings.HasPrefix(s, bomUTF16BE):
-		f.enc = EncodingUTF16LE
+		enc = EncodingUTF16LE
 		if data[0] == 0xFE {
-			f.enc = EncodingUTF16BE
+			enc = EncodingUTF16BE
 		}
-		text, line, ok := decodeUTF16(data[2:], f.enc == EncodingUTF16BE)
+		var line int
+		var ok bool
+		text, line, ok = decodeUTF16(data[2:], enc == EncodingUTF16BE)
 		if !ok {
 			return nil, &Error{File: name, Line: line, Err: errMalformedUTF16}
 		}
-		f.text = text
 	default:
 		if s == bomUTF8 {
-			f.enc = EncodingUTF8BOM
-			f.body = len(bomUTF8)
+			enc, body = EncodingUTF8BOM, len(bomUTF8)
 		}
-		f.text = string(data)
+		text = string(data)
 	}
+	f := newFile(countLines(text[body:]))
+	f.name, f.enc, f.text, f.body = name, enc, text, body
 	f.parseLines()
 	return f, nil
 }
@@ -112,38 +114,79 @@ func Parse(name string, data []byte) (*File, error) {
 // the bad code unit.
 func decodeUTF16(b []byte, bigEndian bool) (text string, line int, ok bool) {
 	var out strings.Builder
-	out.Grow(len(b) / 2)
+	out.Grow(utf8Size(b, bigEndian))
+	lo, hi := 0, 1
+	ascii4 := uint64(0xFF80FF80FF80FF80) // four units of ASCII, read little-endian
+	if bigEndian {
+		lo, hi = 1, 0
+		ascii4 = 0x80FF80FF80FF80FF
+	}
+	odd := len(b)%2 != 0 // reported at its line, after the rest decodes
+	b = b[:len(b)&^1]
+	var chunk [256]byte
+	n := 0
+	for i := 0; i < len(b); {
+		if n > len(chunk)-8 {
+			out.Write(chunk[:n])
+			n = 0
+		}
+		if i+8 <= len(b) {
+			if w := binary.LittleEndian.Uint64(b[i:]); w&ascii4 == 0 {
+				w >>= 8 * lo
+				chunk[n], chunk[n+1], chunk[n+2], chunk[n+3] = byte(w), byte(w>>16), byte(w>>32), byte(w>>48)
+				n += 4
+				i += 8
+				continue
+			}
+		}
+		r := rune(b[i+lo]) | rune(b[i+hi])<<8
+		i += 2
+		switch {
+		case r < utf8.RuneSelf:
+			chunk[n] = byte(r)
+			n++
+			continue
+		case utf16.IsSurrogate(r):
+			var r2 rune
+			if i+2 <= len(b) {
+				r2 = rune(b[i+lo]) | rune(b[i+hi])<<8
+			}
+			if r >= 0xDC00 || r2 < 0xDC00 || r2 > 0xDFFF {
+				out.Write(chunk[:n])
+				return "", strings.Count(out.String(), "\n") + 1, false
+			}
+			r = utf16.DecodeRune(r, r2)
+			i += 2
+		}
+		n += utf8.EncodeRune(chunk[n:], r)
+	}
+	out.Write(chunk[:n])
+	if odd {
+		return "", strings.Count(out.String(), "\n") + 1, false
+	}
+	return out.String(), 0, true
+}
+
+// utf8Size returns the size in UTF-8 of the UTF-16 b, if it is valid.
+func utf8Size(b []byte, bigEndian bool) int {
 	lo, hi := 0, 1
 	if bigEndian {
 		lo, hi = 1, 0
 	}
-	fail := func() (string, int, bool) {
-		return "", strings.Count(out.String(), "\n") + 1, false
-	}
-	odd := len(b)%2 != 0 // reported at its line, after the rest decodes
-	b = b[:len(b)&^1]
-	for i := 0; i < len(b); i += 2 {
-		if b[i+hi] == 0 && b[i+lo] < utf8.RuneSelf {
-			out.WriteByte(b[i+lo])
-			continue
+	n := 0
+	for i := 0; i+1 < len(b); i += 2 {
+		switch c := b[i+hi]; {
+		case c == 0 && b[i+lo] < 0x80:
+			n++
+		case c < 0x08:
+			n += 2
+		case c >= 0xD8 && c < 0xE0:
+			n += 2 // a surrogate: 4 for a pair
+		default:
+			n += 3
 		}
-		r := rune(b[i+lo]) | rune(b[i+hi])<<8
-		if utf16.IsSurrogate(r) {
-			if r >= 0xDC00 || i+3 >= len(b) {
-				return fail()
-			}
-			r = utf16.DecodeRune(r, rune(b[i+2+lo])|rune(b[i+2+hi])<<8)
-			if r == utf8.RuneError {
-				return fail()
-			}
-			i += 2
-		}
-		out.WriteRune(r)
 	}
-	if odd {
-		return fail()
-	}
-	return out.String(), 0, true
+	return n
 }
 
 // encodeUTF16 encodes the valid UTF-8 text as UTF-16 with a byte order mark.
@@ -196,23 +239,82 @@ func (f *File) size(text string) int {
 	return len(text)
 }
 
-// parseLines splits f.text[f.body:] into f.lines and classifies each.
+// newFile returns a File with room for n lines. Files of up to 64 lines
+// take one allocation for the File and its lines, of a size close to what
+// they need.
+func newFile(n int) *File {
+	var f *File
+	var lines []line
+	switch {
+	case n <= 4:
+		a := new(struct {
+			File
+			lines [4]line
+		})
+		f, lines = &a.File, a.lines[:]
+	case n <= 8:
+		a := new(struct {
+			File
+			lines [8]line
+		})
+		f, lines = &a.File, a.lines[:]
+	case n <= 16:
+		a := new(struct {
+			File
+			lines [16]line
+		})
+		f, lines = &a.File, a.lines[:]
+	case n <= 32:
+		a := new(struct {
+			File
+			lines [32]line
+		})
+		f, lines = &a.File, a.lines[:]
+	case n <= 64:
+		a := new(struct {
+			File
+			lines [64]line
+		})
+		f, lines = &a.File, a.lines[:]
+	default:
+		f, lines = new(File), make([]line, n)
+	}
+	f.lines = lines[:n]
+	return f
+}
+
+// countLines returns the number of lines of text.
+func countLines(text string) int {
+	n := strings.Count(text, "\n")
+	if text != "" && text[len(text)-1] != '\n' {
+		n++
+	}
+	return n
+}
+
+// parseLines splits f.text[f.body:] into lines and classifies each line as
+// GetPrivateProfileString reads it. It fills f.lines when newFile made it
+// (their number is the number of LFs plus one) and new lines otherwise:
+// the lines of a File are never modified in place, as clones share them.
 func (f *File) parseLines() {
 	text := f.text
-	f.lines = make([]line, strings.Count(text[f.body:], "\n")+1)
+	lines := f.lines
+	if len(lines) == 0 {
+		lines = make([]line, countLines(text[f.body:]))
+	}
 	f.keys, f.crlf = 0, 0
-	n := 0
-	for i := f.body; i < len(text); n++ {
+	k := 0
+	for i := f.body; i < len(text); k++ {
 		end, eol := len(text), 0
 		if j := strings.IndexByte(text[i:], '\n'); j >= 0 {
 			end, eol = i+j, 1
-			if end > i && text[end-1] == '\r' {
+			if j > 0 && text[end-1] == '\r' {
 				end--
 				eol = 2
 				f.crlf++
 			}
 		}
-		l := &f.lines[n]
+		l := &lines[k]
 		classify(l, text, i, end)
 		l.eol = uint8(eol)
 		if l.kind == lineKey {
@@ -220,13 +322,13 @@ func (f *File) parseLines() {
 		}
 		i = end + eol
 	}
-	f.lines = f.lines[:n]
+	f.lines = lines[:k]
 }
 
 // classify reads the line text[start:end] into l as GetPrivateProfileString
 // does.
 func classify(l *line, text string, start, end int) {
-	l.start, l.end = int32(start), int32(end)
+	*l = line{start: int32(start), end: int32(end)}
 	i, j := trim(text, start, end)
 	if i == j {
 		l.kind = lineBlank
@@ -245,10 +347,20 @@ func classify(l *line, text string, start, end int) {
 		n0, n1 := trim(text, i+1, ne)
 		l.kind, l.n0, l.n1 = lineSection, int32(n0), int32(n1)
 	default:
-		k := strings.IndexByte(text[i:j], '=')
-		if k < 0 {
+		// Keys are short: look for the '=' without a call, then with one.
+		k := 0
+		for k < 32 && i+k < j && text[i+k] != '=' {
+			k++
+		}
+		if i+k == j {
 			l.kind = lineOther
 			return
+		}
+		if text[i+k] != '=' {
+			if k = strings.IndexByte(text[i:j], '='); k < 0 {
+				l.kind = lineOther
+				return
+			}
 		}
 		n0, n1 := trim(text, i, i+k)
 		if n0 == n1 {
@@ -367,22 +479,19 @@ type Entry struct {
 // size of the file.
 func (f *File) walk(fn func(sec, k int, effective bool)) {
 	var secSmall [16]slot
-	var keySmall [64]slot
-	var secs, keys nameSet
-	secs.init(f.text, secSmall[:])
-	keys.init(f.text, keySmall[:])
+	var keySmall [128]slot
+	secs, keys := newNameSet(f, secSmall[:]), newNameSet(f, keySmall[:])
 	sec, secEffective := -1, false
 	for i := range f.lines {
-		l := &f.lines[i]
-		switch l.kind {
+		switch f.lines[i].kind {
 		case lineSection:
-			sec = secs.add(-1, l.n0, l.n1, i)
+			sec = secs.add(-1, i)
 			secEffective = sec == i
 			if secEffective {
 				fn(sec, -1, true)
 			}
 		case lineKey:
-			fn(sec, i, secEffective && keys.add(int32(sec), l.n0, l.n1, i) == i)
+			fn(sec, i, secEffective && keys.add(int32(sec), i) == i)
 		}
 	}
 }

@@ -110,31 +110,30 @@ func appendFold(b []byte, s string) []byte {
 // foldKey returns appendFold of s as a string, to key maps of names.
 func foldKey(s string) string { return string(appendFold(nil, s)) }
 
-// slot is an entry of a nameSet: a name text[n0:n1] within a scope, first
-// seen at line index line-1 (line 0 marks an empty slot).
+// slot is an entry of a nameSet: the name of line index line-1 (line 0
+// marks an empty slot) within a scope.
 type slot struct {
-	h      uint32
-	scope  int32
-	n0, n1 int32
-	line   int32
+	h     uint32
+	scope int32
+	line  int32
 }
 
 // nameSet finds the first line of a name within a scope (a section, or -1
 // for the section names themselves), comparing names as [equalFold] does,
 // in constant expected time. Its hash is seeded afresh for every set, so a
 // hostile file cannot make its names collide; a set of up to half its
-// initial slots never allocates.
+// initial slots never allocates. Make one with newNameSet.
 type nameSet struct {
-	text  string
+	f     *File
 	seed  maphash.Seed
 	slots []slot
 	n     int
 }
 
-// init makes s an empty set of names in text that starts with the slots of
-// small, a power of two in length.
-func (s *nameSet) init(text string, small []slot) {
-	s.text, s.seed, s.slots, s.n = text, maphash.MakeSeed(), small, 0
+// newNameSet returns an empty set of the names of f's lines that starts
+// with the slots of small, a power of two in length.
+func newNameSet(f *File, small []slot) nameSet {
+	return nameSet{f: f, seed: maphash.MakeSeed(), slots: small}
 }
 
 // hash returns the hash of name within scope.
@@ -145,24 +144,24 @@ func (s *nameSet) hash(scope int32, name string) uint32 {
 	return uint32(h ^ h>>32)
 }
 
-// add records the name text[n0:n1] of line index k within scope and
-// returns the index of the first line that recorded an equal name in that
-// scope: k when the name is new.
-func (s *nameSet) add(scope int32, n0, n1 int32, k int) int {
+// add records the name of line index k within scope and returns the index
+// of the first line that recorded an equal name in that scope: k when the
+// name is new.
+func (s *nameSet) add(scope int32, k int) int {
 	if 2*(s.n+1) > len(s.slots) {
 		s.grow()
 	}
-	name := s.text[n0:n1]
+	name := s.f.nameOf(k)
 	h := s.hash(scope, name)
 	mask := len(s.slots) - 1
 	for i := int(h) & mask; ; i = (i + 1) & mask {
 		sl := &s.slots[i]
 		if sl.line == 0 {
-			*sl = slot{h: h, scope: scope, n0: n0, n1: n1, line: int32(k) + 1}
+			*sl = slot{h: h, scope: scope, line: int32(k) + 1}
 			s.n++
 			return k
 		}
-		if sl.h == h && sl.scope == scope && equalFold(s.text[sl.n0:sl.n1], name) {
+		if sl.h == h && sl.scope == scope && equalFold(s.f.nameOf(int(sl.line)-1), name) {
 			return int(sl.line) - 1
 		}
 	}
@@ -178,7 +177,7 @@ func (s *nameSet) find(scope int32, name string) int {
 		if sl.line == 0 {
 			return -1
 		}
-		if sl.h == h && sl.scope == scope && equalFold(s.text[sl.n0:sl.n1], name) {
+		if sl.h == h && sl.scope == scope && equalFold(s.f.nameOf(int(sl.line)-1), name) {
 			return int(sl.line) - 1
 		}
 	}

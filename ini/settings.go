@@ -207,29 +207,36 @@ func (s Settings) knownValue(i int, raw string) (string, bool) {
 // there is no path, drive or stream. Modelling choice: the platform tokens
 // themselves are not documented, so any such token is accepted.
 func InstallerPlatform(name string) (string, error) {
-	const prefix, suffix = "DMInstaller_", ".exe"
-	bad := func(why string) (string, error) {
-		return "", fmt.Errorf("ini: invalid installer file name %s: %s", quote.Short(name), why)
+	p, why := installerPlatform(name)
+	if why != "" {
+		return "", &problem{what: badInstaller, value: name, why: why}
 	}
+	return p, nil
+}
+
+// installerPlatform returns the platform of the installer file name, or
+// why name is not one.
+func installerPlatform(name string) (platform, why string) {
+	const prefix, suffix = "DMInstaller_", ".exe"
 	if len(name) < len(prefix)+len(suffix) ||
 		!strings.EqualFold(name[:len(prefix)], prefix) ||
 		!strings.EqualFold(name[len(name)-len(suffix):], suffix) {
-		return bad("not DMInstaller_<platform>.exe")
+		return "", "not DMInstaller_<platform>.exe"
 	}
 	p := name[len(prefix) : len(name)-len(suffix)]
 	switch {
 	case p == "" || len(p) > 64:
-		return bad("the platform has 0 or more than 64 characters")
+		return "", "the platform has 0 or more than 64 characters"
 	case p[0] == '.' || p[len(p)-1] == '.' || strings.Contains(p, ".."):
-		return bad("the platform has a leading, trailing or double '.'")
+		return "", "the platform has a leading, trailing or double '.'"
 	}
 	for i := 0; i < len(p); i++ {
 		c := p[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.') {
-			return bad(fmt.Sprintf("the platform has %q", c))
+			return "", "the platform has a character other than ASCII letters, digits, '_', '-' and '.'"
 		}
 	}
-	return p, nil
+	return p, ""
 }
 
 // InstallerName returns the installer file name DMInstaller_<platform>.exe
@@ -280,15 +287,13 @@ func (f *File) Settings() (Settings, error) {
 			unknown = append(unknown, e)
 		case first[i] > 0:
 			if prev := &known[first[i]-1]; !strings.EqualFold(prev.Value, e.Value) {
-				errs = append(errs, &Error{File: f.name, Line: e.Line, Key: e.Key, Err: fmt.Errorf(
-					"conflicting values: %s in [%s], %s in [%s] at line %d",
-					quote.Short(e.Value), e.Section, quote.Short(prev.Value), prev.Section, prev.Line)})
+				errs = errs.add(f.name, e, problem{what: conflict, value: e.Value, section: e.Section, prev: *prev})
 			}
 		default:
 			known = append(known, e)
 			first[i] = len(known)
-			if err := s.decode(i, e.Value); err != nil {
-				errs = append(errs, &Error{File: f.name, Line: e.Line, Key: e.Key, Err: err})
+			if p, ok := s.decode(i, e.Value); !ok {
+				errs = errs.add(f.name, e, p)
 			}
 		}
 	})
@@ -321,43 +326,90 @@ func (f *File) bareCRs() ErrorList {
 		i, j := trim(f.text, int(l.start), int(l.end))
 		if c := strings.IndexByte(f.text[i:j], '\r'); c >= 0 {
 			rest := strings.TrimLeft(f.text[i+c:j], " \t\r\v\f")
-			errs = append(errs, &Error{File: f.name, Line: k + 1, Err: fmt.Errorf(
-				"bare CR: it ends no line for Windows, which reads %s after it as part of this line", quote.Short(rest))})
+			errs = errs.add(f.name, Entry{Line: k + 1}, problem{what: bareCR, value: rest})
 		}
 	}
 	return errs
 }
 
-// decode sets the field of known key i from value.
-func (s *Settings) decode(i int, value string) error {
+// decode sets the field of known key i from value, or returns the problem
+// with it.
+func (s *Settings) decode(i int, value string) (problem, bool) {
 	switch i {
 	case knownAction:
-		a, err := ParseAction(value)
-		if err == nil && strings.TrimSpace(value) != value {
-			err = fmt.Errorf("ini: unknown Action %s (accepted: None, Install, Uninstall)", quote.Short(value))
+		for _, a := range Actions() {
+			if strings.EqualFold(value, a.String()) {
+				s.ClientInstallAction = a
+				return problem{}, true
+			}
 		}
-		if err != nil {
-			return err
-		}
-		s.ClientInstallAction = a
+		return problem{what: badAction, value: value}, false
 	case knownCertEnroll:
 		switch {
 		case value == "":
 		case strings.EqualFold(value, CertEnroll):
 			s.CertEnrollAction = CertEnroll
 		default:
-			return fmt.Errorf("ini: unknown CertEnrollAction %s (accepted: Enroll, or an empty value)", quote.Short(value))
+			return problem{what: badCertEnroll, value: value}, false
 		}
 	default:
 		if value == "" {
-			return nil
+			return problem{}, true
 		}
-		if _, err := InstallerPlatform(value); err != nil {
-			return err
+		if _, why := installerPlatform(value); why != "" {
+			return problem{what: badInstaller, value: value, why: why}, false
 		}
 		s.Installer = value
 	}
-	return nil
+	return problem{}, true
+}
+
+// The kinds of problem.
+const (
+	badAction = iota + 1
+	badCertEnroll
+	badInstaller
+	conflict
+	bareCR
+)
+
+// problem is the cause of an error of Settings, put into words only when
+// its message is asked for.
+type problem struct {
+	what    uint8
+	value   string // the value at fault; for a bare CR, the text after it
+	why     string // what is wrong with an Installer value
+	section string // of a conflicting value
+	prev    Entry  // the first value of a conflict
+}
+
+func (p *problem) Error() string {
+	switch p.what {
+	case badAction:
+		return "ini: unknown Action " + quote.Short(p.value) + " (accepted: None, Install, Uninstall)"
+	case badCertEnroll:
+		return "ini: unknown CertEnrollAction " + quote.Short(p.value) + " (accepted: Enroll, or an empty value)"
+	case badInstaller:
+		return "ini: invalid installer file name " + quote.Short(p.value) + ": " + p.why
+	case conflict:
+		return fmt.Sprintf("ini: conflicting values: %s in [%s], %s in [%s] at line %d",
+			quote.Short(p.value), p.section, quote.Short(p.prev.Value), p.prev.Section, p.prev.Line)
+	}
+	return "ini: bare CR: it ends no line for Windows, which reads " + quote.Short(p.value) + " after it as part of this line"
+}
+
+// add appends the problem p with the entry e of file to l, in one
+// allocation.
+func (l ErrorList) add(file string, e Entry, p problem) ErrorList {
+	if l == nil {
+		l = make(ErrorList, 0, 4)
+	}
+	v := &struct {
+		Error
+		problem
+	}{Error{File: file, Line: e.Line, Key: e.Key}, p}
+	v.Err = &v.problem
+	return append(l, &v.Error)
 }
 
 // Warning reports an edit of [File.SetSettings] that is allowed but
@@ -497,15 +549,14 @@ type touched struct {
 // scan records the sections and keys of the file in one pass.
 func (e *settingsEdit) scan() {
 	f := e.f
-	e.secs.init(f.text, make([]slot, 16))
-	e.keys.init(f.text, make([]slot, 64))
+	e.secs, e.keys = newNameSet(f, make([]slot, 16)), newNameSet(f, make([]slot, 64))
 	e.first = -1
 	sec, secEffective := -1, false
 	for i := range f.lines {
 		l := &f.lines[i]
 		switch l.kind {
 		case lineSection:
-			sec = e.secs.add(-1, l.n0, l.n1, i)
+			sec = e.secs.add(-1, i)
 			secEffective = sec == i
 			if secEffective && e.first < 0 {
 				e.first = i
@@ -514,7 +565,7 @@ func (e *settingsEdit) scan() {
 			if !secEffective {
 				continue
 			}
-			effective := e.keys.add(int32(sec), l.n0, l.n1, i) == i
+			effective := e.keys.add(int32(sec), i) == i
 			if j := knownIndex(f.nameOf(i)); j >= 0 && effective {
 				e.occ[j] = append(e.occ[j], keyLine{sec, i})
 			} else if j >= 0 {
