@@ -114,7 +114,6 @@ func Parse(name string, data []byte) (*File, error) {
 // the bad code unit.
 func decodeUTF16(b []byte, bigEndian bool) (text string, line int, ok bool) {
 	var out strings.Builder
-	out.Grow(utf8Size(b, bigEndian))
 	lo, hi := 0, 1
 	ascii4 := uint64(0xFF80FF80FF80FF80) // four units of ASCII, read little-endian
 	if bigEndian {
@@ -123,70 +122,64 @@ func decodeUTF16(b []byte, bigEndian bool) (text string, line int, ok bool) {
 	}
 	odd := len(b)%2 != 0 // reported at its line, after the rest decodes
 	b = b[:len(b)&^1]
-	var chunk [256]byte
+	// Text goes to chunk, and from there to out when chunk is full: a file
+	// that fits in chunk takes one allocation of its size.
+	var chunk [512]byte
 	n := 0
+	flush := func(i int) {
+		if out.Cap() == 0 && i < len(b) {
+			out.Grow(n + n*(len(b)-i)/i + 16) // as much again for the rest, in proportion
+		}
+		out.Write(chunk[:n])
+		n = 0
+	}
+	fail := func() (string, int, bool) {
+		flush(len(b))
+		return "", strings.Count(out.String(), "\n") + 1, false
+	}
 	for i := 0; i < len(b); {
 		if n > len(chunk)-8 {
-			out.Write(chunk[:n])
-			n = 0
+			flush(i)
 		}
-		if i+8 <= len(b) {
-			if w := binary.LittleEndian.Uint64(b[i:]); w&ascii4 == 0 {
-				w >>= 8 * lo
-				chunk[n], chunk[n+1], chunk[n+2], chunk[n+3] = byte(w), byte(w>>16), byte(w>>32), byte(w>>48)
-				n += 4
-				i += 8
-				continue
+		for i+8 <= len(b) && n+4 <= len(chunk) {
+			w := binary.LittleEndian.Uint64(b[i:])
+			if w&ascii4 != 0 {
+				break
 			}
+			w >>= 8 * lo
+			c := chunk[n : n+4 : n+4]
+			c[0], c[1], c[2], c[3] = byte(w), byte(w>>16), byte(w>>32), byte(w>>48)
+			n += 4
+			i += 8
+		}
+		if i >= len(b) || n > len(chunk)-8 {
+			continue
 		}
 		r := rune(b[i+lo]) | rune(b[i+hi])<<8
 		i += 2
-		switch {
-		case r < utf8.RuneSelf:
+		if r < utf8.RuneSelf {
 			chunk[n] = byte(r)
 			n++
 			continue
-		case utf16.IsSurrogate(r):
+		}
+		if utf16.IsSurrogate(r) {
 			var r2 rune
 			if i+2 <= len(b) {
 				r2 = rune(b[i+lo]) | rune(b[i+hi])<<8
 			}
 			if r >= 0xDC00 || r2 < 0xDC00 || r2 > 0xDFFF {
-				out.Write(chunk[:n])
-				return "", strings.Count(out.String(), "\n") + 1, false
+				return fail()
 			}
 			r = utf16.DecodeRune(r, r2)
 			i += 2
 		}
 		n += utf8.EncodeRune(chunk[n:], r)
 	}
-	out.Write(chunk[:n])
 	if odd {
-		return "", strings.Count(out.String(), "\n") + 1, false
+		return fail()
 	}
+	flush(len(b))
 	return out.String(), 0, true
-}
-
-// utf8Size returns the size in UTF-8 of the UTF-16 b, if it is valid.
-func utf8Size(b []byte, bigEndian bool) int {
-	lo, hi := 0, 1
-	if bigEndian {
-		lo, hi = 1, 0
-	}
-	n := 0
-	for i := 0; i+1 < len(b); i += 2 {
-		switch c := b[i+hi]; {
-		case c == 0 && b[i+lo] < 0x80:
-			n++
-		case c < 0x08:
-			n += 2
-		case c >= 0xD8 && c < 0xE0:
-			n += 2 // a surrogate: 4 for a pair
-		default:
-			n += 3
-		}
-	}
-	return n
 }
 
 // encodeUTF16 encodes the valid UTF-8 text as UTF-16 with a byte order mark.

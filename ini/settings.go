@@ -438,11 +438,12 @@ func DoNotModify(k Kind, key string) bool {
 
 // SetSettings writes s into f and changes only what changed, in one pass
 // over the file: a known key whose value Windows reads (compared ignoring
-// case) already equals the field is left as it is, and every entry of
-// s.Unknown is written as [File.Set] writes it, in order, leaving a value
-// Windows already reads alone. Unknown keys of the file that s.Unknown does
-// not hold are kept, never deleted. So SetSettings of what [File.Settings]
-// returned without error changes nothing.
+// case) already equals the field is left as it is, and every key of
+// s.Unknown gets the value of its last entry there, written as [File.Set]
+// writes it into f (a value Windows already reads is left alone; new keys
+// follow in the order of their first entries). Unknown keys of the file
+// that s.Unknown does not hold are kept, never deleted. So SetSettings of
+// what [File.Settings] returned without error changes nothing.
 //
 // A known key is written where the file has it (in every section where
 // Windows reads it, which also resolves a conflict); a new one goes into
@@ -633,8 +634,8 @@ func (e *settingsEdit) known(s Settings) {
 	}
 }
 
-// unknown plans the edits of the entries of Unknown, as Set would make them
-// one after the other.
+// unknown plans the edits of the entries of Unknown: for each key, the
+// value of its last entry, as Set would write it into the file.
 func (e *settingsEdit) unknown(entries []Entry) error {
 	f := e.f
 	for _, u := range entries {
@@ -710,8 +711,8 @@ func (e *settingsEdit) addNew(section string, sec int, key, value string, touch 
 	id := [2]string{foldKey(section), foldKey(key)}
 	if n, ok := e.newAt[id]; ok {
 		nk := &e.news[n]
-		_, old, _ := strings.Cut(nk.line, "=")
-		nk.line = nk.line[:len(nk.line)-len(old)] + rewrite(old, value)
+		key, _, _ = strings.Cut(nk.line, "=")
+		nk.line = key + "=" + writeValue(value)
 		return
 	}
 	if e.newAt == nil {
@@ -756,15 +757,3 @@ func (e *settingsEdit) place() {
 	}
 }
 
-// rewrite returns the value text that replaces old, as written, so that
-// Windows reads value: old when it does already, value in the quotes of a
-// quoted old, else value as writeValue writes it.
-func rewrite(old, value string) string {
-	switch {
-	case unquote(old) == value:
-		return old
-	case quoted(old):
-		return old[:1] + value + old[len(old)-1:]
-	}
-	return writeValue(value)
-}
