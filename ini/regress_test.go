@@ -51,18 +51,18 @@ func timeSetSettings(t *testing.T, n, runs int) time.Duration {
 
 // TestSetSettingsIsLinear: writing back the settings of a file with 16
 // times the keys takes about 16 times as long, not 256 times (SetSettings
-// was quadratic: 40,000 keys took 9.9 s). The bound leaves room for a
-// noisy machine.
+// was quadratic: 40,000 keys took 9.9 s, and this test measured 261 times).
+// The bound of 100 and the retries leave room for a busy machine.
 func TestSetSettingsIsLinear(t *testing.T) {
 	if testing.Short() {
 		t.Skip("times large files")
 	}
 	const small, large = 2_000, 32_000
-	ts := timeSetSettings(t, small, 7)
-	var tl time.Duration
-	for range 3 {
-		tl = timeSetSettings(t, large, 1)
-		if tl < 64*ts {
+	var ts, tl time.Duration
+	for range 5 {
+		ts = timeSetSettings(t, small, 9)
+		tl = timeSetSettings(t, large, 2)
+		if tl < 100*ts {
 			return
 		}
 	}

@@ -756,4 +756,3 @@ func (e *settingsEdit) place() {
 		e.plan.tail = append(e.plan.tail, groups[t]...)
 	}
 }
-
