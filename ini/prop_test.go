@@ -498,8 +498,14 @@ func modelSetSettings(f *ini.File, s ini.Settings) error {
 // TestSetSettingsMatchesModel: SetSettings, which plans everything in one
 // pass, writes what Set and Delete write one key at a time, and fails when
 // they do, leaving the file unchanged.
-func TestSetSettingsMatchesModel(t *testing.T) {
-	rapid.Check(t, func(t *rapid.T) {
+func TestSetSettingsMatchesModel(t *testing.T) { rapid.Check(t, checkSetSettings) }
+
+// FuzzSetSettings is the property of TestSetSettingsMatchesModel as a fuzz
+// target.
+func FuzzSetSettings(f *testing.F) { f.Fuzz(rapid.MakeFuzz(checkSetSettings)) }
+
+func checkSetSettings(t *rapid.T) {
+	{
 		doc := genDoc(t)
 		name := rapid.SampledFrom([]string{"ClientSettings.ini", "DMCommonInstaller.ini"}).Draw(t, "name")
 		f, err := ini.Parse(name, []byte(doc))
@@ -526,7 +532,7 @@ func TestSetSettingsMatchesModel(t *testing.T) {
 			t.Fatalf("SetSettings wrote\n%q\nthe model\n%q\nfrom\n%q", got, want, doc)
 		}
 		checkReadBack(t, g, s)
-	})
+	}
 }
 
 // checkReadBack checks that f, written with s, reads back s.
@@ -614,6 +620,62 @@ func TestEditsNeverExceedMaxSize(t *testing.T) {
 			t.Fatalf("edit: %v", err)
 		case !bytes.Equal(got, data):
 			t.Fatalf("a failed edit changed the file")
+		}
+	})
+}
+
+// FuzzParseAction: every text either names an action, ignoring case and
+// surrounding blanks, or is an error of bounded length; the action's name
+// and its text form read back as the same action. Kind and Encoding
+// unmarshal by the same rule.
+func FuzzParseAction(f *testing.F) {
+	for _, s := range []string{"Install", " none\t", "UNINSTALL", "", "Reinstall", "ClientSettings.ini", "utf-16le"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := ini.ParseAction(s)
+		if err != nil {
+			if a != 0 || len(err.Error()) > 600 || !strings.HasPrefix(err.Error(), "ini: unknown Action ") {
+				t.Fatalf("ParseAction(%q) = %v, %v", s, a, err)
+			}
+		} else {
+			text, err := a.MarshalText()
+			var back ini.Action
+			if !strings.EqualFold(strings.TrimSpace(s), a.String()) || err != nil || back.UnmarshalText(text) != nil || back != a {
+				t.Fatalf("ParseAction(%q) = %v: round trip %q %v -> %v", s, a, text, err, back)
+			}
+		}
+		var k ini.Kind
+		if err := k.UnmarshalText([]byte(s)); err == nil && !strings.EqualFold(strings.TrimSpace(s), k.String()) {
+			t.Fatalf("Kind.UnmarshalText(%q) = %v", s, k)
+		}
+		var e ini.Encoding
+		if err := e.UnmarshalText([]byte(s)); err == nil && !strings.EqualFold(strings.TrimSpace(s), e.String()) {
+			t.Fatalf("Encoding.UnmarshalText(%q) = %v", s, e)
+		}
+	})
+}
+
+// FuzzInstallerPlatform: a name is accepted only as a bare
+// DMInstaller_<platform>.exe whose platform can name no other file, and
+// InstallerName builds it back.
+func FuzzInstallerPlatform(f *testing.F) {
+	for _, s := range []string{"DMInstaller_PPC2003.exe", "dminstaller_CE5.0_ARMV4I.EXE", `..\DMInstaller_x.exe`, "DMInstaller_a..b.exe", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		p, err := ini.InstallerPlatform(name)
+		if err != nil {
+			if p != "" || len(err.Error()) > 600 {
+				t.Fatalf("InstallerPlatform(%q) = %q, %v", name, p, err)
+			}
+			return
+		}
+		if p == "" || len(p) > 64 || strings.ContainsAny(p, `/\:`) || strings.Contains(p, "..") || p[0] == '.' {
+			t.Fatalf("InstallerPlatform(%q) accepted the platform %q", name, p)
+		}
+		if back, err := ini.InstallerName(p); err != nil || !strings.EqualFold(back, name) || !strings.HasSuffix(name, p+name[len(name)-4:]) {
+			t.Fatalf("InstallerName(%q) = %q, %v; from %q", p, back, err, name)
 		}
 	})
 }
