@@ -471,20 +471,19 @@ type Entry struct {
 // in a repeated section, not a repeated key. It takes time linear in the
 // size of the file.
 func (f *File) walk(fn func(sec, k int, effective bool)) {
-	var secSmall [16]slot
-	var keySmall [128]slot
-	secs, keys := newNameSet(f, secSmall[:]), newNameSet(f, keySmall[:])
+	var small [64]slot
+	names := newNameSet(f, small[:]) // sections in scope -1, keys in their section's
 	sec, secEffective := -1, false
 	for i := range f.lines {
 		switch f.lines[i].kind {
 		case lineSection:
-			sec = secs.add(-1, i)
+			sec = names.add(-1, i)
 			secEffective = sec == i
 			if secEffective {
 				fn(sec, -1, true)
 			}
 		case lineKey:
-			fn(sec, i, secEffective && keys.add(int32(sec), i) == i)
+			fn(sec, i, secEffective && names.add(int32(sec), i) == i)
 		}
 	}
 }

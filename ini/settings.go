@@ -268,8 +268,9 @@ func InstallerName(platform string) (string, error) {
 // at the end of a line's text is only a blank and is not reported.
 func (f *File) Settings() (Settings, error) {
 	s := Settings{File: f.name}
-	errs := f.bareCRs()
-	crErrs := len(errs)
+	var errs errorSink
+	f.bareCRs(&errs)
+	crErrs := len(errs.list)
 	var entries []Entry
 	if f.keys > 0 {
 		entries = make([]Entry, nKnown, nKnown+f.keys)
@@ -287,13 +288,14 @@ func (f *File) Settings() (Settings, error) {
 			unknown = append(unknown, e)
 		case first[i] > 0:
 			if prev := &known[first[i]-1]; !strings.EqualFold(prev.Value, e.Value) {
-				errs = errs.add(f.name, e, problem{what: conflict, value: e.Value, section: e.Section, prev: *prev})
+				errs.add(f.name, e, problem{what: conflict, value: e.Value, section: e.Section,
+					prevValue: prev.Value, prevSection: prev.Section, prevLine: prev.Line})
 			}
 		default:
 			known = append(known, e)
 			first[i] = len(known)
 			if p, ok := s.decode(i, e.Value); !ok {
-				errs = errs.add(f.name, e, p)
+				errs.add(f.name, e, p)
 			}
 		}
 	})
@@ -306,30 +308,28 @@ func (f *File) Settings() (Settings, error) {
 	if first[knownAction] == 0 {
 		s.ClientInstallAction, s.ActionDefaulted = ActionInstall, true
 	}
-	if len(errs) == 0 {
+	if len(errs.list) == 0 {
 		return s, nil
 	}
-	if crErrs > 0 && crErrs < len(errs) {
-		slices.SortStableFunc(errs, func(a, b *Error) int { return a.Line - b.Line })
+	if crErrs > 0 && crErrs < len(errs.list) {
+		slices.SortStableFunc(errs.list, func(a, b *Error) int { return a.Line - b.Line })
 	}
-	return s, errs
+	return s, errs.list
 }
 
-// bareCRs returns an error for every line with a bare CR inside its text.
-func (f *File) bareCRs() ErrorList {
+// bareCRs adds an error for every line with a bare CR inside its text.
+func (f *File) bareCRs(errs *errorSink) {
 	if strings.Count(f.text[f.body:], "\r") == f.crlf {
-		return nil // every CR ends a line
+		return // every CR ends a line
 	}
-	var errs ErrorList
 	for k := range f.lines {
 		l := &f.lines[k]
 		i, j := trim(f.text, int(l.start), int(l.end))
 		if c := strings.IndexByte(f.text[i:j], '\r'); c >= 0 {
 			rest := strings.TrimLeft(f.text[i+c:j], " \t\r\v\f")
-			errs = errs.add(f.name, Entry{Line: k + 1}, problem{what: bareCR, value: rest})
+			errs.add(f.name, Entry{Line: k + 1}, problem{what: bareCR, value: rest})
 		}
 	}
-	return errs
 }
 
 // decode sets the field of known key i from value, or returns the problem
@@ -376,11 +376,13 @@ const (
 // problem is the cause of an error of Settings, put into words only when
 // its message is asked for.
 type problem struct {
-	what    uint8
-	value   string // the value at fault; for a bare CR, the text after it
-	why     string // what is wrong with an Installer value
-	section string // of a conflicting value
-	prev    Entry  // the first value of a conflict
+	what        uint8
+	value       string // the value at fault; for a bare CR, the text after it
+	why         string // what is wrong with an Installer value
+	section     string // of a conflicting value
+	prevValue   string // the first value of a conflict, its section and line
+	prevSection string
+	prevLine    int
 }
 
 func (p *problem) Error() string {
@@ -393,23 +395,38 @@ func (p *problem) Error() string {
 		return "ini: invalid installer file name " + quote.Short(p.value) + ": " + p.why
 	case conflict:
 		return fmt.Sprintf("ini: conflicting values: %s in [%s], %s in [%s] at line %d",
-			quote.Short(p.value), p.section, quote.Short(p.prev.Value), p.prev.Section, p.prev.Line)
+			quote.Short(p.value), p.section, quote.Short(p.prevValue), p.prevSection, p.prevLine)
 	}
 	return "ini: bare CR: it ends no line for Windows, which reads " + quote.Short(p.value) + " after it as part of this line"
 }
 
-// add appends the problem p with the entry e of file to l, in one
-// allocation.
-func (l ErrorList) add(file string, e Entry, p problem) ErrorList {
-	if l == nil {
-		l = make(ErrorList, 0, 4)
-	}
-	v := &struct {
+// errorSink collects the errors of Settings in few allocations: an Error
+// and its problem live side by side in chunks, which are never copied, so
+// that the pointers to them stay valid.
+type errorSink struct {
+	list  ErrorList
+	chunk []struct {
 		Error
 		problem
-	}{Error{File: file, Line: e.Line, Key: e.Key}, p}
-	v.Err = &v.problem
-	return append(l, &v.Error)
+	}
+}
+
+// add adds the problem p with the entry e of file.
+func (s *errorSink) add(file string, e Entry, p problem) {
+	if len(s.chunk) == cap(s.chunk) {
+		s.chunk = make([]struct {
+			Error
+			problem
+		}, 0, max(4, 2*cap(s.chunk)))
+	}
+	s.chunk = s.chunk[:len(s.chunk)+1]
+	v := &s.chunk[len(s.chunk)-1]
+	v.Error = Error{File: file, Line: e.Line, Key: e.Key, Err: &v.problem}
+	v.problem = p
+	if s.list == nil {
+		s.list = make(ErrorList, 0, 4)
+	}
+	s.list = append(s.list, &v.Error)
 }
 
 // Warning reports an edit of [File.SetSettings] that is allowed but
