@@ -2,6 +2,8 @@ package ini_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -22,13 +24,87 @@ func benchDoc(size int) []byte {
 	return []byte(b.String())
 }
 
-func BenchmarkParse1KiB(b *testing.B) {
-	data := benchDoc(1024)
-	b.SetBytes(int64(len(data)))
-	for b.Loop() {
-		if _, err := ini.Parse("ClientSettings.ini", data); err != nil {
+// benchFiles returns the inputs of the per-file benchmarks: every file of
+// testdata and a 1 KiB document, by name.
+func benchFiles(b *testing.B) ([]string, map[string][]byte) {
+	names, _ := filepath.Glob("testdata/*.ini")
+	files := map[string][]byte{}
+	for i, name := range names {
+		data, err := os.ReadFile(name)
+		if err != nil {
 			b.Fatal(err)
 		}
+		names[i] = filepath.Base(name)
+		files[names[i]] = data
+	}
+	names = append(names, "1KiB")
+	files["1KiB"] = benchDoc(1024)
+	return names, files
+}
+
+// BenchmarkParse and BenchmarkSettings run on the same inputs: compare a
+// file's two figures from one run (go test -bench 'Parse|Settings$'
+// -benchmem -count 3), as Settings is meant to cost at most 3 Parses.
+func BenchmarkParse(b *testing.B) {
+	names, files := benchFiles(b)
+	for _, name := range names {
+		data := files[name]
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if _, err := ini.Parse(name, data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkSettings(b *testing.B) {
+	names, files := benchFiles(b)
+	for _, name := range names {
+		f, err := ini.Parse(name, files[name])
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(files[name])))
+			for b.Loop() {
+				_, _ = f.Settings() // some files hold invalid settings on purpose
+			}
+		})
+	}
+}
+
+// BenchmarkSetSettings writes the settings of a file with n keys back with
+// its action changed, so that each call plans every key and makes one edit.
+// ns/key stays flat as n grows: SetSettings is linear.
+func BenchmarkSetSettings(b *testing.B) {
+	for _, n := range []int{1_000, 10_000, 100_000} {
+		b.Run(fmt.Sprintf("keys=%d", n), func(b *testing.B) {
+			data := manyKeys(n)
+			if len(data) > ini.MaxSize {
+				b.Fatalf("%d keys take %d bytes", n, len(data))
+			}
+			f, err := ini.Parse("ClientSettings.ini", data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			s, err := f.Settings()
+			if err != nil {
+				b.Fatal(err)
+			}
+			actions := [2]ini.Action{ini.ActionNone, ini.ActionInstall}
+			i := 0
+			for b.Loop() {
+				i ^= 1
+				s.ClientInstallAction = actions[i]
+				if _, err := f.SetSettings(s); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/key")
+		})
 	}
 }
 
@@ -37,15 +113,6 @@ func BenchmarkGet(b *testing.B) {
 	for b.Loop() {
 		if _, ok := f.Get("environment", "setting15"); !ok {
 			b.Fatal("missing")
-		}
-	}
-}
-
-func BenchmarkSettings(b *testing.B) {
-	f, _ := ini.Parse("ClientSettings.ini", benchDoc(1024))
-	for b.Loop() {
-		if _, err := f.Settings(); err != nil {
-			b.Fatal(err)
 		}
 	}
 }

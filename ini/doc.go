@@ -16,7 +16,8 @@
 //   - [File.Get] reads one value; [File.Sections], [File.Entries] and
 //     [File.Ignored] list what Windows reads and what it ignores, with line
 //     numbers.
-//   - [File.Set] and [File.Delete] edit like WritePrivateProfileString.
+//   - [File.Set] and [File.Delete] edit like WritePrivateProfileString;
+//     [File.Clone] copies a file to edit.
 //   - [File.Name], [File.Kind] ([KindOf]) and [File.Encoding] describe it.
 //
 // Reading rules: section and key names compare ignoring case and keep their
@@ -29,17 +30,39 @@
 // ']' is the section Name, and blanks inside the brackets are trimmed.
 // Encodings: UTF-8 with or without a byte order mark, bytes that are not
 // UTF-8 (ANSI code pages) kept as they are, and UTF-16 with a byte order mark,
-// written back in the same encoding. CRLF, LF and mixed line endings are kept.
+// written back in the same encoding. LF and CRLF line endings, mixed as a
+// file has them, are kept; a CR alone ends no line, as for Windows, and
+// [File.Settings] reports the text it hides.
+//
+// Every operation takes time linear in the size of the file, which is at
+// most [MaxSize] bytes: [Parse] refuses a larger input and an edit that
+// would grow a file past it fails with [ErrTooLarge], leaving the file as it
+// was.
 //
 // # Settings
 //
 // [File.Settings] decodes the keys the product documents into [Settings]:
 // ClientInstallAction ([Action]), CertEnrollAction ([CertEnroll]) and
 // Installer ([InstallerPlatform]). It reports every problem at once as an
-// [ErrorList] and lists unknown keys rather than rejecting them.
-// [File.SetSettings] writes settings back, changing only what changed, and
-// returns a [Warning] when it touches a value DMCommonInstaller.ini marks "do
-// not modify" ([DoNotModify]).
+// [ErrorList] of [*Error], each with the file name, line and key, and lists
+// unknown keys rather than rejecting them. [Settings.File] and
+// [Settings.Line] let a caller place a problem it finds itself in a value.
+// [Settings.Pairs] lists what the settings configure on the client.
+// [File.SetSettings] writes settings back in one pass, changing only what
+// changed, and returns a [Warning] when it touches a value
+// DMCommonInstaller.ini marks "do not modify" ([DoNotModify]).
+//
+// # Errors
+//
+// [ErrTooLarge] is the one sentinel: the failure a caller can act on (the
+// file is too large, or an edit would make it so). A problem in a file is
+// an [*Error] whose fields say where; [File.Set] rejects names and values
+// it cannot write with a plain error. Messages start with "ini: " once,
+// and quote a bad value in at most about 100 bytes.
+//
+// The enumerated types [Action], [Kind] and [Encoding] print an invalid
+// value as "Type(n)", refuse to marshal it, and unmarshal their names
+// ignoring case.
 //
 // # Not for
 //

@@ -2,8 +2,11 @@ package ini
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/mobiledm/dmclient/internal/quote"
 )
 
 // Set sets key in section to value, as WritePrivateProfileString does, and
@@ -28,45 +31,34 @@ import (
 // Set fails, leaving the file unchanged, for what cannot be written so that
 // Windows reads it back: a CR, LF or NUL anywhere; an empty name or one with
 // outer blanks; a section containing ']'; a key containing '=' or starting
-// with '[' or ';' ([ErrInvalidName], [ErrInvalidValue]). In a UTF-16 file
-// every string must also be valid UTF-8.
+// with '[' or ';'. In a UTF-16 file every string must also be valid UTF-8.
+// It also fails, leaving the file unchanged, when the file would grow past
+// [MaxSize] (an error that [errors.Is] [ErrTooLarge]).
 func (f *File) Set(section, key, value string) error {
-	if err := f.checkName("section", section, "]"); err != nil {
+	if err := f.checkSection(section); err != nil {
 		return err
 	}
-	if err := f.checkName("key", key, "="); err != nil {
+	if err := f.checkKey(key); err != nil {
 		return err
 	}
-	if key[0] == '[' || key[0] == ';' {
-		return fmt.Errorf("%w: key %q starts with %q", ErrInvalidName, key, key[0])
-	}
-	if err := f.checkText(value); err != nil {
-		return fmt.Errorf("%w: %q %v", ErrInvalidValue, value, err)
+	if err := f.checkValue(value); err != nil {
+		return err
 	}
 	sec, k, last := f.find(section, key)
+	var p plan
 	switch {
 	case k >= 0:
-		if e, changed := f.valueEdit(k, value); changed {
-			f.apply([]edit{e})
+		op, changed := f.valueOp(k, value)
+		if !changed {
+			return nil
 		}
+		p.vals = append(p.vals, op)
 	case sec >= 0:
-		l := &f.lines[last]
-		eol := f.eol()
-		if l.next == l.end { // the last line of a file without a final line ending
-			f.splice(int(l.next), int(l.next), eol+key+"="+writeValue(value))
-		} else {
-			f.splice(int(l.next), int(l.next), key+"="+writeValue(value)+eol)
-		}
+		p.ins = append(p.ins, insertOp{after: last, s: key + "=" + writeValue(value)})
 	default:
-		eol := f.eol()
-		var b strings.Builder
-		if n := len(f.text); n > f.body && f.text[n-1] != '\n' {
-			b.WriteString(eol)
-		}
-		b.WriteString("[" + section + "]" + eol + key + "=" + writeValue(value) + eol)
-		f.splice(len(f.text), len(f.text), b.String())
+		p.tail = append(p.tail, insertOp{s: "[" + section + "]"}, insertOp{s: key + "=" + writeValue(value)})
 	}
-	return nil
+	return f.commit(&p)
 }
 
 // Delete removes key from section: every line of it in the first section
@@ -76,99 +68,178 @@ func (f *File) Set(section, key, value string) error {
 // last of the file) is removed with the line ending before it, so the file
 // still ends as it did.
 func (f *File) Delete(section, key string) bool {
-	edits := f.deleteEdits(section, key)
-	f.apply(edits)
-	return len(edits) > 0
+	sec, k, last := f.find(section, key)
+	if k < 0 {
+		return false
+	}
+	var p plan
+	for i := k; i <= last; i++ {
+		if l := &f.lines[i]; i > sec && l.kind == lineKey && equalFold(f.nameOf(i), key) {
+			p.drops = append(p.drops, i)
+		}
+	}
+	_ = f.commit(&p) // removing lines cannot make the file too large
+	return true
 }
 
-// edit replaces text[i:j] with s.
-type edit struct {
-	i, j int
+// plan is an edit of a file: values replaced, lines removed and lines
+// inserted, all made by commit in one pass over the file.
+type plan struct {
+	vals  []valueOp  // at most one per line
+	drops []int      // indexes of the lines to remove
+	ins   []insertOp // lines to insert, in order for each anchor
+	tail  []insertOp // lines to append at the end of the file (after is unused)
+}
+
+// valueOp replaces text[a:b], within the value of key line k, with s. If
+// out is not nil, commit sets it to the line's 1-based line in the result.
+type valueOp struct {
+	k    int
+	a, b int32
 	s    string
+	out  *int
 }
 
-// apply makes edits, sorted by position and not overlapping, in one pass
-// and parses the lines again.
-func (f *File) apply(edits []edit) {
-	if len(edits) == 0 {
-		return
-	}
-	n := len(f.text)
-	for _, e := range edits {
-		n += len(e.s) - (e.j - e.i)
-	}
-	text := make([]byte, 0, n)
-	from := 0
-	for _, e := range edits {
-		text = append(text, f.text[from:e.i]...)
-		text = append(text, e.s...)
-		from = e.j
-	}
-	text = append(text, f.text[from:]...)
-	f.text, f.raw = text, nil
-	f.lines = parseLines(f.text, f.body)
+// insertOp inserts the line s (without its line ending) after line index
+// after, which the plan does not remove. If out is not nil, commit sets it
+// to the new line's 1-based line in the result.
+type insertOp struct {
+	after int
+	s     string
+	out   *int
 }
 
-// valueEdit returns the edit that gives key line k the value, and false when
+// valueOp returns the op that gives key line k the value, and false when
 // Windows reads value there already. A value in matching quotes keeps them.
-func (f *File) valueEdit(k int, value string) (edit, bool) {
+func (f *File) valueOp(k int, value string) (valueOp, bool) {
 	l := &f.lines[k]
 	old := f.text[l.v0:l.v1]
 	switch {
-	case string(unquote(old)) == value:
-		return edit{}, false
+	case unquote(old) == value:
+		return valueOp{}, false
 	case quoted(old):
-		return edit{int(l.v0) + 1, int(l.v1) - 1, value}, true
+		return valueOp{k: k, a: l.v0 + 1, b: l.v1 - 1, s: value}, true
 	}
-	return edit{int(l.v0), int(l.v1), writeValue(value)}, true
+	return valueOp{k: k, a: l.v0, b: l.v1, s: writeValue(value)}, true
 }
 
-// deleteEdits returns the edits that remove every line of key in the first
-// section named section, in order.
-func (f *File) deleteEdits(section, key string) []edit {
-	sec, k, last := f.find(section, key)
-	if k < 0 {
+// commit makes the edit p in one pass over the file and parses the lines
+// again. Lines keep their line endings. A line inserted after the last
+// line of a file without a final line ending gets the ending before it, so
+// the file still ends without one, and so does a file whose last line is
+// removed; appended lines always end with the file's line ending. When the
+// result would be larger than MaxSize, commit returns an error wrapping
+// ErrTooLarge and leaves f unchanged.
+func (f *File) commit(p *plan) error {
+	if len(p.vals) == 0 && len(p.drops) == 0 && len(p.ins) == 0 && len(p.tail) == 0 {
 		return nil
 	}
-	var drop []int // the lines to remove, in order
-	for i := k; i <= last; i++ {
-		if l := &f.lines[i]; i > sec && l.kind == lineKey && equalFold(f.text[l.n0:l.n1], key) {
-			drop = append(drop, i)
+	slices.SortFunc(p.vals, func(a, b valueOp) int { return a.k - b.k })
+	slices.Sort(p.drops)
+	slices.SortStableFunc(p.ins, func(a, b insertOp) int { return a.after - b.after })
+	eol := f.eol()
+
+	// The size of the result, to within the one line ending that the end of
+	// the file may gain or lose: reject a result that is surely too large
+	// before building it.
+	n := int64(len(f.text)) + 2
+	for _, v := range p.vals {
+		n += int64(len(v.s)) - int64(v.b-v.a)
+	}
+	for _, k := range p.drops {
+		n -= int64(f.lines[k].next() - int(f.lines[k].start))
+	}
+	for _, in := range p.ins {
+		n += int64(len(in.s) + len(eol))
+	}
+	for _, t := range p.tail {
+		n += int64(len(t.s) + len(eol))
+	}
+	least := n - 4 // bytes of UTF-8, at least
+	if f.enc == EncodingUTF16LE || f.enc == EncodingUTF16BE {
+		least = 2 + 2*least/3 // a rune of k UTF-8 bytes takes at least 2k/3 bytes of UTF-16
+	}
+	if least > MaxSize {
+		return fmt.Errorf("%w: the edit would make %s at least %d bytes (at most %d)", ErrTooLarge, quote.Short(f.name), least, MaxSize)
+	}
+
+	var b strings.Builder
+	b.Grow(int(n))
+	b.WriteString(f.text[:f.body])
+	out := 0      // lines written
+	pending := "" // the line ending of the last line written
+	vi, di, ii := 0, 0, 0
+	for k := range f.lines {
+		l := &f.lines[k]
+		if di < len(p.drops) && p.drops[di] == k {
+			di++
+			continue
+		}
+		if out > 0 {
+			b.WriteString(pending)
+		}
+		out++
+		if vi < len(p.vals) && p.vals[vi].k == k {
+			v := &p.vals[vi]
+			b.WriteString(f.text[l.start:v.a])
+			b.WriteString(v.s)
+			b.WriteString(f.text[v.b:l.end])
+			if v.out != nil {
+				*v.out = out
+			}
+			vi++
+		} else {
+			b.WriteString(f.text[l.start:l.end])
+		}
+		pending = f.text[l.end:l.next()]
+		if pending == "" {
+			pending = eol
+		}
+		for ; ii < len(p.ins) && p.ins[ii].after == k; ii++ {
+			b.WriteString(pending)
+			b.WriteString(p.ins[ii].s)
+			out++
+			if p.ins[ii].out != nil {
+				*p.ins[ii].out = out
+			}
+			pending = eol
 		}
 	}
-	// Removed lines that end a file without a final line ending go with the
-	// line ending of the line kept before them.
-	cut := -1
-	if end := &f.lines[len(f.lines)-1]; end.next == end.end && drop[len(drop)-1] == len(f.lines)-1 {
-		n := len(drop) - 1
-		for n > 0 && drop[n-1] == drop[n]-1 {
-			n--
+	finalEOL := len(f.lines) > 0 && f.lines[len(f.lines)-1].eol > 0
+	switch {
+	case len(p.tail) > 0:
+		if out > 0 {
+			b.WriteString(pending)
 		}
-		cut = int(f.lines[drop[n]-1].end) // drop[n] > sec >= 0
-		drop = drop[:n]
+		for _, t := range p.tail {
+			b.WriteString(t.s)
+			b.WriteString(eol)
+			out++
+			if t.out != nil {
+				*t.out = out
+			}
+		}
+	case out > 0 && finalEOL:
+		b.WriteString(pending)
 	}
-	edits := make([]edit, 0, len(drop)+1)
-	for _, i := range drop {
-		edits = append(edits, edit{int(f.lines[i].start), int(f.lines[i].next), ""})
+	text := b.String()
+	if size := f.size(text); size > MaxSize {
+		return fmt.Errorf("%w: the edit would make %s %d bytes (at most %d)", ErrTooLarge, quote.Short(f.name), size, MaxSize)
 	}
-	if cut >= 0 {
-		edits = append(edits, edit{cut, len(f.text), ""})
-	}
-	return edits
+	f.text, f.lines = text, nil
+	f.parseLines()
+	return nil
 }
 
 // eol returns the file's line ending: the first one in it, or CRLF.
 func (f *File) eol() string {
 	for i := range f.lines {
-		if l := &f.lines[i]; l.next > l.end {
-			return f.span(l.end, l.next)
+		if l := &f.lines[i]; l.eol > 0 {
+			return f.text[l.end:l.next()]
 		}
 	}
 	return "\r\n"
 }
-
-// splice replaces text[i:j] with s and parses the lines again.
-func (f *File) splice(i, j int, s string) { f.apply([]edit{{i, j, s}}) }
 
 // writeValue returns value as it must be written for Windows to read it
 // back exactly: in double quotes when it has outer blanks or matching outer
@@ -180,30 +251,51 @@ func writeValue(value string) string {
 	return value
 }
 
-// checkName checks a section or key name for Set: not empty, no outer
-// blanks, none of the bytes in bad, and what checkText checks.
-func (f *File) checkName(what, name, bad string) error {
+// checkSection checks a section name for a new header.
+func (f *File) checkSection(name string) error {
+	return f.checkName("section", name, strings.IndexByte(name, ']') >= 0, "contains ']'")
+}
+
+// checkKey checks a key name for a new key line.
+func (f *File) checkKey(name string) error {
+	if name != "" && (name[0] == '[' || name[0] == ';') {
+		return f.checkName("key", name, true, "starts with "+quote.Short(name[:1]))
+	}
+	return f.checkName("key", name, strings.IndexByte(name, '=') >= 0, "contains '='")
+}
+
+// checkName checks a section or key name: not empty, no outer blanks, not
+// bad, and what checkValue checks.
+func (f *File) checkName(what, name string, bad bool, why string) error {
 	switch {
 	case name == "":
-		return fmt.Errorf("%w: empty %s", ErrInvalidName, what)
+		return fmt.Errorf("ini: invalid %s: empty", what)
 	case hasOuterBlank(name):
-		return fmt.Errorf("%w: %s %q has leading or trailing blanks", ErrInvalidName, what, name)
-	case strings.ContainsAny(name, bad):
-		return fmt.Errorf("%w: %s %q contains %q", ErrInvalidName, what, name, bad)
+		why = "has leading or trailing blanks"
+	case !bad:
+		why = f.badText(name)
 	}
-	if err := f.checkText(name); err != nil {
-		return fmt.Errorf("%w: %s %q %v", ErrInvalidName, what, name, err)
+	if why != "" {
+		return fmt.Errorf("ini: invalid %s %s: %s", what, quote.Short(name), why)
 	}
 	return nil
 }
 
-// checkText rejects what cannot stand in one line of the file.
-func (f *File) checkText(s string) error {
-	if strings.ContainsAny(s, "\r\n\x00") {
-		return fmt.Errorf("contains CR, LF or NUL")
-	}
-	if (f.enc == EncodingUTF16LE || f.enc == EncodingUTF16BE) && !utf8.ValidString(s) {
-		return fmt.Errorf("is not valid UTF-8 for a UTF-16 file")
+// checkValue checks a value for a key line.
+func (f *File) checkValue(value string) error {
+	if why := f.badText(value); why != "" {
+		return fmt.Errorf("ini: invalid value %s: %s", quote.Short(value), why)
 	}
 	return nil
+}
+
+// badText says why s cannot stand in one line of the file, or "".
+func (f *File) badText(s string) string {
+	if strings.ContainsAny(s, "\r\n\x00") {
+		return "contains CR, LF or NUL"
+	}
+	if (f.enc == EncodingUTF16LE || f.enc == EncodingUTF16BE) && !utf8.ValidString(s) {
+		return "not valid UTF-8, as a UTF-16 file needs"
+	}
+	return ""
 }

@@ -52,10 +52,10 @@ func ExampleFile_Set() {
 	_ = f.Set("New", "C", "3")            // new section at the end
 	err := f.Set("Settings", "D", "a\nb") // cannot be one line
 	fmt.Printf("%q\n", f.Bytes())
-	fmt.Println(errors.Is(err, ini.ErrInvalidValue))
+	fmt.Println(err)
 	// Output:
 	// "; admin note\r\n[Settings]\r\nA = 2   \r\nB=\" x \"\r\n\r\n[Other]\r\n[New]\r\nC=3\r\n"
-	// true
+	// ini: invalid value "a\nb": contains CR, LF or NUL
 }
 
 func ExampleFile_Settings() {
@@ -81,8 +81,8 @@ func ExampleFile_Settings() {
 	// Output:
 	// Install false true PPC2003
 	// unknown: SiteCode ABC   ; no end-of-line comments
-	// DMCommonInstaller.ini:2: ClientInstallAction: invalid client install action: "Reinstall"
-	// DMCommonInstaller.ini:3: Installer: invalid installer file name: "..\\cmd.exe" is not DMInstaller_<platform>.exe
+	// ini: DMCommonInstaller.ini:2: ClientInstallAction: unknown Action "Reinstall" (accepted: None, Install, Uninstall)
+	// ini: DMCommonInstaller.ini:3: Installer: invalid installer file name "..\\cmd.exe": not DMInstaller_<platform>.exe
 }
 
 func ExampleFile_SetSettings() {
@@ -100,6 +100,58 @@ func ExampleFile_SetSettings() {
 	// <nil>
 	// DMCommonInstaller.ini:2: [Installer] Installer: DMCommonInstaller.ini installer values are marked do not modify
 	// "[Installer]\r\nInstaller=DMInstaller_WM6.exe\r\n[Settings]\r\nClientInstallAction=None\r\n"
+}
+
+func ExampleFile_Delete() {
+	f, _ := ini.Parse("x.ini", []byte("[S]\r\na=1\r\nk=old\r\nK=ignored duplicate\r\n; note\r\n"))
+	fmt.Println(f.Delete("s", "k"))
+	fmt.Printf("%q\n", f.Bytes())
+	// Output:
+	// true
+	// "[S]\r\na=1\r\n; note\r\n"
+}
+
+// A file saved with lines ending in CR alone is one line for Windows:
+// Settings reads it that way and reports the text the CR hides.
+func ExampleFile_Settings_bareCR() {
+	f, _ := ini.Parse("ClientSettings.ini", []byte("[ClientSettings]\rClientInstallAction=Uninstall\r"))
+	s, err := f.Settings()
+	fmt.Println(s.ClientInstallAction, s.ActionDefaulted)
+	var e *ini.Error
+	if errors.As(err, &e) {
+		fmt.Println(e.File, e.Line)
+		fmt.Println(e)
+	}
+	// Output:
+	// Install true
+	// ClientSettings.ini 1
+	// ini: ClientSettings.ini:1: bare CR: it ends no line for Windows, which reads "ClientInstallAction=Uninstall" after it as part of this line
+}
+
+// A caller that checks a value itself places its error with Settings.File
+// and Settings.Line.
+func ExampleSettings_Line() {
+	f, _ := ini.Parse("ClientSettings.ini", []byte("[ClientSettings]\r\nClientInstallAction=Install\r\nInstaller=DMInstaller_WM6.exe\r\n"))
+	s, _ := f.Settings()
+	if s.Platform() != "PPC2003" {
+		err := &ini.Error{File: s.File, Line: s.Line(ini.KeyInstaller), Key: ini.KeyInstaller,
+			Err: fmt.Errorf("installer for %s, device is PPC2003", s.Platform())}
+		fmt.Println(err)
+	}
+	// Output:
+	// ini: ClientSettings.ini:3: Installer: installer for WM6, device is PPC2003
+}
+
+func ExampleParseAction() {
+	a, err := ini.ParseAction("uninstall")
+	fmt.Println(a, err)
+	_, err = ini.ParseAction("Reinstall")
+	fmt.Println(err)
+	fmt.Println(ini.Action(0), ini.Actions())
+	// Output:
+	// Uninstall <nil>
+	// ini: unknown Action "Reinstall" (accepted: None, Install, Uninstall)
+	// Action(0) [None Install Uninstall]
 }
 
 func ExampleKindOf() {

@@ -1,16 +1,18 @@
 package ini
 
 import (
-	"bytes"
+	"encoding/binary"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// MaxSize is the largest input, in bytes, that [Parse] accepts. The
-// client's .ini files are a few kilobytes; the cap keeps a hostile input
-// from costing more than a bounded amount of memory and time: a File holds
-// its text plus 32 bytes a line, so at most about 33 MiB, and every
-// operation is linear in the size of the file. Modelling choice: 1 MiB.
+// MaxSize is the largest file, in bytes as stored (in its encoding), that
+// [Parse] accepts and that an edit may produce. The client's .ini files are
+// a few kilobytes; the cap keeps a hostile input from costing more than a
+// bounded amount of memory and time: a File holds its text plus 28 bytes a
+// line, so at most about 30 MiB, and every operation is linear in the size
+// of the file. Modelling choice: 1 MiB.
 const MaxSize = 1 << 20
 
 // File is a parsed .ini document. It keeps every byte of its input: until it
@@ -24,10 +26,11 @@ const MaxSize = 1 << 20
 type File struct {
 	name  string
 	enc   Encoding
-	text  []byte // UTF-8/ANSI bytes (with the UTF-8 BOM if any); decoded text for UTF-16
-	raw   []byte // UTF-16 only: the input, until the first edit
+	text  string // UTF-8/ANSI text (with the UTF-8 BOM if any); the decoded text of UTF-16
 	body  int    // offset of the first line in text (3 after a UTF-8 BOM)
 	lines []line
+	keys  int // number of key lines
+	crlf  int // number of lines that end in CRLF
 }
 
 // lineKind is what a line means to Windows.
@@ -42,19 +45,23 @@ const (
 )
 
 // line is one line of text as offsets into it. Content is text[start:end];
-// text[end:next] is the line ending ("", "\n" or "\r\n"). For a section line
-// text[n0:n1] is the name; for a key line it is the key and text[v0:v1] the
-// value as written (blanks trimmed, quotes kept).
+// text[end:end+eol] is the line ending ("", "\n" or "\r\n"). For a section
+// line text[n0:n1] is the name; for a key line it is the key and
+// text[v0:v1] the value as written (blanks trimmed, quotes kept).
 type line struct {
-	start, end, next int32
-	n0, n1, v0, v1   int32
-	kind             lineKind
+	start, end     int32
+	n0, n1, v0, v1 int32
+	kind           lineKind
+	eol            uint8
 }
 
-var (
-	bomUTF8    = []byte{0xEF, 0xBB, 0xBF}
-	bomUTF16LE = []byte{0xFF, 0xFE}
-	bomUTF16BE = []byte{0xFE, 0xFF}
+// next returns the offset of the line after l.
+func (l *line) next() int { return int(l.end) + int(l.eol) }
+
+const (
+	bomUTF8    = "\xEF\xBB\xBF"
+	bomUTF16LE = "\xFF\xFE"
+	bomUTF16BE = "\xFE\xFF"
 )
 
 // Parse parses data, the contents of the file called name, as Windows reads
@@ -65,121 +72,256 @@ var (
 // (bytes that are not valid UTF-8 are kept and read as they are, as in an
 // ANSI file), and UTF-16LE or UTF-16BE with it. Text without a byte order
 // mark is never taken for UTF-16. Line endings are LF or CRLF, mixed as the
-// file has them.
+// file has them; a CR alone does not end a line (see [File.Settings]).
 //
 // Parse fails only for input that cannot be a document: longer than
-// [MaxSize] ([ErrTooLarge]), or UTF-16 of odd length or with an unpaired
-// surrogate ([ErrMalformedUTF16]). The error is an [*Error] with the file
-// name and, for UTF-16, the line. Everything else parses: lines that mean
-// nothing to Windows are kept and ignored.
+// [MaxSize] (an error that [errors.Is] [ErrTooLarge]), or UTF-16 of odd
+// length or with an unpaired surrogate. The error is an [*Error] with the
+// file name and, for UTF-16, the line. Everything else parses: lines that
+// mean nothing to Windows are kept and ignored.
 //
 // Parse does not retain data.
 func Parse(name string, data []byte) (*File, error) {
 	if len(data) > MaxSize {
-		return nil, &Error{File: name, Err: ErrTooLarge}
+		return nil, &Error{File: name, Err: tooLarge(len(data))}
 	}
-	f := &File{name: name, enc: EncodingANSI}
-	switch {
-	case bytes.HasPrefix(data, bomUTF16LE), bytes.HasPrefix(data, bomUTF16BE):
-		f.enc = EncodingUTF16LE
+	enc, body, text := EncodingANSI, 0, ""
+	switch s := string(data[:min(len(data), 3)]); {
+	case strings.HasPrefix(s, bomUTF16LE), strings.HasPrefix(s, bomUTF16BE):
+		enc = EncodingUTF16LE
 		if data[0] == 0xFE {
-			f.enc = EncodingUTF16BE
+			enc = EncodingUTF16BE
 		}
-		text, line, ok := decodeUTF16(data[2:], f.enc == EncodingUTF16BE)
+		var line int
+		var ok bool
+		text, line, ok = decodeUTF16(data[2:], enc == EncodingUTF16BE)
 		if !ok {
-			return nil, &Error{File: name, Line: line, Err: ErrMalformedUTF16}
+			return nil, &Error{File: name, Line: line, Err: errMalformedUTF16}
 		}
-		f.text = text
-		f.raw = bytes.Clone(data)
 	default:
-		if bytes.HasPrefix(data, bomUTF8) {
-			f.enc = EncodingUTF8BOM
-			f.body = len(bomUTF8)
+		if s == bomUTF8 {
+			enc, body = EncodingUTF8BOM, len(bomUTF8)
 		}
-		f.text = bytes.Clone(data)
+		text = string(data)
 	}
-	f.lines = parseLines(f.text, f.body)
+	f := newFile(countLines(text[body:]))
+	f.name, f.enc, f.text, f.body = name, enc, text, body
+	f.parseLines()
 	return f, nil
 }
 
 // decodeUTF16 decodes b to UTF-8. On failure it returns the 1-based line of
 // the bad code unit.
-func decodeUTF16(b []byte, bigEndian bool) (text []byte, line int, ok bool) {
-	line = 1
-	unit := func(i int) rune {
-		if bigEndian {
-			return rune(b[i])<<8 | rune(b[i+1])
-		}
-		return rune(b[i]) | rune(b[i+1])<<8
+func decodeUTF16(b []byte, bigEndian bool) (text string, line int, ok bool) {
+	var out strings.Builder
+	lo, hi := 0, 1
+	ascii4 := uint64(0xFF80FF80FF80FF80) // four units of ASCII, read little-endian
+	if bigEndian {
+		lo, hi = 1, 0
+		ascii4 = 0x80FF80FF80FF80FF
 	}
-	text = make([]byte, 0, len(b)/2)
-	for i := 0; i < len(b); i += 2 {
-		if i+1 == len(b) {
-			return nil, line, false
+	odd := len(b)%2 != 0 // reported at its line, after the rest decodes
+	b = b[:len(b)&^1]
+	// Text goes to chunk, and from there to out when chunk is full: a file
+	// that fits in chunk takes one allocation of its size.
+	var chunk [512]byte
+	n := 0
+	flush := func(i int) {
+		if out.Cap() == 0 && i < len(b) {
+			out.Grow(n + n*(len(b)-i)/i + 16) // as much again for the rest, in proportion
 		}
-		r := unit(i)
-		switch {
-		case utf16.IsSurrogate(r):
-			if r >= 0xDC00 || i+3 >= len(b) {
-				return nil, line, false
+		out.Write(chunk[:n])
+		n = 0
+	}
+	fail := func() (string, int, bool) {
+		flush(len(b))
+		return "", strings.Count(out.String(), "\n") + 1, false
+	}
+	for i := 0; i < len(b); {
+		if n > len(chunk)-8 {
+			flush(i)
+		}
+		for i+8 <= len(b) && n+4 <= len(chunk) {
+			w := binary.LittleEndian.Uint64(b[i:])
+			if w&ascii4 != 0 {
+				break
 			}
-			r = utf16.DecodeRune(r, unit(i+2))
-			if r == utf8.RuneError {
-				return nil, line, false
+			w >>= 8 * lo
+			c := chunk[n : n+4 : n+4]
+			c[0], c[1], c[2], c[3] = byte(w), byte(w>>16), byte(w>>32), byte(w>>48)
+			n += 4
+			i += 8
+		}
+		if i >= len(b) || n > len(chunk)-8 {
+			continue
+		}
+		r := rune(b[i+lo]) | rune(b[i+hi])<<8
+		i += 2
+		if r < utf8.RuneSelf {
+			chunk[n] = byte(r)
+			n++
+			continue
+		}
+		if utf16.IsSurrogate(r) {
+			var r2 rune
+			if i+2 <= len(b) {
+				r2 = rune(b[i+lo]) | rune(b[i+hi])<<8
 			}
+			if r >= 0xDC00 || r2 < 0xDC00 || r2 > 0xDFFF {
+				return fail()
+			}
+			r = utf16.DecodeRune(r, r2)
 			i += 2
-		case r == '\n':
-			line++
 		}
-		text = utf8.AppendRune(text, r)
+		n += utf8.EncodeRune(chunk[n:], r)
 	}
-	return text, line, true
+	if odd {
+		return fail()
+	}
+	flush(len(b))
+	return out.String(), 0, true
 }
 
 // encodeUTF16 encodes the valid UTF-8 text as UTF-16 with a byte order mark.
-func encodeUTF16(text []byte, bigEndian bool) []byte {
-	out := make([]byte, 0, 2+2*len(text))
+func encodeUTF16(text string, bigEndian bool) []byte {
+	out := make([]byte, 0, utf16Size(text))
+	lo, hi := 0, 1
 	if bigEndian {
 		out = append(out, bomUTF16BE...)
+		lo, hi = 1, 0
 	} else {
 		out = append(out, bomUTF16LE...)
 	}
-	var units []uint16
-	for _, r := range string(text) {
-		units = utf16.AppendRune(units[:0], r)
-		for _, u := range units {
-			if bigEndian {
-				out = append(out, byte(u>>8), byte(u))
-			} else {
-				out = append(out, byte(u), byte(u>>8))
-			}
+	var u [2]byte
+	put := func(r rune) {
+		u[lo], u[hi] = byte(r), byte(r>>8)
+		out = append(out, u[0], u[1])
+	}
+	for _, r := range text {
+		if r >= 0x10000 {
+			r1, r2 := utf16.EncodeRune(r)
+			put(r1)
+			put(r2)
+			continue
 		}
+		put(r)
 	}
 	return out
 }
 
-// parseLines splits text[body:] into lines and classifies each.
-func parseLines(text []byte, body int) []line {
-	lines := make([]line, bytes.Count(text[body:], []byte{'\n'})+1)
-	n := 0
-	for i := body; i < len(text); n++ {
-		end, next := len(text), len(text)
-		if j := bytes.IndexByte(text[i:], '\n'); j >= 0 {
-			end, next = i+j, i+j+1
-			if end > i && text[end-1] == '\r' {
+// utf16Size returns the size of the valid UTF-8 text encoded as UTF-16
+// with a byte order mark.
+func utf16Size(text string) int {
+	n := 2
+	for i := 0; i < len(text); i++ {
+		switch c := text[i]; {
+		case c < 0x80 || c >= 0xC0 && c < 0xF0:
+			n += 2 // the first byte of a rune of one UTF-16 unit
+		case c >= 0xF0:
+			n += 4 // the first byte of a rune of two units
+		}
+	}
+	return n
+}
+
+// size returns the size of the file as stored if its text were text.
+func (f *File) size(text string) int {
+	if f.enc == EncodingUTF16LE || f.enc == EncodingUTF16BE {
+		return utf16Size(text)
+	}
+	return len(text)
+}
+
+// newFile returns a File with room for n lines. Files of up to 64 lines
+// take one allocation for the File and its lines, of a size close to what
+// they need.
+func newFile(n int) *File {
+	var f *File
+	var lines []line
+	switch {
+	case n <= 4:
+		a := new(struct {
+			File
+			lines [4]line
+		})
+		f, lines = &a.File, a.lines[:]
+	case n <= 8:
+		a := new(struct {
+			File
+			lines [8]line
+		})
+		f, lines = &a.File, a.lines[:]
+	case n <= 16:
+		a := new(struct {
+			File
+			lines [16]line
+		})
+		f, lines = &a.File, a.lines[:]
+	case n <= 32:
+		a := new(struct {
+			File
+			lines [32]line
+		})
+		f, lines = &a.File, a.lines[:]
+	case n <= 64:
+		a := new(struct {
+			File
+			lines [64]line
+		})
+		f, lines = &a.File, a.lines[:]
+	default:
+		f, lines = new(File), make([]line, n)
+	}
+	f.lines = lines[:n]
+	return f
+}
+
+// countLines returns the number of lines of text.
+func countLines(text string) int {
+	n := strings.Count(text, "\n")
+	if text != "" && text[len(text)-1] != '\n' {
+		n++
+	}
+	return n
+}
+
+// parseLines splits f.text[f.body:] into lines and classifies each line as
+// GetPrivateProfileString reads it. It fills f.lines when newFile made it
+// (their number is the number of LFs plus one) and new lines otherwise:
+// the lines of a File are never modified in place, as clones share them.
+func (f *File) parseLines() {
+	text := f.text
+	lines := f.lines
+	if len(lines) == 0 {
+		lines = make([]line, countLines(text[f.body:]))
+	}
+	f.keys, f.crlf = 0, 0
+	k := 0
+	for i := f.body; i < len(text); k++ {
+		end, eol := len(text), 0
+		if j := strings.IndexByte(text[i:], '\n'); j >= 0 {
+			end, eol = i+j, 1
+			if j > 0 && text[end-1] == '\r' {
 				end--
+				eol = 2
+				f.crlf++
 			}
 		}
-		classify(&lines[n], text, i, end, next)
-		i = next
+		l := &lines[k]
+		classify(l, text, i, end)
+		l.eol = uint8(eol)
+		if l.kind == lineKey {
+			f.keys++
+		}
+		i = end + eol
 	}
-	return lines[:n]
+	f.lines = lines[:k]
 }
 
 // classify reads the line text[start:end] into l as GetPrivateProfileString
 // does.
-func classify(l *line, text []byte, start, end, next int) {
-	l.start, l.end, l.next = int32(start), int32(end), int32(next)
+func classify(l *line, text string, start, end int) {
+	*l = line{start: int32(start), end: int32(end)}
 	i, j := trim(text, start, end)
 	if i == j {
 		l.kind = lineBlank
@@ -192,16 +334,26 @@ func classify(l *line, text []byte, start, end, next int) {
 		// Modelling choice: the name ends at the last ']' of the line, as
 		// in Wine's reimplementation; without one it runs to the end.
 		ne := j
-		if k := bytes.LastIndexByte(text[i+1:j], ']'); k >= 0 {
+		if k := strings.LastIndexByte(text[i+1:j], ']'); k >= 0 {
 			ne = i + 1 + k
 		}
 		n0, n1 := trim(text, i+1, ne)
 		l.kind, l.n0, l.n1 = lineSection, int32(n0), int32(n1)
 	default:
-		k := bytes.IndexByte(text[i:j], '=')
-		if k < 0 {
+		// Keys are short: look for the '=' without a call, then with one.
+		k := 0
+		for k < 32 && i+k < j && text[i+k] != '=' {
+			k++
+		}
+		if i+k == j {
 			l.kind = lineOther
 			return
+		}
+		if text[i+k] != '=' {
+			if k = strings.IndexByte(text[i:j], '='); k < 0 {
+				l.kind = lineOther
+				return
+			}
 		}
 		n0, n1 := trim(text, i, i+k)
 		if n0 == n1 {
@@ -215,7 +367,7 @@ func classify(l *line, text []byte, start, end, next int) {
 }
 
 // unquote strips one pair of matching outer quotes, " or ', from v.
-func unquote(v []byte) []byte {
+func unquote(v string) string {
 	if quoted(v) {
 		return v[1 : len(v)-1]
 	}
@@ -223,7 +375,7 @@ func unquote(v []byte) []byte {
 }
 
 // quoted reports whether v has a pair of matching outer quotes.
-func quoted[S ~string | ~[]byte](v S) bool {
+func quoted(v string) bool {
 	return len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0]
 }
 
@@ -239,26 +391,23 @@ func (f *File) Encoding() Encoding { return f.enc }
 // Bytes returns the document in its encoding. Until the file is edited it
 // is the input of [Parse] byte for byte. The caller owns the result.
 func (f *File) Bytes() []byte {
-	switch {
-	case f.raw != nil:
-		return bytes.Clone(f.raw)
-	case f.enc == EncodingUTF16LE || f.enc == EncodingUTF16BE:
+	if f.enc == EncodingUTF16LE || f.enc == EncodingUTF16BE {
 		return encodeUTF16(f.text, f.enc == EncodingUTF16BE)
 	}
-	return bytes.Clone(f.text)
+	return []byte(f.text)
 }
 
 // Clone returns an independent copy of f.
 func (f *File) Clone() *File {
-	g := *f
-	g.text = bytes.Clone(f.text)
-	g.raw = bytes.Clone(f.raw)
-	g.lines = append([]line(nil), f.lines...)
+	g := *f // the text and the lines are never modified in place
 	return &g
 }
 
-// span returns text[i:j] as a string.
-func (f *File) span(i, j int32) string { return string(f.text[i:j]) }
+// name returns the name of section or key line k.
+func (f *File) nameOf(k int) string { l := &f.lines[k]; return f.text[l.n0:l.n1] }
+
+// value returns the value of key line k as Windows reads it.
+func (f *File) value(k int) string { l := &f.lines[k]; return unquote(f.text[l.v0:l.v1]) }
 
 // find locates a key as GetPrivateProfileString does: in the first section
 // named section, the first line whose key is key. It returns the indexes of
@@ -295,8 +444,7 @@ func (f *File) Get(section, key string) (string, bool) {
 	if k < 0 {
 		return "", false
 	}
-	l := &f.lines[k]
-	return string(unquote(f.text[l.v0:l.v1])), true
+	return f.value(k), true
 }
 
 // Section is a section of a file: its name as first written and the 1-based
@@ -320,34 +468,22 @@ type Entry struct {
 // key line (k its index) in file order. sec is the index of the first header
 // of the section the line is in (-1 before the first section); effective
 // reports whether Windows reads the key: not before the first section, not
-// in a repeated section, not a repeated key.
+// in a repeated section, not a repeated key. It takes time linear in the
+// size of the file.
 func (f *File) walk(fn func(sec, k int, effective bool)) {
-	first := map[string]int{}
-	var seenKey map[string]bool
+	var small [64]slot
+	names := newNameSet(f, small[:]) // sections in scope -1, keys in their section's
 	sec, secEffective := -1, false
 	for i := range f.lines {
-		l := &f.lines[i]
-		switch l.kind {
+		switch f.lines[i].kind {
 		case lineSection:
-			name := foldKey(f.span(l.n0, l.n1))
-			j, seen := first[name]
-			if !seen {
-				first[name] = i
-				j = i
-			}
-			sec, secEffective = j, !seen
-			seenKey = map[string]bool{}
+			sec = names.add(-1, i)
+			secEffective = sec == i
 			if secEffective {
 				fn(sec, -1, true)
 			}
 		case lineKey:
-			effective := secEffective
-			if effective {
-				name := foldKey(f.span(l.n0, l.n1))
-				effective = !seenKey[name]
-				seenKey[name] = true
-			}
-			fn(sec, i, effective)
+			fn(sec, i, secEffective && names.add(int32(sec), i) == i)
 		}
 	}
 }
@@ -355,14 +491,9 @@ func (f *File) walk(fn func(sec, k int, effective bool)) {
 // entry returns the Entry of key line k in the section whose first header
 // is line sec (-1: none).
 func (f *File) entry(sec, k int) Entry {
-	l := &f.lines[k]
-	e := Entry{
-		Key:   f.span(l.n0, l.n1),
-		Value: string(unquote(f.text[l.v0:l.v1])),
-		Line:  k + 1,
-	}
+	e := Entry{Key: f.nameOf(k), Value: f.value(k), Line: k + 1}
 	if sec >= 0 {
-		e.Section = f.span(f.lines[sec].n0, f.lines[sec].n1)
+		e.Section = f.nameOf(sec)
 	}
 	return e
 }
@@ -374,8 +505,7 @@ func (f *File) Sections() []Section {
 	var out []Section
 	f.walk(func(sec, k int, _ bool) {
 		if k < 0 {
-			l := &f.lines[sec]
-			out = append(out, Section{Name: f.span(l.n0, l.n1), Line: sec + 1})
+			out = append(out, Section{Name: f.nameOf(sec), Line: sec + 1})
 		}
 	})
 	return out

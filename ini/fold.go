@@ -1,6 +1,7 @@
 package ini
 
 import (
+	"hash/maphash"
 	"unicode"
 	"unicode/utf8"
 )
@@ -14,7 +15,7 @@ func isBlank(c byte) bool {
 }
 
 // trim returns the span [i, j) of text with blanks removed from both ends.
-func trim(text []byte, i, j int) (int, int) {
+func trim(text string, i, j int) (int, int) {
 	for i < j && isBlank(text[i]) {
 		i++
 	}
@@ -47,7 +48,7 @@ func foldRune(r rune) rune {
 // ignored by Unicode simple case folding (Windows uses its own locale-neutral
 // table); bytes that are not valid UTF-8 (ANSI files) must match exactly,
 // apart from ASCII letters.
-func equalFold[S ~string | ~[]byte](a S, b string) bool {
+func equalFold(a, b string) bool {
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
 		ca, cb := a[i], b[j]
@@ -59,8 +60,7 @@ func equalFold[S ~string | ~[]byte](a S, b string) bool {
 			j++
 			continue
 		}
-		var buf [utf8.UTFMax]byte
-		ra, na := utf8.DecodeRune(buf[:copy(buf[:], a[i:])])
+		ra, na := utf8.DecodeRuneInString(a[i:])
 		rb, nb := utf8.DecodeRuneInString(b[j:])
 		if (ra == utf8.RuneError && na == 1) || (rb == utf8.RuneError && nb == 1) {
 			if na != nb || ca != cb {
@@ -82,10 +82,9 @@ func lowerASCII(c byte) byte {
 	return c
 }
 
-// foldKey returns a string that is equal for two names exactly when
-// [equalFold] reports them equal; it keys maps of names.
-func foldKey(s string) string {
-	b := make([]byte, 0, len(s))
+// appendFold appends to b a form of s that is equal for two names exactly
+// when [equalFold] reports them equal.
+func appendFold(b []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -105,5 +104,98 @@ func foldKey(s string) string {
 		}
 		i += n
 	}
-	return string(b)
+	return b
+}
+
+// foldKey returns appendFold of s as a string, to key maps of names.
+func foldKey(s string) string { return string(appendFold(nil, s)) }
+
+// slot is an entry of a nameSet: the name of line index line-1 (line 0
+// marks an empty slot) within a scope.
+type slot struct {
+	h     uint32
+	scope int32
+	line  int32
+}
+
+// nameSet finds the first line of a name within a scope (a section, or -1
+// for the section names themselves), comparing names as [equalFold] does,
+// in constant expected time. Its hash is seeded afresh for every set, so a
+// hostile file cannot make its names collide; a set of up to half its
+// initial slots never allocates. Make one with newNameSet.
+type nameSet struct {
+	f     *File
+	seed  maphash.Seed
+	slots []slot
+	n     int
+}
+
+// newNameSet returns an empty set of the names of f's lines that starts
+// with the slots of small, a power of two in length.
+func newNameSet(f *File, small []slot) nameSet {
+	return nameSet{f: f, seed: maphash.MakeSeed(), slots: small}
+}
+
+// hash returns the hash of name within scope.
+func (s *nameSet) hash(scope int32, name string) uint32 {
+	var buf [64]byte
+	h := maphash.Bytes(s.seed, appendFold(buf[:0], name))
+	h += uint64(uint32(scope)) * 0x9E3779B97F4A7C15
+	return uint32(h ^ h>>32)
+}
+
+// add records the name of line index k within scope and returns the index
+// of the first line that recorded an equal name in that scope: k when the
+// name is new.
+func (s *nameSet) add(scope int32, k int) int {
+	if 2*(s.n+1) > len(s.slots) {
+		s.grow()
+	}
+	name := s.f.nameOf(k)
+	h := s.hash(scope, name)
+	mask := len(s.slots) - 1
+	for i := int(h) & mask; ; i = (i + 1) & mask {
+		sl := &s.slots[i]
+		if sl.line == 0 {
+			*sl = slot{h: h, scope: scope, line: int32(k) + 1}
+			s.n++
+			return k
+		}
+		if sl.h == h && sl.scope == scope && equalFold(s.f.nameOf(int(sl.line)-1), name) {
+			return int(sl.line) - 1
+		}
+	}
+}
+
+// find returns the index of the first line that recorded a name equal to
+// name in scope, or -1.
+func (s *nameSet) find(scope int32, name string) int {
+	h := s.hash(scope, name)
+	mask := len(s.slots) - 1
+	for i := int(h) & mask; ; i = (i + 1) & mask {
+		sl := &s.slots[i]
+		if sl.line == 0 {
+			return -1
+		}
+		if sl.h == h && sl.scope == scope && equalFold(s.f.nameOf(int(sl.line)-1), name) {
+			return int(sl.line) - 1
+		}
+	}
+}
+
+// grow doubles the slots.
+func (s *nameSet) grow() {
+	old := s.slots
+	s.slots = make([]slot, 2*len(old))
+	mask := len(s.slots) - 1
+	for _, sl := range old {
+		if sl.line == 0 {
+			continue
+		}
+		i := int(sl.h) & mask
+		for s.slots[i].line != 0 {
+			i = (i + 1) & mask
+		}
+		s.slots[i] = sl
+	}
 }

@@ -41,8 +41,22 @@ func dump(f *ini.File) string {
 	var list ini.ErrorList
 	if errors.As(err, &list) {
 		for _, e := range list {
-			fmt.Fprintf(&b, "error %s\n", e)
+			fmt.Fprintf(&b, "error line %d key %q: %s\n", e.Line, e.Key, e)
 		}
+	}
+	// Writing back what was read.
+	g := f.Clone()
+	warnings, err := g.SetSettings(s)
+	switch {
+	case err != nil:
+		fmt.Fprintf(&b, "setsettings error %v\n", strings.ReplaceAll(err.Error(), "\n", "; "))
+	case bytes.Equal(g.Bytes(), f.Bytes()):
+		fmt.Fprintf(&b, "setsettings unchanged\n")
+	default:
+		fmt.Fprintf(&b, "setsettings changed %q\n", g.Bytes())
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(&b, "setsettings warning %s\n", w)
 	}
 	return b.String()
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -28,7 +29,7 @@ func genPad(t *rapid.T, label string) string {
 // genLine draws one line, without its line ending, of any kind Windows knows.
 func genLine(t *rapid.T) string {
 	p := func() string { return genPad(t, "pad") }
-	switch rapid.IntRange(0, 7).Draw(t, "kind") {
+	switch rapid.IntRange(0, 8).Draw(t, "kind") {
 	case 0:
 		close := rapid.SampledFrom([]string{"]", "", "] junk"}).Draw(t, "close")
 		return p() + "[" + p() + rapid.SampledFrom(poolSections).Draw(t, "section") + p() + close
@@ -40,6 +41,9 @@ func genLine(t *rapid.T) string {
 		return p()
 	case 6:
 		return p() + rapid.SampledFrom(poolKeys).Draw(t, "key")
+	case 7:
+		// Two lines joined by a bare CR, which ends no line for Windows.
+		return genLine(t) + rapid.SampledFrom([]string{"\r", "\r\r", " \r"}).Draw(t, "cr") + genLine(t)
 	default:
 		return strings.ReplaceAll(rapid.String().Draw(t, "junk"), "\n", "")
 	}
@@ -110,7 +114,9 @@ func checkRoundTrip(t interface {
 	t.Helper()
 	f, err := ini.Parse("fuzz.ini", data)
 	if err != nil {
-		if !errors.Is(err, ini.ErrTooLarge) && !errors.Is(err, ini.ErrMalformedUTF16) {
+		var e *ini.Error
+		if !errors.As(err, &e) || e.File != "fuzz.ini" ||
+			!errors.Is(err, ini.ErrTooLarge) && !strings.Contains(err.Error(), ": malformed UTF-16") {
 			t.Fatalf("Parse: unexpected error %v", err)
 		}
 		return
@@ -292,5 +298,384 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("[S\r\n=\r\n;x\nk='v\""))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkRoundTrip(t, data)
+	})
+}
+
+// modelBareCRs returns the 1-based lines of doc whose text holds a CR with
+// more text after it on the line.
+func modelBareCRs(doc string) []int {
+	var out []int
+	lines := strings.Split(strings.TrimPrefix(doc, "\xEF\xBB\xBF"), "\n")
+	for i, l := range lines {
+		if i == len(lines)-1 && l == "" {
+			break
+		}
+		if strings.Contains(strings.Trim(l, " \t\r\v\f"), "\r") {
+			out = append(out, i+1)
+		}
+	}
+	return out
+}
+
+// TestBareCRMatchesModel: Settings reports exactly the lines with a bare
+// CR inside their text, in UTF-8 and UTF-16 alike.
+func TestBareCRMatchesModel(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		doc := genDoc(t)
+		data := []byte(doc)
+		if strings.ToValidUTF8(doc, "") == doc && rapid.Bool().Draw(t, "utf16") {
+			data = utf16le(strings.TrimPrefix(doc, "\xEF\xBB\xBF"))
+		}
+		f, err := ini.Parse("cr.ini", data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.Settings()
+		var list ini.ErrorList
+		errors.As(err, &list)
+		var got []int
+		for _, e := range list {
+			if strings.Contains(e.Error(), ": bare CR: ") {
+				if e.File != "cr.ini" || e.Key != "" {
+					t.Fatalf("bare CR error %+v", *e)
+				}
+				got = append(got, e.Line)
+			}
+		}
+		if want := modelBareCRs(doc); !slices.Equal(want, got) {
+			t.Fatalf("bare CR lines %v, want %v\n%q", got, want, doc)
+		}
+		if !slices.IsSortedFunc(list, func(a, b *ini.Error) int { return a.Line - b.Line }) {
+			t.Fatalf("errors not in line order: %v", list)
+		}
+	})
+}
+
+// genSettings draws settings to write into f: what f reads, changed.
+func genSettings(t *rapid.T, f *ini.File) ini.Settings {
+	s, _ := f.Settings()
+	if rapid.Bool().Draw(t, "defaulted") {
+		s.ClientInstallAction, s.ActionDefaulted = ini.ActionInstall, true
+	} else {
+		s.ClientInstallAction, s.ActionDefaulted = rapid.SampledFrom(ini.Actions()).Draw(t, "action"), false
+	}
+	s.CertEnrollAction = rapid.SampledFrom([]string{"", ini.CertEnroll, "ENROLL"}).Draw(t, "enroll")
+	s.Installer = rapid.SampledFrom([]string{"", "DMInstaller_PPC2003.exe", "dminstaller_ppc2003.EXE", "DMInstaller_WM6.exe"}).Draw(t, "installer")
+	var unknown []ini.Entry
+	for _, e := range s.Unknown {
+		switch rapid.IntRange(0, 3).Draw(t, "edit") {
+		case 0:
+			continue
+		case 1:
+			e.Value = rapid.SampledFrom(poolValues).Draw(t, "value")
+		}
+		unknown = append(unknown, e)
+	}
+	for range rapid.IntRange(0, 4).Draw(t, "new") {
+		unknown = append(unknown, ini.Entry{
+			Section: rapid.SampledFrom(append(poolSections, "New", "NEW")).Draw(t, "section"),
+			Key:     rapid.SampledFrom([]string{"k", "K", "key", "a", "b"}).Draw(t, "key"),
+			Value:   rapid.SampledFrom(poolValues).Draw(t, "value"),
+		})
+	}
+	s.Unknown = unknown
+	return s
+}
+
+// errModel marks what the model cannot write with Set although SetSettings
+// can: a name Set would refuse, of a section or key the file has already.
+var errModel = errors.New("beyond the model")
+
+// modelSetSettings writes s into f as SetSettings documents it, with Set
+// and Delete one key at a time: the known keys' deletions, their values
+// and new keys, then each key of Unknown with the value of its last entry,
+// in the order of their first entries.
+func modelSetSettings(f *ini.File, s ini.Settings) error {
+	before := f.Bytes()
+	entries := f.Entries()
+	isKnown := func(key string) bool {
+		return strings.EqualFold(key, ini.KeyClientInstallAction) || strings.EqualFold(key, ini.KeyCertEnrollAction) || strings.EqualFold(key, ini.KeyInstaller)
+	}
+	knownSec := ""
+	for _, e := range entries {
+		if isKnown(e.Key) {
+			knownSec = e.Section
+			break
+		}
+	}
+	if i := slices.IndexFunc(entries, func(e ini.Entry) bool { return isKnown(e.Key) }); i < 0 {
+		knownSec = ini.DefaultSection
+		if secs := f.Sections(); len(secs) > 0 && secs[0].Name != "" {
+			knownSec = secs[0].Name
+		}
+	}
+	set := func(section, key, value string, exists bool) error {
+		err := f.Set(section, key, value)
+		if err != nil && exists {
+			return errModel
+		}
+		return err
+	}
+	type known struct {
+		name, want string
+	}
+	var keys []known
+	for _, name := range []string{ini.KeyClientInstallAction, ini.KeyCertEnrollAction, ini.KeyInstaller} {
+		want := ""
+		switch name {
+		case ini.KeyClientInstallAction:
+			if !s.ActionDefaulted {
+				want = s.ClientInstallAction.String()
+			}
+		case ini.KeyCertEnrollAction:
+			if s.Enroll() {
+				want = ini.CertEnroll
+			}
+		default:
+			want = s.Installer
+		}
+		keys = append(keys, known{name, want})
+		if want != "" {
+			continue
+		}
+		for _, e := range entries {
+			if strings.EqualFold(e.Key, name) && (name == ini.KeyClientInstallAction || e.Value != "") {
+				f.Delete(e.Section, e.Key)
+			}
+		}
+	}
+	if after := f.Bytes(); !bytes.Equal(before, after) && !bytes.HasSuffix(before, []byte("\n")) {
+		// The deletions took the last line of a file without a final line
+		// ending and the ending before it: the line endings of later
+		// insertions are then the model's own.
+		return errModel
+	}
+	for _, k := range keys {
+		if k.want == "" {
+			continue
+		}
+		found := false
+		for _, e := range entries {
+			if strings.EqualFold(e.Key, k.name) {
+				found = true
+				if !strings.EqualFold(e.Value, k.want) {
+					if err := set(e.Section, e.Key, k.want, true); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		if !found {
+			if err := set(knownSec, k.name, k.want, false); err != nil {
+				return errModel // a known section that Set cannot name
+			}
+		}
+	}
+	// The last entry of a key wins; keys go in the order of their first.
+	var unknown []ini.Entry
+	at := map[[2]string]int{}
+	for _, e := range s.Unknown {
+		id := [2]string{strings.ToLower(e.Section), strings.ToLower(e.Key)}
+		if i, ok := at[id]; ok {
+			unknown[i].Value = e.Value
+			continue
+		}
+		at[id] = len(unknown)
+		unknown = append(unknown, e)
+	}
+	for _, e := range unknown {
+		v, ok := f.Get(e.Section, e.Key)
+		if ok && v == e.Value {
+			continue
+		}
+		if err := set(e.Section, e.Key, e.Value, ok); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestSetSettingsMatchesModel: SetSettings, which plans everything in one
+// pass, writes what Set and Delete write one key at a time, and fails when
+// they do, leaving the file unchanged.
+func TestSetSettingsMatchesModel(t *testing.T) { rapid.Check(t, checkSetSettings) }
+
+// FuzzSetSettings is the property of TestSetSettingsMatchesModel as a fuzz
+// target.
+func FuzzSetSettings(f *testing.F) { f.Fuzz(rapid.MakeFuzz(checkSetSettings)) }
+
+func checkSetSettings(t *rapid.T) {
+	{
+		doc := genDoc(t)
+		name := rapid.SampledFrom([]string{"ClientSettings.ini", "DMCommonInstaller.ini"}).Draw(t, "name")
+		f, err := ini.Parse(name, []byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := genSettings(t, f)
+		g := f.Clone()
+		_, err = g.SetSettings(s)
+		m := f.Clone()
+		merr := modelSetSettings(m, s)
+		switch {
+		case errors.Is(merr, errModel):
+			return
+		case (err == nil) != (merr == nil):
+			t.Fatalf("SetSettings: %v; the model: %v", err, merr)
+		case err != nil:
+			if string(g.Bytes()) != doc {
+				t.Fatalf("a failed SetSettings changed the file to %q", g.Bytes())
+			}
+			return
+		}
+		if got, want := string(g.Bytes()), string(m.Bytes()); got != want {
+			t.Fatalf("SetSettings wrote\n%q\nthe model\n%q\nfrom\n%q", got, want, doc)
+		}
+		checkReadBack(t, g, s)
+	}
+}
+
+// checkReadBack checks that f, written with s, reads back s.
+func checkReadBack(t *rapid.T, f *ini.File, s ini.Settings) {
+	got, err := f.Settings()
+	var list ini.ErrorList
+	errors.As(err, &list)
+	for _, e := range list {
+		if !strings.Contains(e.Error(), ": bare CR: ") {
+			t.Fatalf("reading back: %v\n%q", e, f.Bytes())
+		}
+	}
+	want := s.ClientInstallAction
+	if s.ActionDefaulted {
+		want = ini.ActionInstall
+	}
+	if got.ClientInstallAction != want || got.ActionDefaulted != s.ActionDefaulted ||
+		got.Enroll() != s.Enroll() || !strings.EqualFold(got.Installer, s.Installer) {
+		t.Fatalf("read back %+v, wrote %+v\n%q", got, s, f.Bytes())
+	}
+	last := map[[2]string]string{}
+	for _, e := range s.Unknown {
+		last[[2]string{strings.ToLower(e.Section), strings.ToLower(e.Key)}] = e.Value
+	}
+	for _, e := range s.Unknown {
+		if v, ok := f.Get(e.Section, e.Key); !ok || v != last[[2]string{strings.ToLower(e.Section), strings.ToLower(e.Key)}] {
+			t.Fatalf("Get(%q, %q) = %q, %v after SetSettings\n%q", e.Section, e.Key, v, ok, f.Bytes())
+		}
+	}
+}
+
+// TestSetSettingsOfSettingsChangesNothing: writing back what Settings read
+// without error changes no byte.
+func TestSetSettingsOfSettingsChangesNothing(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		doc := genDoc(t)
+		f, err := ini.Parse("ClientSettings.ini", []byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := f.Settings()
+		if err != nil {
+			return
+		}
+		if w, err := f.SetSettings(s); err != nil || len(w) != 0 || string(f.Bytes()) != doc {
+			t.Fatalf("SetSettings(Settings()) = %v, %v, %q", w, err, f.Bytes())
+		}
+	})
+}
+
+// TestEditsNeverExceedMaxSize: whatever edit is made to a file near
+// MaxSize, in UTF-8 or UTF-16, either it succeeds and the file parses back,
+// or it fails with ErrTooLarge and leaves the file byte for byte.
+func TestEditsNeverExceedMaxSize(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		utf16 := rapid.Bool().Draw(t, "utf16")
+		room := rapid.IntRange(0, 64).Draw(t, "room")
+		data := nearlyFull(room&^1, utf16)
+		f, err := ini.Parse("full.ini", data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		value := strings.Repeat(rapid.SampledFrom([]string{"v", "é", "東", "😀"}).Draw(t, "char"), rapid.IntRange(0, 40).Draw(t, "n"))
+		switch rapid.IntRange(0, 3).Draw(t, "edit") {
+		case 0:
+			err = f.Set(rapid.SampledFrom([]string{"S", "T"}).Draw(t, "section"), rapid.SampledFrom([]string{"k", "new"}).Draw(t, "key"), value)
+		case 1:
+			f.Delete("S", "k")
+		default:
+			s, _ := f.Settings()
+			s.Installer = rapid.SampledFrom([]string{"", "DMInstaller_PPC2003.exe"}).Draw(t, "installer")
+			s.Unknown = append(s.Unknown, ini.Entry{Section: "S", Key: "k", Value: value})
+			_, err = f.SetSettings(s)
+		}
+		got := f.Bytes()
+		switch {
+		case err == nil:
+			if len(got) > ini.MaxSize {
+				t.Fatalf("an edit made %d bytes", len(got))
+			}
+			if _, err := ini.Parse("full.ini", got); err != nil {
+				t.Fatalf("Parse after an edit: %v", err)
+			}
+		case !errors.Is(err, ini.ErrTooLarge):
+			t.Fatalf("edit: %v", err)
+		case !bytes.Equal(got, data):
+			t.Fatalf("a failed edit changed the file")
+		}
+	})
+}
+
+// FuzzParseAction: every text either names an action, ignoring case and
+// surrounding blanks, or is an error of bounded length; the action's name
+// and its text form read back as the same action. Kind and Encoding
+// unmarshal by the same rule.
+func FuzzParseAction(f *testing.F) {
+	for _, s := range []string{"Install", " none\t", "UNINSTALL", "", "Reinstall", "ClientSettings.ini", "utf-16le"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := ini.ParseAction(s)
+		if err != nil {
+			if a != 0 || len(err.Error()) > 600 || !strings.HasPrefix(err.Error(), "ini: unknown Action ") {
+				t.Fatalf("ParseAction(%q) = %v, %v", s, a, err)
+			}
+		} else {
+			text, err := a.MarshalText()
+			var back ini.Action
+			if !strings.EqualFold(strings.TrimSpace(s), a.String()) || err != nil || back.UnmarshalText(text) != nil || back != a {
+				t.Fatalf("ParseAction(%q) = %v: round trip %q %v -> %v", s, a, text, err, back)
+			}
+		}
+		var k ini.Kind
+		if err := k.UnmarshalText([]byte(s)); err == nil && !strings.EqualFold(strings.TrimSpace(s), k.String()) {
+			t.Fatalf("Kind.UnmarshalText(%q) = %v", s, k)
+		}
+		var e ini.Encoding
+		if err := e.UnmarshalText([]byte(s)); err == nil && !strings.EqualFold(strings.TrimSpace(s), e.String()) {
+			t.Fatalf("Encoding.UnmarshalText(%q) = %v", s, e)
+		}
+	})
+}
+
+// FuzzInstallerPlatform: a name is accepted only as a bare
+// DMInstaller_<platform>.exe whose platform can name no other file, and
+// InstallerName builds it back.
+func FuzzInstallerPlatform(f *testing.F) {
+	for _, s := range []string{"DMInstaller_PPC2003.exe", "dminstaller_CE5.0_ARMV4I.EXE", `..\DMInstaller_x.exe`, "DMInstaller_a..b.exe", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		p, err := ini.InstallerPlatform(name)
+		if err != nil {
+			if p != "" || len(err.Error()) > 600 {
+				t.Fatalf("InstallerPlatform(%q) = %q, %v", name, p, err)
+			}
+			return
+		}
+		if p == "" || len(p) > 64 || strings.ContainsAny(p, `/\:`) || strings.Contains(p, "..") || p[0] == '.' {
+			t.Fatalf("InstallerPlatform(%q) accepted the platform %q", name, p)
+		}
+		if back, err := ini.InstallerName(p); err != nil || !strings.EqualFold(back, name) || !strings.HasSuffix(name, p+name[len(name)-4:]) {
+			t.Fatalf("InstallerName(%q) = %q, %v; from %q", p, back, err, name)
+		}
 	})
 }

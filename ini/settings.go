@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/mobiledm/dmclient/internal/quote"
 )
 
 // The keys the product documentation names. Names compare ignoring case.
@@ -20,7 +22,9 @@ const (
 )
 
 // CertEnroll is the one documented CertEnrollAction value: enroll a user
-// authentication certificate during installation.
+// authentication certificate during installation. With a single value the
+// key is a switch, so [Settings.CertEnrollAction] is this text or empty
+// rather than an enumerated type.
 const CertEnroll = "Enroll"
 
 // DefaultSection is the section [File.SetSettings] writes a known key to
@@ -28,17 +32,44 @@ const CertEnroll = "Enroll"
 // documentation does not name the sections, so the name is the file's.
 const DefaultSection = "ClientSettings"
 
-// knownKeys lists the known keys in the order SetSettings writes them.
-var knownKeys = [...]string{KeyClientInstallAction, KeyCertEnrollAction, KeyInstaller}
+// The known keys, in the order SetSettings writes them.
+const (
+	knownAction = iota
+	knownCertEnroll
+	knownInstaller
+	nKnown
+)
 
-// knownKey returns the canonical spelling of key if it is a known key.
-func knownKey(key string) (string, bool) {
-	for _, k := range knownKeys {
-		if strings.EqualFold(key, k) {
-			return k, true
+// knownName returns the canonical spelling of known key i.
+func knownName(i int) string {
+	return [nKnown]string{KeyClientInstallAction, KeyCertEnrollAction, KeyInstaller}[i]
+}
+
+// knownIndex returns the index of key among the known keys, or -1.
+func knownIndex(key string) int {
+	if key == "" {
+		return -1
+	}
+	switch c := key[0]; {
+	case c == 'C' || c == 'c':
+		if equalFold(key, KeyClientInstallAction) {
+			return knownAction
+		}
+		if equalFold(key, KeyCertEnrollAction) {
+			return knownCertEnroll
+		}
+	case c == 'I' || c == 'i':
+		if equalFold(key, KeyInstaller) {
+			return knownInstaller
+		}
+	case c >= 0x80: // a letter that folds like an ASCII one, in theory
+		for i := range nKnown {
+			if equalFold(key, knownName(i)) {
+				return i
+			}
 		}
 	}
-	return "", false
+	return -1
 }
 
 // Settings are the client settings a .ini file configures, decoded from the
@@ -47,8 +78,12 @@ func knownKey(key string) (string, bool) {
 // Modelling choice: the documentation does not say which section holds
 // which key, so a known key is found in any section: the first line Windows
 // reads of it, in file order, counts. The same key with a different value in
-// another section is reported as an [ErrConflict].
+// another section is reported as a conflict.
 type Settings struct {
+	// File is the name of the file the settings were read from
+	// ([File.Name]), so that a caller can report a problem with them as an
+	// [*Error] (see [Settings.Line]); "" for settings made otherwise.
+	File string `json:"file,omitempty"`
 	// ClientInstallAction is the effective action. Modelling choice: when
 	// the file has no ClientInstallAction it is ActionInstall (the package
 	// exists to install; DMCommonInstaller.ini ships with Install) and
@@ -61,7 +96,9 @@ type Settings struct {
 	// (modelling choice: an empty value means no enrollment).
 	CertEnrollAction string `json:"certEnrollAction,omitempty"`
 	// Installer is the installer file name, a bare DMInstaller_<platform>.exe
-	// name (see [InstallerPlatform]), "" when absent.
+	// name (see [InstallerPlatform]), "" when the key is absent or empty
+	// (modelling choice: an empty value means no installer is named, as for
+	// CertEnrollAction, and [File.SetSettings] leaves an empty value alone).
 	Installer string `json:"installer,omitempty"`
 	// Known holds the entries the known values were decoded from, in file
 	// order, with their values as written.
@@ -85,6 +122,21 @@ func (s Settings) Platform() string {
 	return p
 }
 
+// Line returns the 1-based line of the entry in [Settings.Known] whose key
+// is key (compared ignoring case), or 0 when the value of key did not come
+// from the file. With [Settings.File] it places a problem that a caller
+// finds in a value, such as an Installer for the wrong platform:
+//
+//	&ini.Error{File: s.File, Line: s.Line(ini.KeyInstaller), Key: ini.KeyInstaller, Err: err}
+func (s Settings) Line(key string) int {
+	for _, e := range s.Known {
+		if equalFold(e.Key, key) {
+			return e.Line
+		}
+	}
+	return 0
+}
+
 // Pair is one setting: a key and its value in a section.
 type Pair struct {
 	Section string `json:"section"`
@@ -101,36 +153,36 @@ type Pair struct {
 func (s Settings) Pairs() []Pair {
 	entries := slices.Concat(s.Known, s.Unknown)
 	slices.SortStableFunc(entries, func(a, b Entry) int { return a.Line - b.Line })
-	var out []Pair
-	done := map[string]bool{}
+	out := make([]Pair, 0, len(entries)+nKnown)
+	var done [nKnown]bool
 	for _, e := range entries {
-		name, known := knownKey(e.Key)
-		if !known {
+		i := knownIndex(e.Key)
+		if i < 0 {
 			out = append(out, Pair{e.Section, e.Key, e.Value})
 			continue
 		}
-		if done[name] {
+		if done[i] {
 			continue
 		}
-		done[name] = true
-		if v, ok := s.knownValue(name, e.Value); ok {
+		done[i] = true
+		if v, ok := s.knownValue(i, e.Value); ok {
 			out = append(out, Pair{e.Section, e.Key, v})
 		}
 	}
-	for _, name := range knownKeys {
-		if v, ok := s.knownValue(name, ""); ok && !done[name] && v != "" {
-			out = append(out, Pair{Key: name, Value: v})
+	for i := range nKnown {
+		if v, ok := s.knownValue(i, ""); ok && !done[i] && v != "" {
+			out = append(out, Pair{Key: knownName(i), Value: v})
 		}
 	}
 	return out
 }
 
-// knownValue returns the text of the field of the known key name and
-// whether it is present. raw is what the file holds, used for an action
-// that is neither set nor defaulted (an invalid value).
-func (s Settings) knownValue(name, raw string) (string, bool) {
-	switch name {
-	case KeyClientInstallAction:
+// knownValue returns the text of the field of known key i and whether it
+// is present. raw is what the file holds, used for an action that is
+// neither set nor defaulted (an invalid value).
+func (s Settings) knownValue(i int, raw string) (string, bool) {
+	switch i {
+	case knownAction:
 		switch {
 		case s.ActionDefaulted:
 			return "", false
@@ -138,7 +190,7 @@ func (s Settings) knownValue(name, raw string) (string, bool) {
 			return s.ClientInstallAction.String(), true
 		}
 		return raw, raw != ""
-	case KeyCertEnrollAction:
+	case knownCertEnroll:
 		if s.Enroll() {
 			return CertEnroll, true
 		}
@@ -153,37 +205,43 @@ func (s Settings) knownValue(name, raw string) (string, bool) {
 // be led to run another file, the platform is 1 to 64 ASCII letters, digits,
 // '_', '-' and '.', neither starting nor ending with '.' and without "..";
 // there is no path, drive or stream. Modelling choice: the platform tokens
-// themselves are not documented, so any such token is accepted. A bad name
-// is an error wrapping [ErrInvalidInstaller].
+// themselves are not documented, so any such token is accepted.
 func InstallerPlatform(name string) (string, error) {
-	const prefix, suffix = "DMInstaller_", ".exe"
-	bad := func(why string) (string, error) {
-		return "", fmt.Errorf("%w: %q %s", ErrInvalidInstaller, name, why)
-	}
-	if len(name) < len(prefix)+len(suffix) ||
-		!strings.EqualFold(name[:len(prefix)], prefix) ||
-		!strings.EqualFold(name[len(name)-len(suffix):], suffix) {
-		return bad("is not DMInstaller_<platform>.exe")
-	}
-	p := name[len(prefix) : len(name)-len(suffix)]
-	switch {
-	case p == "" || len(p) > 64:
-		return bad("has a platform of 0 or more than 64 characters")
-	case p[0] == '.' || p[len(p)-1] == '.' || strings.Contains(p, ".."):
-		return bad("has a platform with a leading, trailing or double '.'")
-	}
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.') {
-			return bad(fmt.Sprintf("has %q in its platform", c))
-		}
+	p, why := installerPlatform(name)
+	if why != "" {
+		return "", &problem{what: badInstaller, value: name, why: why}
 	}
 	return p, nil
 }
 
+// installerPlatform returns the platform of the installer file name, or
+// why name is not one.
+func installerPlatform(name string) (platform, why string) {
+	const prefix, suffix = "DMInstaller_", ".exe"
+	if len(name) < len(prefix)+len(suffix) ||
+		!strings.EqualFold(name[:len(prefix)], prefix) ||
+		!strings.EqualFold(name[len(name)-len(suffix):], suffix) {
+		return "", "not DMInstaller_<platform>.exe"
+	}
+	p := name[len(prefix) : len(name)-len(suffix)]
+	switch {
+	case p == "" || len(p) > 64:
+		return "", "the platform has 0 or more than 64 characters"
+	case p[0] == '.' || p[len(p)-1] == '.' || strings.Contains(p, ".."):
+		return "", "the platform has a leading, trailing or double '.'"
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.') {
+			return "", "the platform has a character other than ASCII letters, digits, '_', '-' and '.'"
+		}
+	}
+	return p, ""
+}
+
 // InstallerName returns the installer file name DMInstaller_<platform>.exe
-// for platform, or an error wrapping [ErrInvalidInstaller] when the platform
-// is not one [InstallerPlatform] accepts.
+// for platform, or an error when the platform is not one
+// [InstallerPlatform] accepts.
 func InstallerName(platform string) (string, error) {
 	name := "DMInstaller_" + platform + ".exe"
 	if _, err := InstallerPlatform(name); err != nil {
@@ -195,78 +253,196 @@ func InstallerName(platform string) (string, error) {
 // Settings decodes the client settings of f from the keys Windows reads. It
 // reports every problem at once, as an [ErrorList] of [*Error] with the file
 // name, line and key, and still returns what it could decode: a bad value
-// leaves its field at its zero value. Unknown keys are listed in
-// [Settings.Unknown], never rejected.
+// leaves its field at its zero value. The problems are an invalid
+// ClientInstallAction, CertEnrollAction or Installer value, a known key
+// with different values in two sections, and a bare CR. Unknown keys are
+// listed in [Settings.Unknown], never rejected.
+//
+// A bare CR, one that is not part of a CRLF line ending, does not end a line
+// for Windows: "[S]\rClientInstallAction=Uninstall" is one section line, and
+// the key after the CR is not read. Settings decodes the file as Windows
+// reads it and reports every line with a CR followed by more text on it as
+// an [*Error] with the line and no key. Modelling choice: it is an error,
+// not a warning, because text its author meant as settings is silently
+// lost: the example above installs the client instead of removing it. A CR
+// at the end of a line's text is only a blank and is not reported.
 func (f *File) Settings() (Settings, error) {
-	var s Settings
-	var errs ErrorList
-	first := map[string]Entry{}
-	for _, e := range f.Entries() {
-		name, known := knownKey(e.Key)
-		if !known {
-			s.Unknown = append(s.Unknown, e)
-			continue
-		}
-		if prev, dup := first[name]; dup {
-			if !strings.EqualFold(prev.Value, e.Value) {
-				errs = append(errs, &Error{File: f.name, Line: e.Line, Key: e.Key, Err: fmt.Errorf(
-					"%w: %q in [%s], %q in [%s] at line %d", ErrConflict, e.Value, e.Section, prev.Value, prev.Section, prev.Line)})
-			}
-			continue
-		}
-		first[name] = e
-		s.Known = append(s.Known, e)
-		if err := s.decode(name, e.Value); err != nil {
-			errs = append(errs, &Error{File: f.name, Line: e.Line, Key: e.Key, Err: err})
-		}
+	s := Settings{File: f.name}
+	var errs errorSink
+	f.bareCRs(&errs)
+	crErrs := len(errs.list)
+	var entries []Entry
+	if f.keys > 0 {
+		entries = make([]Entry, nKnown, nKnown+f.keys)
 	}
-	if _, ok := first[KeyClientInstallAction]; !ok {
+	known, unknown := entries[:0:min(len(entries), nKnown)], entries[min(len(entries), nKnown):]
+	var first [nKnown]int // 1 + the index in known of each known key
+	f.walk(func(sec, k int, effective bool) {
+		if k < 0 || !effective {
+			return
+		}
+		e := f.entry(sec, k)
+		i := knownIndex(e.Key)
+		switch {
+		case i < 0:
+			unknown = append(unknown, e)
+		case first[i] > 0:
+			if prev := &known[first[i]-1]; !strings.EqualFold(prev.Value, e.Value) {
+				errs.add(f.name, e, problem{what: conflict, value: e.Value, section: e.Section,
+					prevValue: prev.Value, prevSection: prev.Section, prevLine: prev.Line})
+			}
+		default:
+			known = append(known, e)
+			first[i] = len(known)
+			if p, ok := s.decode(i, e.Value); !ok {
+				errs.add(f.name, e, p)
+			}
+		}
+	})
+	if len(known) > 0 {
+		s.Known = known
+	}
+	if len(unknown) > 0 {
+		s.Unknown = unknown
+	}
+	if first[knownAction] == 0 {
 		s.ClientInstallAction, s.ActionDefaulted = ActionInstall, true
 	}
-	if len(errs) > 0 {
-		return s, errs
+	if len(errs.list) == 0 {
+		return s, nil
 	}
-	return s, nil
+	if crErrs > 0 && crErrs < len(errs.list) {
+		slices.SortStableFunc(errs.list, func(a, b *Error) int { return a.Line - b.Line })
+	}
+	return s, errs.list
 }
 
-// decode sets the field of the known key name from value.
-func (s *Settings) decode(name, value string) error {
-	switch name {
-	case KeyClientInstallAction:
-		a, err := ParseAction(value)
-		s.ClientInstallAction = a
-		return err
-	case KeyCertEnrollAction:
+// bareCRs adds an error for every line with a bare CR inside its text.
+func (f *File) bareCRs(errs *errorSink) {
+	if strings.Count(f.text[f.body:], "\r") == f.crlf {
+		return // every CR ends a line
+	}
+	for k := range f.lines {
+		l := &f.lines[k]
+		i, j := trim(f.text, int(l.start), int(l.end))
+		if c := strings.IndexByte(f.text[i:j], '\r'); c >= 0 {
+			rest := strings.TrimLeft(f.text[i+c:j], " \t\r\v\f")
+			errs.add(f.name, Entry{Line: k + 1}, problem{what: bareCR, value: rest})
+		}
+	}
+}
+
+// decode sets the field of known key i from value, or returns the problem
+// with it.
+func (s *Settings) decode(i int, value string) (problem, bool) {
+	switch i {
+	case knownAction:
+		for _, a := range Actions() {
+			if strings.EqualFold(value, a.String()) {
+				s.ClientInstallAction = a
+				return problem{}, true
+			}
+		}
+		return problem{what: badAction, value: value}, false
+	case knownCertEnroll:
 		switch {
 		case value == "":
 		case strings.EqualFold(value, CertEnroll):
 			s.CertEnrollAction = CertEnroll
 		default:
-			return fmt.Errorf("%w: %q (want %q or nothing)", ErrInvalidCertEnrollAction, value, CertEnroll)
+			return problem{what: badCertEnroll, value: value}, false
 		}
-		return nil
+	default:
+		if value == "" {
+			return problem{}, true
+		}
+		if _, why := installerPlatform(value); why != "" {
+			return problem{what: badInstaller, value: value, why: why}, false
+		}
+		s.Installer = value
 	}
-	if _, err := InstallerPlatform(value); err != nil {
-		return err
-	}
-	s.Installer = value
-	return nil
+	return problem{}, true
 }
 
-// Warning is something an edit did that is allowed but ill-advised: Err
-// says what (for now always [ErrDoNotModify]), at the 1-based line of the
-// entry in the edited file (its line before removal for a removed key).
+// The kinds of problem.
+const (
+	badAction = iota + 1
+	badCertEnroll
+	badInstaller
+	conflict
+	bareCR
+)
+
+// problem is the cause of an error of Settings, put into words only when
+// its message is asked for.
+type problem struct {
+	what        uint8
+	value       string // the value at fault; for a bare CR, the text after it
+	why         string // what is wrong with an Installer value
+	section     string // of a conflicting value
+	prevValue   string // the first value of a conflict, its section and line
+	prevSection string
+	prevLine    int
+}
+
+func (p *problem) Error() string {
+	switch p.what {
+	case badAction:
+		return "ini: unknown Action " + quote.Short(p.value) + " (accepted: None, Install, Uninstall)"
+	case badCertEnroll:
+		return "ini: unknown CertEnrollAction " + quote.Short(p.value) + " (accepted: Enroll, or an empty value)"
+	case badInstaller:
+		return "ini: invalid installer file name " + quote.Short(p.value) + ": " + p.why
+	case conflict:
+		return fmt.Sprintf("ini: conflicting values: %s in [%s], %s in [%s] at line %d",
+			quote.Short(p.value), p.section, quote.Short(p.prevValue), p.prevSection, p.prevLine)
+	}
+	return "ini: bare CR: it ends no line for Windows, which reads " + quote.Short(p.value) + " after it as part of this line"
+}
+
+// errorSink collects the errors of Settings in few allocations: an Error
+// and its problem live side by side in chunks, which are never copied, so
+// that the pointers to them stay valid.
+type errorSink struct {
+	list  ErrorList
+	chunk []struct {
+		Error
+		problem
+	}
+}
+
+// add adds the problem p with the entry e of file.
+func (s *errorSink) add(file string, e Entry, p problem) {
+	if len(s.chunk) == cap(s.chunk) {
+		s.chunk = make([]struct {
+			Error
+			problem
+		}, 0, max(4, 2*cap(s.chunk)))
+	}
+	s.chunk = s.chunk[:len(s.chunk)+1]
+	v := &s.chunk[len(s.chunk)-1]
+	v.Error = Error{File: file, Line: e.Line, Key: e.Key, Err: &v.problem}
+	v.problem = p
+	if s.list == nil {
+		s.list = make(ErrorList, 0, 4)
+	}
+	s.list = append(s.list, &v.Error)
+}
+
+// Warning reports an edit of [File.SetSettings] that is allowed but
+// ill-advised: it changed a value that DMCommonInstaller.ini marks "do not
+// modify" (see [DoNotModify]). Line is the 1-based line of the entry in the
+// edited file (its line before the edit for a removed key).
 type Warning struct {
 	File    string
 	Line    int
 	Section string
 	Key     string
-	Err     error
 }
 
-// String returns "file:line: [section] key: what".
+// String returns "file:line: [section] key: ...".
 func (w Warning) String() string {
-	return fmt.Sprintf("%s:%d: [%s] %s: %s", w.File, w.Line, w.Section, w.Key, strings.TrimPrefix(w.Err.Error(), "ini: "))
+	return fmt.Sprintf("%s:%d: [%s] %s: DMCommonInstaller.ini installer values are marked do not modify", w.File, w.Line, w.Section, w.Key)
 }
 
 // DoNotModify reports whether key, in a file of kind k, is one of the
@@ -274,101 +450,76 @@ func (w Warning) String() string {
 // DMCommonInstaller.ini. Modelling choice: the documentation does not list
 // those values by name; Installer is the one it names.
 func DoNotModify(k Kind, key string) bool {
-	return k == KindDMCommonInstaller && strings.EqualFold(key, KeyInstaller)
+	return k == KindDMCommonInstaller && equalFold(key, KeyInstaller)
 }
 
-// SetSettings writes s into f and changes only what changed: a known key
-// whose value Windows reads (compared ignoring case) already equals the
-// field is left as it is, and every entry of s.Unknown is written with
-// [File.Set], which leaves an unchanged value alone. Unknown keys of the
-// file that s.Unknown does not hold are kept, never deleted.
+// SetSettings writes s into f and changes only what changed, in one pass
+// over the file: a known key whose value Windows reads (compared ignoring
+// case) already equals the field is left as it is, and every key of
+// s.Unknown gets the value of its last entry there, written as [File.Set]
+// writes it into f (a value Windows already reads is left alone; new keys
+// follow in the order of their first entries). Unknown keys of the file
+// that s.Unknown does not hold are kept, never deleted. So SetSettings of
+// what [File.Settings] returned without error changes nothing.
 //
 // A known key is written where the file has it (in every section where
-// Windows reads it, which also resolves an [ErrConflict]); a new one goes
-// into the section of the first known key, else the first section, else a
-// new [DefaultSection]. A known field that is absent (ActionDefaulted, an
-// empty CertEnrollAction or Installer) deletes its key.
+// Windows reads it, which also resolves a conflict); a new one goes into
+// the section of the first known key, else the first section, else
+// [DefaultSection]. A known field that is absent (ActionDefaulted, an empty
+// CertEnrollAction or Installer) deletes its key as [File.Delete] does,
+// except that an empty CertEnrollAction or Installer value, which Windows
+// reads as absent too, is left alone.
 //
 // It returns a [Warning] for every edit of a value the product marks "do
 // not modify" (see [DoNotModify]). On error f is unchanged: s must hold a
 // valid or defaulted action, CertEnrollAction "" or Enroll, a valid or
-// empty Installer, and no known key among Unknown.
+// empty Installer, and no known key among Unknown; what it writes must be
+// writable by [File.Set]; and the file must not grow past [MaxSize] (an
+// error that [errors.Is] [ErrTooLarge]).
 func (f *File) SetSettings(s Settings) ([]Warning, error) {
-	if err := s.check(); err != nil {
+	if err := s.check(f.name); err != nil {
 		return nil, err
 	}
-	g := f.Clone()
+	e := settingsEdit{f: f}
+	e.scan()
+	e.known(s)
+	if err := e.unknown(s.Unknown); err != nil {
+		return nil, err
+	}
+	e.place()
+	if err := f.commit(&e.plan); err != nil {
+		return nil, err
+	}
 	var warns []Warning
-	for _, name := range knownKeys {
-		want, present := s.knownValue(name, "")
-		present = present && want != ""
-		var occ []Entry
-		for _, e := range g.Entries() {
-			if strings.EqualFold(e.Key, name) {
-				occ = append(occ, e)
+	for _, t := range e.touched {
+		if DoNotModify(f.Kind(), t.Key) {
+			line := t.line
+			if t.out != nil {
+				line = *t.out
 			}
-		}
-		var touched []Entry
-		var edits []edit
-		switch {
-		case present && len(occ) == 0:
-			e := Entry{Section: g.knownSection(), Key: name, Value: want}
-			if err := g.Set(e.Section, e.Key, e.Value); err != nil {
-				return nil, err
-			}
-			touched = append(touched, e)
-		case present:
-			for _, e := range occ {
-				if !strings.EqualFold(e.Value, want) {
-					ed, _ := g.valueEdit(e.Line-1, want)
-					edits = append(edits, ed)
-					touched = append(touched, e)
-				}
-			}
-		default:
-			for _, e := range occ {
-				if name == KeyClientInstallAction || e.Value != "" {
-					edits = append(edits, g.deleteEdits(e.Section, e.Key)...)
-					touched = append(touched, e)
-				}
-			}
-		}
-		g.apply(edits)
-		for _, e := range touched {
-			if DoNotModify(f.Kind(), e.Key) {
-				if _, k, _ := g.find(e.Section, e.Key); k >= 0 {
-					e.Line = k + 1
-				}
-				warns = append(warns, Warning{File: f.name, Line: e.Line, Section: e.Section, Key: e.Key, Err: ErrDoNotModify})
-			}
+			warns = append(warns, Warning{File: f.name, Line: line, Section: t.Section, Key: t.Key})
 		}
 	}
-	for _, e := range s.Unknown {
-		if err := g.Set(e.Section, e.Key, e.Value); err != nil {
-			return nil, &Error{File: f.name, Line: e.Line, Key: e.Key, Err: err}
-		}
-	}
-	*f = *g
 	return warns, nil
 }
 
 // check reports whether SetSettings can write s.
-func (s Settings) check() error {
+func (s Settings) check(file string) error {
 	var errs ErrorList
 	if !s.ActionDefaulted && !s.ClientInstallAction.IsValid() {
-		errs = append(errs, &Error{Key: KeyClientInstallAction, Err: fmt.Errorf("%w: %v", ErrInvalidAction, s.ClientInstallAction)})
+		errs = append(errs, &Error{File: file, Key: KeyClientInstallAction, Err: fmt.Errorf("cannot write the invalid %v", s.ClientInstallAction)})
 	}
 	if s.CertEnrollAction != "" && !s.Enroll() {
-		errs = append(errs, &Error{Key: KeyCertEnrollAction, Err: fmt.Errorf("%w: %q", ErrInvalidCertEnrollAction, s.CertEnrollAction)})
+		errs = append(errs, &Error{File: file, Key: KeyCertEnrollAction, Err: fmt.Errorf("cannot write %s (accepted: Enroll, or an empty value)", quote.Short(s.CertEnrollAction))})
 	}
 	if s.Installer != "" {
 		if _, err := InstallerPlatform(s.Installer); err != nil {
-			errs = append(errs, &Error{Key: KeyInstaller, Err: err})
+			errs = append(errs, &Error{File: file, Key: KeyInstaller, Err: err})
 		}
 	}
 	for _, e := range s.Unknown {
-		if _, known := knownKey(e.Key); known {
-			errs = append(errs, &Error{Line: e.Line, Key: e.Key, Err: fmt.Errorf("%w: known key %q among Unknown", ErrInvalidName, e.Key)})
+		if knownIndex(e.Key) >= 0 {
+			errs = append(errs, &Error{File: file, Line: e.Line, Key: e.Key, Err: fmt.Errorf("a known key among Unknown")})
 		}
 	}
 	if len(errs) > 0 {
@@ -377,18 +528,248 @@ func (s Settings) check() error {
 	return nil
 }
 
-// knownSection returns the section a new known key goes into: that of the
-// first known key Windows reads, else the first section, else
-// DefaultSection.
-func (f *File) knownSection() string {
-	entries := f.Entries()
-	for _, e := range entries {
-		if _, known := knownKey(e.Key); known {
-			return e.Section
+// settingsEdit is the plan of one SetSettings.
+type settingsEdit struct {
+	f    *File
+	plan plan
+
+	secs, keys nameSet // the first header of each section name; the first line of each key in each
+	first      int     // the first header, -1 when none
+	occ        [nKnown][]keyLine
+	dups       [nKnown][]keyLine // lines of known keys Windows does not read, in first sections
+
+	valAt   map[int]int       // index in plan.vals of the op on a line
+	news    []newKey          // new keys in order
+	newAt   map[[2]string]int // index in news of a new key, by folded section and key
+	tail    []string          // the names of the new sections in order, as written
+	tailAt  map[string]int    // index in tail of a new section, by folded name
+	touched []touched
+}
+
+// keyLine is a key line and the first header of its section.
+type keyLine struct{ sec, k int }
+
+// newKey is a key line to insert: into the section whose first header is
+// line sec, or into the new section tail[-sec-1].
+type newKey struct {
+	sec   int
+	line  string
+	touch int // index in touched, or -1
+}
+
+// touched records an edit of a known key, for the warnings.
+type touched struct {
+	Entry
+	line int  // the 1-based line of a removed key
+	out  *int // the line after the edit
+}
+
+// scan records the sections and keys of the file in one pass.
+func (e *settingsEdit) scan() {
+	f := e.f
+	e.secs, e.keys = newNameSet(f, make([]slot, 16)), newNameSet(f, make([]slot, 64))
+	e.first = -1
+	sec, secEffective := -1, false
+	for i := range f.lines {
+		l := &f.lines[i]
+		switch l.kind {
+		case lineSection:
+			sec = e.secs.add(-1, i)
+			secEffective = sec == i
+			if secEffective && e.first < 0 {
+				e.first = i
+			}
+		case lineKey:
+			if !secEffective {
+				continue
+			}
+			effective := e.keys.add(int32(sec), i) == i
+			if j := knownIndex(f.nameOf(i)); j >= 0 && effective {
+				e.occ[j] = append(e.occ[j], keyLine{sec, i})
+			} else if j >= 0 {
+				e.dups[j] = append(e.dups[j], keyLine{sec, i})
+			}
 		}
 	}
-	if secs := f.Sections(); len(secs) > 0 && secs[0].Name != "" {
-		return secs[0].Name
+}
+
+// known plans the edits of the known keys.
+func (e *settingsEdit) known(s Settings) {
+	f := e.f
+	// The section of a new known key: that of the first known key Windows
+	// reads, else the first section, else DefaultSection.
+	knownSec, firstKnown := -1, -1
+	for j := range nKnown {
+		if len(e.occ[j]) > 0 && (firstKnown < 0 || e.occ[j][0].k < firstKnown) {
+			knownSec, firstKnown = e.occ[j][0].sec, e.occ[j][0].k
+		}
 	}
-	return DefaultSection
+	secName := DefaultSection
+	switch {
+	case knownSec >= 0:
+		secName = f.nameOf(knownSec)
+	case e.first >= 0 && f.nameOf(e.first) != "":
+		knownSec, secName = e.first, f.nameOf(e.first)
+	default:
+		knownSec = e.secs.find(-1, DefaultSection)
+	}
+	for j := range nKnown {
+		want, present := s.knownValue(j, "")
+		present = present && want != ""
+		occ := e.occ[j]
+		switch {
+		case present && len(occ) == 0:
+			e.touched = append(e.touched, touched{Entry: Entry{Section: secName, Key: knownName(j), Value: want}, out: new(int)})
+			e.addNew(secName, knownSec, knownName(j), want, len(e.touched)-1)
+		case present:
+			for _, o := range occ {
+				if strings.EqualFold(f.value(o.k), want) {
+					continue
+				}
+				op, _ := f.valueOp(o.k, want)
+				op.out = new(int)
+				e.plan.vals = append(e.plan.vals, op)
+				e.touched = append(e.touched, touched{Entry: f.entry(o.sec, o.k), out: op.out})
+			}
+		default:
+			dups := e.dups[j]
+			for _, o := range occ {
+				if j != knownAction && f.value(o.k) == "" {
+					continue
+				}
+				e.plan.drops = append(e.plan.drops, o.k)
+				e.touched = append(e.touched, touched{Entry: f.entry(o.sec, o.k), line: o.k + 1})
+				for len(dups) > 0 && dups[0].sec < o.sec {
+					dups = dups[1:]
+				}
+				for len(dups) > 0 && dups[0].sec == o.sec {
+					e.plan.drops = append(e.plan.drops, dups[0].k)
+					dups = dups[1:]
+				}
+			}
+		}
+	}
+}
+
+// unknown plans the edits of the entries of Unknown: for each key, the
+// value of its last entry, as Set would write it into the file.
+func (e *settingsEdit) unknown(entries []Entry) error {
+	f := e.f
+	for _, u := range entries {
+		sec := e.secs.find(-1, u.Section)
+		k := -1
+		if sec >= 0 {
+			k = e.keys.find(int32(sec), u.Key)
+		}
+		if k < 0 {
+			if err := e.checkNew(sec, u); err != nil {
+				return err
+			}
+			e.addNew(u.Section, sec, u.Key, u.Value, -1)
+			continue
+		}
+		i, planned := e.valAt[k]
+		if !planned && f.value(k) == u.Value {
+			continue
+		}
+		if err := f.checkValue(u.Value); err != nil {
+			return &Error{File: f.name, Line: u.Line, Key: u.Key, Err: err}
+		}
+		op, changed := f.valueOp(k, u.Value)
+		if !changed {
+			l := &f.lines[k]
+			op = valueOp{k: k, a: l.v0, b: l.v1, s: f.text[l.v0:l.v1]}
+		}
+		if !planned {
+			if e.valAt == nil {
+				e.valAt = map[int]int{}
+			}
+			i = len(e.plan.vals)
+			e.valAt[k] = i
+			e.plan.vals = append(e.plan.vals, op)
+		}
+		e.plan.vals[i] = op
+	}
+	return nil
+}
+
+// checkNew checks that Set could write the new key of entry u, whose
+// section has its first header at line sec (-1: a new section).
+func (e *settingsEdit) checkNew(sec int, u Entry) error {
+	err := e.f.checkKey(u.Key)
+	if err == nil {
+		err = e.f.checkValue(u.Value)
+	}
+	if err == nil && sec < 0 {
+		err = e.f.checkSection(u.Section)
+	}
+	if err != nil {
+		return &Error{File: e.f.name, Line: u.Line, Key: u.Key, Err: err}
+	}
+	return nil
+}
+
+// addNew plans a new key line in section, whose first header is line sec
+// (-1: none yet), or changes its value when an earlier entry planned it.
+func (e *settingsEdit) addNew(section string, sec int, key, value string, touch int) {
+	if sec < 0 {
+		name := foldKey(section)
+		t, ok := e.tailAt[name]
+		if !ok {
+			if e.tailAt == nil {
+				e.tailAt = map[string]int{}
+			}
+			t = len(e.tailAt)
+			e.tailAt[name] = t
+			e.tail = append(e.tail, section)
+		}
+		sec = -t - 1
+	}
+	id := [2]string{foldKey(section), foldKey(key)}
+	if n, ok := e.newAt[id]; ok {
+		nk := &e.news[n]
+		key, _, _ = strings.Cut(nk.line, "=")
+		nk.line = key + "=" + writeValue(value)
+		return
+	}
+	if e.newAt == nil {
+		e.newAt = map[[2]string]int{}
+	}
+	e.newAt[id] = len(e.news)
+	e.news = append(e.news, newKey{sec: sec, line: key + "=" + writeValue(value), touch: touch})
+}
+
+// place turns the new keys into insertions after the last key line of
+// their section that stays, and into the lines of the new sections.
+func (e *settingsEdit) place() {
+	f := e.f
+	slices.Sort(e.plan.drops)
+	anchors := map[int]int{}
+	groups := make([][]insertOp, len(e.tail))
+	for _, nk := range e.news {
+		op := insertOp{s: nk.line}
+		if nk.touch >= 0 {
+			op.out = e.touched[nk.touch].out
+		}
+		if nk.sec < 0 {
+			groups[-nk.sec-1] = append(groups[-nk.sec-1], op)
+			continue
+		}
+		after, ok := anchors[nk.sec]
+		if !ok {
+			after = nk.sec
+			for i := nk.sec + 1; i < len(f.lines) && f.lines[i].kind != lineSection; i++ {
+				if _, dropped := slices.BinarySearch(e.plan.drops, i); f.lines[i].kind == lineKey && !dropped {
+					after = i
+				}
+			}
+			anchors[nk.sec] = after
+		}
+		op.after = after
+		e.plan.ins = append(e.plan.ins, op)
+	}
+	for t, name := range e.tail {
+		e.plan.tail = append(e.plan.tail, insertOp{s: "[" + name + "]"})
+		e.plan.tail = append(e.plan.tail, groups[t]...)
+	}
 }

@@ -3,11 +3,14 @@ package ini_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mobiledm/dmclient/ini"
+	"github.com/mobiledm/dmclient/internal/quote"
 )
 
 func TestSettingsDecode(t *testing.T) {
@@ -17,6 +20,7 @@ func TestSettingsDecode(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := ini.Settings{
+		File:                `C:\Deploy\ClientSettings.ini`,
 		ClientInstallAction: ini.ActionNone,
 		CertEnrollAction:    ini.CertEnroll,
 		Installer:           "dminstaller_WM6.EXE",
@@ -83,36 +87,19 @@ func TestSettingsErrors(t *testing.T) {
 	if !errors.As(err, &list) {
 		t.Fatalf("error %v is not an ErrorList", err)
 	}
-	type problem struct {
-		Line int
-		Key  string
-		Err  error
-	}
-	var got []problem
+	var got []ini.Error
 	for _, e := range list {
-		if e.File != "ClientSettings.ini" || !strings.HasPrefix(e.Error(), "ClientSettings.ini:") {
-			t.Errorf("error %q lacks the file name", e)
-		}
-		for _, sentinel := range []error{ini.ErrInvalidAction, ini.ErrInvalidCertEnrollAction, ini.ErrInvalidInstaller, ini.ErrConflict} {
-			if errors.Is(e, sentinel) {
-				got = append(got, problem{e.Line, e.Key, sentinel})
-			}
-		}
+		got = append(got, ini.Error{File: e.File, Line: e.Line, Key: e.Key, Err: errors.New(e.Error())})
 	}
-	want := []problem{
-		{2, "ClientInstallAction", ini.ErrInvalidAction},
-		{3, "CertEnrollAction", ini.ErrInvalidCertEnrollAction},
-		{4, "Installer", ini.ErrInvalidInstaller},
-		{6, "CertEnrollAction", ini.ErrConflict},
-		{7, "Installer", ini.ErrConflict},
+	want := []ini.Error{
+		{"ClientSettings.ini", 2, "ClientInstallAction", errors.New(`ini: ClientSettings.ini:2: ClientInstallAction: unknown Action "" (accepted: None, Install, Uninstall)`)},
+		{"ClientSettings.ini", 3, "CertEnrollAction", errors.New(`ini: ClientSettings.ini:3: CertEnrollAction: unknown CertEnrollAction "No" (accepted: Enroll, or an empty value)`)},
+		{"ClientSettings.ini", 4, "Installer", errors.New(`ini: ClientSettings.ini:4: Installer: invalid installer file name "DMInstaller_..\\x.exe": the platform has a leading, trailing or double '.'`)},
+		{"ClientSettings.ini", 6, "CertEnrollAction", errors.New(`ini: ClientSettings.ini:6: CertEnrollAction: conflicting values: "enroll" in [B], "No" in [A] at line 3`)},
+		{"ClientSettings.ini", 7, "Installer", errors.New(`ini: ClientSettings.ini:7: Installer: conflicting values: "DMInstaller_PPC.exe" in [B], "DMInstaller_..\\x.exe" in [A] at line 4`)},
 	}
-	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b error) bool { return a == b })); diff != "" {
-		t.Errorf("problems mismatch (-want +got):\n%s", diff)
-	}
-	for _, sentinel := range []error{ini.ErrInvalidAction, ini.ErrConflict} {
-		if !errors.Is(err, sentinel) {
-			t.Errorf("errors.Is(list, %v) = false", sentinel)
-		}
+	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b error) bool { return a.Error() == b.Error() })); diff != "" {
+		t.Errorf("errors mismatch (-want +got):\n%s", diff)
 	}
 	var one *ini.Error
 	if !errors.As(err, &one) || one.Line != 2 {
@@ -128,6 +115,59 @@ func TestSettingsErrors(t *testing.T) {
 	// Same value in two sections is no conflict.
 	if _, err := mustParse(t, "x.ini", "[A]\nCertEnrollAction=Enroll\n[B]\ncertenrollaction=ENROLL\n").Settings(); err != nil {
 		t.Errorf("equal values in two sections: %v", err)
+	}
+}
+
+// TestSettingsErrorFields: every invalid value of a known key is an *Error
+// that carries the file name, the line and the key as the file writes them,
+// so that another package can report the configuration error from its
+// fields.
+func TestSettingsErrorFields(t *testing.T) {
+	tests := []struct {
+		doc       string
+		line      int
+		key, want string // want: the cause, in the message
+	}{
+		{"[S]\r\nClientInstallAction=Reinstall\r\n", 2, "ClientInstallAction", `unknown Action "Reinstall" (accepted: None, Install, Uninstall)`},
+		{"[S]\nclientinstallaction= install\x00\n", 2, "clientinstallaction", `unknown Action "install\x00"`},
+		{"; c\n[S]\nCertEnrollAction=Enrol\n", 3, "CertEnrollAction", `unknown CertEnrollAction "Enrol" (accepted: Enroll, or an empty value)`},
+		{"[S]\n\n[T]\nINSTALLER=..\\cmd.exe\n", 4, "INSTALLER", `invalid installer file name "..\\cmd.exe": not DMInstaller_<platform>.exe`},
+		{"[S]\nInstaller=DMInstaller_" + strings.Repeat("p", 500) + ".exe\n", 2, "Installer", `invalid installer file name "DMInstaller_` + strings.Repeat("p", 88) + `"...: `},
+	}
+	for _, tt := range tests {
+		f := mustParse(t, `C:\Deploy\ClientSettings.ini`, tt.doc)
+		_, err := f.Settings()
+		var e *ini.Error
+		if !errors.As(err, &e) {
+			t.Errorf("%q: error %v is not an *ini.Error", tt.doc, err)
+			continue
+		}
+		if e.File != `C:\Deploy\ClientSettings.ini` || e.Line != tt.line || e.Key != tt.key || !strings.Contains(e.Error(), tt.want) {
+			t.Errorf("%q: got %+v %q; want line %d key %s cause %s", tt.doc, *e, e, tt.line, tt.key, tt.want)
+		}
+		if len(e.Error()) > 300 {
+			t.Errorf("%q: message of %d bytes", tt.doc, len(e.Error()))
+		}
+	}
+}
+
+// TestSettingsLine: a caller that checks a value itself (lifecycle checks
+// the Installer's platform) can place its own error at the entry's line.
+func TestSettingsLine(t *testing.T) {
+	f := mustParse(t, "ClientSettings.ini", "; c\r\n[S]\r\nX=1\r\ninstaller = DMInstaller_WM6.exe\r\n")
+	s, err := f.Settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.File != "ClientSettings.ini" || s.Line(ini.KeyInstaller) != 4 || s.Line("INSTALLER") != 4 {
+		t.Errorf("File %q, Line(Installer) %d", s.File, s.Line(ini.KeyInstaller))
+	}
+	if s.Line(ini.KeyClientInstallAction) != 0 || s.Line("X") != 0 {
+		t.Errorf("Line of a defaulted action %d, of an unknown key %d", s.Line(ini.KeyClientInstallAction), s.Line("X"))
+	}
+	err = &ini.Error{File: s.File, Line: s.Line(ini.KeyInstaller), Key: ini.KeyInstaller, Err: errors.New("not for platform PPC2003")}
+	if got, want := err.Error(), "ini: ClientSettings.ini:4: Installer: not for platform PPC2003"; got != want {
+		t.Errorf("message %q, want %q", got, want)
 	}
 }
 
@@ -155,11 +195,11 @@ func TestInstallerPlatform(t *testing.T) {
 		"DMInstaller_a.exe ", "DMInstaller.exe",
 	}
 	for _, name := range invalid {
-		if p, err := ini.InstallerPlatform(name); !errors.Is(err, ini.ErrInvalidInstaller) {
-			t.Errorf("InstallerPlatform(%q) = %q, %v; want ErrInvalidInstaller", name, p, err)
+		if p, err := ini.InstallerPlatform(name); err == nil || !strings.HasPrefix(err.Error(), "ini: invalid installer file name ") {
+			t.Errorf("InstallerPlatform(%q) = %q, %v; want an invalid installer file name", name, p, err)
 		}
 	}
-	if _, err := ini.InstallerName("../x"); !errors.Is(err, ini.ErrInvalidInstaller) {
+	if _, err := ini.InstallerName("../x"); err == nil {
 		t.Errorf("InstallerName(../x) = %v", err)
 	}
 }
@@ -204,7 +244,7 @@ func TestSetSettingsChangesOnlyWhatChanged(t *testing.T) {
 func TestSetSettingsResolvesConflicts(t *testing.T) {
 	f := mustParse(t, "x.ini", "[A]\nClientInstallAction=None\n[B]\nClientInstallAction=Install\n")
 	s, err := f.Settings()
-	if !errors.Is(err, ini.ErrConflict) {
+	if err == nil || !strings.Contains(err.Error(), "conflicting values") {
 		t.Fatalf("want a conflict, got %v", err)
 	}
 	if _, err := f.SetSettings(s); err != nil {
@@ -257,9 +297,9 @@ func TestSetSettingsWarnsOnDoNotModify(t *testing.T) {
 		}
 		var want []ini.Warning
 		if f.Kind() == ini.KindDMCommonInstaller {
-			want = []ini.Warning{{File: name, Line: 2, Section: "Installer", Key: "Installer", Err: ini.ErrDoNotModify}}
+			want = []ini.Warning{{File: name, Line: 2, Section: "Installer", Key: "Installer"}}
 		}
-		if diff := cmp.Diff(want, w, cmp.Comparer(func(a, b error) bool { return a == b })); diff != "" {
+		if diff := cmp.Diff(want, w); diff != "" {
 			t.Errorf("%s: warnings mismatch (-want +got):\n%s", name, diff)
 		}
 		if ini.DoNotModify(f.Kind(), "INSTALLER") != (len(want) > 0) {
@@ -320,59 +360,75 @@ type enum interface {
 	MarshalText() ([]byte, error)
 }
 
-// checkEnum checks an enum over its whole input space.
-func checkEnum[T enum](t *testing.T, all []T, parse func(string) (T, error), unmarshal func(*T, []byte) error, invalid error) {
+// checkEnum checks the enum convention over the whole input space of an
+// enum whose valid values are valid, in order.
+func checkEnum[T enum](t *testing.T, typ string, valid []T, unmarshal func(*T, []byte) error) {
 	t.Helper()
-	for i, v := range all {
-		if int(v) != i+1 {
-			t.Errorf("values out of order: %v at %d", v, i)
+	var names []string
+	for _, v := range valid {
+		names = append(names, v.String())
+	}
+	for n := range 256 {
+		v := T(n)
+		i := slices.Index(valid, v)
+		text, err := v.MarshalText()
+		if i < 0 {
+			if want := fmt.Sprintf("%s(%d)", typ, n); v.String() != want {
+				t.Errorf("String(%d) = %q, want %q", n, v.String(), want)
+			}
+			if err == nil || !strings.HasPrefix(err.Error(), "ini: ") {
+				t.Errorf("MarshalText(%d) = %q, %v; want an error", n, text, err)
+			}
+			continue
+		}
+		if err != nil || string(text) != names[i] {
+			t.Errorf("MarshalText(%v) = %q, %v", v, text, err)
 		}
 		for _, s := range []string{v.String(), strings.ToLower(v.String()), strings.ToUpper(v.String())} {
-			if got, err := parse(s); err != nil || got != v {
-				t.Errorf("Parse(%q) = %v, %v", s, got, err)
+			var back T
+			if err := unmarshal(&back, []byte(s)); err != nil || back != v {
+				t.Errorf("UnmarshalText(%q) = %v, %v", s, back, err)
 			}
 		}
-		text, err := v.MarshalText()
-		var back T
-		if err != nil || unmarshal(&back, text) != nil || back != v {
-			t.Errorf("%v: text round trip %q %v -> %v", v, text, err, back)
-		}
 	}
-	for n := len(all) + 1; n < 256; n++ {
-		v := T(n)
-		if _, err := v.MarshalText(); !errors.Is(err, invalid) {
-			t.Errorf("MarshalText(%d) = %v", n, err)
+	for _, s := range []string{"", "x", strings.Repeat("y", 1000)} {
+		back := valid[0]
+		err := unmarshal(&back, []byte(s))
+		want := fmt.Sprintf("ini: unknown %s %s (accepted: %s)", typ, quote.Short(s), strings.Join(names, ", "))
+		if err == nil || err.Error() != want || back != valid[0] {
+			t.Errorf("UnmarshalText(%.20q) = %v, %v; want %s and the value unchanged", s, back, err, want)
 		}
-		if !strings.Contains(v.String(), "(") {
-			t.Errorf("String(%d) = %q", n, v.String())
-		}
-	}
-	for _, s := range []string{"", "x", " " + all[0].String()} {
-		if _, err := parse(s); !errors.Is(err, invalid) {
-			t.Errorf("Parse(%q) = %v, want %v", s, err, invalid)
-		}
-	}
-	var zero T
-	if text, err := zero.MarshalText(); err != nil || len(text) != 0 {
-		t.Errorf("zero MarshalText = %q, %v", text, err)
-	}
-	if err := unmarshal(&zero, []byte("nonsense")); !errors.Is(err, invalid) {
-		t.Errorf("UnmarshalText(nonsense) = %v", err)
 	}
 }
 
 func TestEnums(t *testing.T) {
-	checkEnum(t, ini.Actions(), ini.ParseAction, (*ini.Action).UnmarshalText, ini.ErrInvalidAction)
-	checkEnum(t, ini.Kinds(), ini.ParseKind, (*ini.Kind).UnmarshalText, ini.ErrInvalidKind)
-	checkEnum(t, ini.Encodings(), ini.ParseEncoding, (*ini.Encoding).UnmarshalText, ini.ErrInvalidEncoding)
-	if got := []string{ini.Action(0).String(), ini.ActionNone.String(), ini.ActionInstall.String(), ini.ActionUninstall.String()}; !cmp.Equal(got, []string{"unset", "None", "Install", "Uninstall"}) {
+	checkEnum(t, "Action", ini.Actions(), (*ini.Action).UnmarshalText)
+	checkEnum(t, "Kind", []ini.Kind{ini.KindUnknown, ini.KindDMCommonInstaller, ini.KindClientSettings}, (*ini.Kind).UnmarshalText)
+	checkEnum(t, "Encoding", []ini.Encoding{ini.EncodingANSI, ini.EncodingUTF8BOM, ini.EncodingUTF16LE, ini.EncodingUTF16BE}, (*ini.Encoding).UnmarshalText)
+	if got := []string{ini.Action(0).String(), ini.ActionNone.String(), ini.ActionInstall.String(), ini.ActionUninstall.String()}; !cmp.Equal(got, []string{"Action(0)", "None", "Install", "Uninstall"}) {
 		t.Errorf("Action strings %q", got)
+	}
+	if got := []string{ini.KindUnknown.String(), ini.Encoding(0).String()}; !cmp.Equal(got, []string{"unknown", "Encoding(0)"}) {
+		t.Errorf("zero strings %q", got)
 	}
 	if ini.Action(0).IsValid() || !ini.ActionUninstall.IsValid() || ini.Action(4).IsValid() {
 		t.Errorf("IsValid wrong")
 	}
+	for _, a := range ini.Actions() {
+		for _, s := range []string{a.String(), strings.ToLower(a.String()), " " + strings.ToUpper(a.String()) + "\t"} {
+			if got, err := ini.ParseAction(s); err != nil || got != a {
+				t.Errorf("ParseAction(%q) = %v, %v", s, got, err)
+			}
+		}
+	}
+	if _, err := ini.ParseAction("Reinstall"); err == nil || err.Error() != `ini: unknown Action "Reinstall" (accepted: None, Install, Uninstall)` {
+		t.Errorf("ParseAction(Reinstall) = %v", err)
+	}
 	b, err := json.Marshal(struct{ A ini.Action }{ini.ActionNone})
 	if err != nil || string(b) != `{"A":"None"}` {
 		t.Errorf("JSON %s %v", b, err)
+	}
+	if _, err := json.Marshal(struct{ A ini.Action }{}); err == nil {
+		t.Errorf("JSON of the zero Action succeeded")
 	}
 }

@@ -1,0 +1,229 @@
+package ini_test
+
+// Regression tests for defects, one a test, written against the API that
+// predates their fixes so that each can be seen to fail without its fix.
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mobiledm/dmclient/ini"
+)
+
+// manyKeys returns a ClientSettings.ini with n unknown keys after the known
+// ones, CRLF, about 10 bytes a key.
+func manyKeys(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("[ClientSettings]\r\nClientInstallAction=Install\r\nCertEnrollAction=Enroll\r\nInstaller=DMInstaller_PPC2003.exe\r\n[Env]\r\n")
+	for i := range n {
+		fmt.Fprintf(&b, "K%d=%d\r\n", i, i%10)
+	}
+	return b.Bytes()
+}
+
+// timeSetSettings returns the least time of runs of SetSettings(Settings())
+// on a file of n keys.
+func timeSetSettings(t *testing.T, n, runs int) time.Duration {
+	t.Helper()
+	f, err := ini.Parse("ClientSettings.ini", manyKeys(n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	best := time.Duration(1 << 62)
+	for range runs {
+		start := time.Now()
+		s, err := f.Settings()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.SetSettings(s); err != nil {
+			t.Fatal(err)
+		}
+		best = min(best, time.Since(start))
+	}
+	return best
+}
+
+// TestSetSettingsIsLinear: writing back the settings of a file with 16
+// times the keys takes about 16 times as long, not 256 times (SetSettings
+// was quadratic: 40,000 keys took 9.9 s, and this test measured 261 times).
+// The bound of 100 and the retries leave room for a busy machine.
+func TestSetSettingsIsLinear(t *testing.T) {
+	if testing.Short() {
+		t.Skip("times large files")
+	}
+	const small, large = 2_000, 32_000
+	var ts, tl time.Duration
+	for range 5 {
+		ts = timeSetSettings(t, small, 9)
+		tl = timeSetSettings(t, large, 2)
+		if tl < 100*ts {
+			return
+		}
+	}
+	t.Errorf("SetSettings of %d keys took %v, of %d keys %v: %.0f times as long", small, ts, large, tl, float64(tl)/float64(ts))
+}
+
+// TestEmptyInstallerReadsAndWritesAlike: an empty Installer= is no
+// installer, the way an empty CertEnrollAction= is no enrollment. Settings
+// used to reject it as an invalid file name while SetSettings, which
+// documents an empty Installer as absent, left the line in place, so the
+// file never read back.
+func TestEmptyInstallerReadsAndWritesAlike(t *testing.T) {
+	const doc = "[Installer]\r\nInstaller=\r\n[Settings]\r\nClientInstallAction=None\r\n"
+	f, err := ini.Parse("DMCommonInstaller.ini", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := f.Settings()
+	if err != nil {
+		t.Fatalf("Settings of an empty Installer: %v", err)
+	}
+	if s.Installer != "" || s.Platform() != "" {
+		t.Errorf("Installer %q, platform %q; want none", s.Installer, s.Platform())
+	}
+	if _, err := f.SetSettings(s); err != nil || string(f.Bytes()) != doc {
+		t.Fatalf("SetSettings of what Settings read: %v, %q", err, f.Bytes())
+	}
+	// Setting it writes the value into the empty line.
+	s.Installer = "DMInstaller_WM6.exe"
+	if _, err := f.SetSettings(s); err != nil {
+		t.Fatal(err)
+	}
+	want := "[Installer]\r\nInstaller=DMInstaller_WM6.exe\r\n[Settings]\r\nClientInstallAction=None\r\n"
+	if diff := cmp.Diff(want, string(f.Bytes())); diff != "" {
+		t.Errorf("Bytes() mismatch (-want +got):\n%s", diff)
+	}
+	// Clearing it deletes the line.
+	s.Installer = ""
+	if _, err := f.SetSettings(s); err != nil {
+		t.Fatal(err)
+	}
+	want = "[Installer]\r\n[Settings]\r\nClientInstallAction=None\r\n"
+	if diff := cmp.Diff(want, string(f.Bytes())); diff != "" {
+		t.Errorf("Bytes() mismatch (-want +got):\n%s", diff)
+	}
+	if got, err := f.Settings(); err != nil || got.Installer != "" {
+		t.Errorf("read back %q, %v", got.Installer, err)
+	}
+}
+
+// nearlyFull returns a document of MaxSize-room bytes as stored: a section
+// with one key and a long comment, in the encoding of utf16 or ANSI.
+func nearlyFull(room int, utf16 bool) []byte {
+	head := "[S]\r\nk=v\r\n;"
+	if !utf16 {
+		return []byte(head + strings.Repeat("c", ini.MaxSize-room-len(head)-2) + "\r\n")
+	}
+	units := (ini.MaxSize - room - 2) / 2
+	return utf16le(head + strings.Repeat("c", units-len(head)-2) + "\r\n")
+}
+
+// TestEditsStayWithinMaxSize: an edit that would make a file larger than
+// MaxSize fails with ErrTooLarge and leaves the file as it was, so that
+// Parse always reads back what Bytes returns (an edit used to grow a file
+// past MaxSize, and a value of 2 GiB overflowed the line offsets).
+func TestEditsStayWithinMaxSize(t *testing.T) {
+	for _, utf16 := range []bool{false, true} {
+		t.Run(fmt.Sprint("utf16=", utf16), func(t *testing.T) {
+			data := nearlyFull(10, utf16)
+			per := 1 // bytes a character takes
+			if utf16 {
+				per = 2
+			}
+			edits := []struct {
+				name string
+				edit func(*ini.File) error
+				fits bool
+			}{
+				{"value that fits", func(f *ini.File) error { return f.Set("S", "k", strings.Repeat("v", 1+10/per)) }, true},
+				{"value one too long", func(f *ini.File) error { return f.Set("S", "k", strings.Repeat("v", 2+10/per)) }, false},
+				{"new key", func(f *ini.File) error { return f.Set("S", "key", "value") }, false},
+				{"new section", func(f *ini.File) error { return f.Set("T", "key", "v") }, false},
+				{"value of MaxSize+1 bytes", func(f *ini.File) error { return f.Set("S", "k", strings.Repeat("v", ini.MaxSize+1)) }, false},
+				{"value of 64 MiB", func(f *ini.File) error { return f.Set("S", "k", strings.Repeat("v", 64<<20)) }, false},
+				{"settings", func(f *ini.File) error {
+					s, _ := f.Settings()
+					s.Installer = "DMInstaller_PPC2003.exe"
+					_, err := f.SetSettings(s)
+					return err
+				}, false},
+				{"settings unknown", func(f *ini.File) error {
+					s, _ := f.Settings()
+					s.Unknown = append(s.Unknown, ini.Entry{Section: "S", Key: "k", Value: strings.Repeat("x", 100)})
+					_, err := f.SetSettings(s)
+					return err
+				}, false},
+			}
+			for _, tt := range edits {
+				f, err := ini.Parse("full.ini", data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				err = tt.edit(f)
+				got := f.Bytes()
+				if tt.fits {
+					if err != nil || len(got) != ini.MaxSize {
+						t.Errorf("%s: %v, %d bytes; want %d bytes", tt.name, err, len(got), ini.MaxSize)
+					}
+				} else if !errors.Is(err, ini.ErrTooLarge) || !bytes.Equal(got, data) {
+					t.Errorf("%s: %v, %d bytes; want ErrTooLarge and the file unchanged", tt.name, err, len(got))
+				}
+				if _, err := ini.Parse("full.ini", got); err != nil {
+					t.Errorf("%s: Parse of Bytes(): %v", tt.name, err)
+				}
+				if err := f.Set("S", "k", "v2"); err != nil {
+					t.Errorf("%s: the next Set: %v", tt.name, err)
+				}
+			}
+		})
+	}
+}
+
+// TestBareCRIsReported: a file whose lines end in CR alone reads as one
+// line, as Windows reads it, and Settings says so with the file name and
+// the line instead of defaulting the hidden ClientInstallAction=Uninstall
+// to Install without a word.
+func TestBareCRIsReported(t *testing.T) {
+	docs := map[string][]byte{
+		"ANSI":        []byte("[S]\rClientInstallAction=Uninstall\r"),
+		"UTF-16LE":    utf16le("[S]\rClientInstallAction=Uninstall\r"),
+		"CRLF before": []byte("; c\r\n[S]\r\nCertEnrollAction=Enroll\r\n[T]\rClientInstallAction=Uninstall\r\n"),
+	}
+	lines := map[string]int{"ANSI": 1, "UTF-16LE": 1, "CRLF before": 4}
+	for name, data := range docs {
+		f, err := ini.Parse(`C:\Deploy\ClientSettings.ini`, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := f.Settings()
+		if s.ClientInstallAction != ini.ActionInstall || !s.ActionDefaulted {
+			t.Errorf("%s: action %v defaulted %v; want it read as Windows reads it", name, s.ClientInstallAction, s.ActionDefaulted)
+		}
+		var list ini.ErrorList
+		if !errors.As(err, &list) || len(list) != 1 {
+			t.Fatalf("%s: error %v, want one in an ErrorList", name, err)
+		}
+		e := list[0]
+		if e.File != `C:\Deploy\ClientSettings.ini` || e.Line != lines[name] || e.Key != "" ||
+			!strings.Contains(e.Error(), `ClientSettings.ini:`+fmt.Sprint(lines[name])+`: bare CR`) ||
+			!strings.Contains(e.Error(), `"ClientInstallAction=Uninstall"`) {
+			t.Errorf("%s: error %+v: %s", name, *e, e)
+		}
+	}
+	// A CR before a line ending, or at the end of the file, hides nothing.
+	for _, doc := range []string{"[S]\r\nk=v\r\n", "[S]\nk=v\r\r\n", "[S]\r\nk=v\r", "[S]\n\r\n\r"} {
+		f, err := ini.Parse("x.ini", []byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Settings(); err != nil {
+			t.Errorf("%q: %v", doc, err)
+		}
+	}
+}
