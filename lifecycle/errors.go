@@ -37,5 +37,5 @@ func inputError(field, msg string) error {
 }
 
 func errUnknownPlatform(installer string) error {
-	return errors.New("installer " + quote.Short(installer) + " names no platform")
+	return errors.New("installer " + quote.Short(installer) + " names no platform of this library")
 }

@@ -193,7 +193,7 @@ func ExampleReadSettings() {
 	_, err := lifecycle.ReadSettings("ClientSettings.ini", []byte("[ClientSettings]\r\nInstaller=DMInstaller_Foo.exe\r\n"))
 	fmt.Println(err)
 	// Output:
-	// lifecycle: invalid ClientSettings.ini: Installer: installer "DMInstaller_Foo.exe" names no platform
+	// ini: ClientSettings.ini:2: Installer: installer "DMInstaller_Foo.exe" names no platform of this library
 }
 
 // The fleet file's device block decodes as a Device everywhere, strictly.

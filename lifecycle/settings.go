@@ -7,9 +7,10 @@ import (
 
 // ReadSettings decodes a package's DMCommonInstaller.ini or
 // ClientSettings.ini, named name, into the settings a [Package] holds. Any
-// settings error stops the package before anything runs: the .ini's own
-// errors (see [ini.File.Settings], which name the file, the line and the
-// key), and an Installer naming a platform that does not exist.
+// settings error stops the package before anything runs, as an
+// [*ini.Error] naming the file, the line and the key: the .ini's own
+// errors (see [ini.File.Settings]), and an Installer naming a platform
+// that does not exist.
 func ReadSettings(name string, data []byte) (ini.Settings, error) {
 	f, err := ini.Parse(name, data)
 	if err != nil {
@@ -20,7 +21,8 @@ func ReadSettings(name string, data []byte) (ini.Settings, error) {
 		return s, err
 	}
 	if s.Installer != "" && !knownInstaller(s.Installer) {
-		return s, &InputError{Field: name + ": Installer", Err: errUnknownPlatform(s.Installer)}
+		return s, &ini.Error{File: s.File, Line: s.Line(ini.KeyInstaller), Key: ini.KeyInstaller,
+			Err: errUnknownPlatform(s.Installer)}
 	}
 	return s, nil
 }
