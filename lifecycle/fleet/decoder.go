@@ -23,7 +23,7 @@ import (
 const (
 	// maxValue caps any one JSON value the decoder reads whole: a device
 	// entry, the "sites" object, the "packages" object, a member name.
-	maxValue = 16 << 20
+	maxValue = 8 << 20
 	// maxName caps a site or package name, in bytes.
 	maxName = 256
 )
@@ -148,7 +148,7 @@ var (
 //
 // Caps: a site or package name is at most 256 bytes; any one JSON value
 // read whole (a device entry, the "sites" object, the "packages" object) is
-// at most 16 MiB; a longer one stops the file. A UTF-8 byte-order mark at
+// at most 8 MiB; a longer one stops the file. A UTF-8 byte-order mark at
 // the start is skipped.
 //
 // Modelling choice: the file format is this library's; the product page
@@ -349,9 +349,15 @@ type input struct {
 }
 
 func (in *input) Read(p []byte) (int, error) {
-	if in.read-in.dec.InputOffset() > maxValue {
+	// The decoder reads only to complete the value it is on: what it holds
+	// unread is that value so far.
+	room := maxValue + 1 - (in.read - in.dec.InputOffset())
+	if room <= 0 {
 		in.tooLong = true
 		return 0, errTooLarge
+	}
+	if int64(len(p)) > room {
+		p = p[:room]
 	}
 	n, err := in.r.Read(p)
 	in.read += int64(n)
@@ -463,7 +469,9 @@ func (p *pass) section(d *Decoder, name string) error {
 		d.packages = map[string]named[lifecycle.Package]{}
 	}
 	seen := map[string]string{}
-	err := walk(raw, nil, func(key string, val []byte) error {
+	at := int64(0)
+	err := walkAt(raw, nil, func(key string, val []byte, valAt int64) error {
+		at = valAt
 		field := name + "[" + quote.Short(key) + "]"
 		if len(key) > maxName {
 			return &fieldError{field, errors.New("a name longer than " + strconv.Itoa(maxName) + " bytes")}
@@ -490,7 +498,7 @@ func (p *pass) section(d *Decoder, name string) error {
 	})
 	if err != nil {
 		fe := asFieldError(err, name)
-		return &Error{Index: -1, Field: fe.field, Offset: off, Err: fe.err}
+		return &Error{Index: -1, Field: fe.field, Offset: off + at, Err: fe.err}
 	}
 	return nil
 }
@@ -567,6 +575,11 @@ func asFieldError(err error, field string) *fieldError {
 // in order. When names is not nil, a member not in it, or one given twice,
 // is a fieldError naming it.
 func walk(raw []byte, names []string, fn func(name string, val []byte) error) error {
+	return walkAt(raw, names, func(name string, val []byte, _ int64) error { return fn(name, val) })
+}
+
+// walkAt is walk, telling fn the offset of each value in raw.
+func walkAt(raw []byte, names []string, fn func(name string, val []byte, at int64) error) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	tok, err := dec.Token()
 	if err != nil {
@@ -596,7 +609,7 @@ func walk(raw []byte, names []string, fn func(name string, val []byte) error) er
 			}
 			seen |= 1 << i
 		}
-		if err := fn(name, val); err != nil {
+		if err := fn(name, val, dec.InputOffset()-int64(len(val))); err != nil {
 			return err
 		}
 	}
@@ -753,19 +766,19 @@ func (d *Decoder) seenID(index int, id string) (int, bool) {
 	return 0, false
 }
 
-// peekID returns the id of a device block that did not decode, for the
-// error, or "" when it has no short one.
+// peekID returns the first id of a device block that did not decode, for
+// the error, or "" when it has no short one.
 func peekID(raw []byte) string {
-	var v struct {
-		ID json.RawMessage `json:"id"`
-	}
-	if json.Unmarshal(raw, &v) != nil {
-		return ""
-	}
-	var id string
-	if json.Unmarshal(v.ID, &id) != nil || len(id) > maxName {
-		return ""
-	}
+	id, found := "", false
+	walk(raw, nil, func(name string, val []byte) error {
+		if name == "id" && !found {
+			found = true
+			if s, err := jsonName(val); err == nil {
+				id = s
+			}
+		}
+		return nil
+	})
 	return id
 }
 
@@ -788,6 +801,9 @@ func pick[T any](m map[string]named[T], name *string, what string) (named[T], er
 }
 
 func jsonName(raw []byte) (string, error) {
+	if !utf8.Valid(raw) {
+		return "", errors.New("invalid UTF-8")
+	}
 	var s string
 	if json.Unmarshal(raw, &s) != nil {
 		return "", errors.New("expected a JSON string")

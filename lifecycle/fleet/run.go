@@ -202,6 +202,9 @@ func newRunner(ctx context.Context, opts Options) *runner {
 // pull reads fleet into batches and hands them out. It reports whether it
 // stopped before fleet ended because ctx ended.
 func (r *runner) pull(ctx context.Context, fleet iter.Seq2[Entry, error]) (stopped bool) {
+	if ctx.Err() != nil {
+		return true
+	}
 	done := ctx.Done()
 	var b *batch
 	index := 0
