@@ -188,8 +188,11 @@ func (h *Health) UnmarshalText(text []byte) error { return enum.Unmarshal(&healt
 //
 // When several prerequisites are missing, certificate issues come before
 // communication issues, and those before local ones.
-func HealthOf(o lifecycle.Outcome) Health {
-	switch FailureOf(o) {
+func HealthOf(o lifecycle.Outcome) Health { return health(&o, FailureOf(o)) }
+
+// health is HealthOf of o, whose Failure is f.
+func health(o *lifecycle.Outcome, f Failure) Health {
+	switch f {
 	case NoFailure:
 		return installed(o)
 	case FailureCanceled:
@@ -215,7 +218,7 @@ func HealthOf(o lifecycle.Outcome) Health {
 	return UnhealthyLocal
 }
 
-func installed(o lifecycle.Outcome) Health {
+func installed(o *lifecycle.Outcome) Health {
 	if o.To != lifecycle.None {
 		return Healthy
 	}

@@ -269,7 +269,7 @@ func NewAggregator(opts ReportOptions) *Aggregator {
 func (a *Aggregator) Add(index int, e Entry, o lifecycle.Outcome) {
 	a.devices++
 	f := FailureOf(o)
-	h := HealthOf(o)
+	h := health(&o, f)
 	*a.health.field(h)++
 	ref := DeviceRef{Index: index, ID: o.Device}
 	d := a.opts.Details

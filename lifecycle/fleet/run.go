@@ -48,11 +48,13 @@ type Options struct {
 const MaxWorkers = 256
 
 // PanicError is what [Run] panics with, on the goroutine that called it,
-// when a callback panicked on a worker's goroutine (a function of
-// Options.Machine: the Observer's or the Clock): Value is what the callback
-// panicked with, and Stack the worker's stack where it did. A callback that
-// called runtime.Goexit is reported as a panic too, since the worker could
-// not finish its devices.
+// when a function of Options.Machine (the Observer's or the Clock)
+// panicked while a worker ran it: Value is what the callback panicked with,
+// and Stack the worker's stack where it did. On a worker goroutine, a
+// callback that called runtime.Goexit is reported as a panic too, since the
+// worker could not finish its devices; with one worker, which runs on the
+// caller's goroutine, runtime.Goexit ends the caller's goroutine as it
+// would anywhere.
 type PanicError struct {
 	Value any
 	Stack []byte
@@ -84,9 +86,11 @@ var errGoexit = errors.New("fleet: runtime.Goexit called in a callback")
 // before. Run pulls fleet on the calling goroutine, hands the entries to
 // the workers in batches (each entry copied once, into its batch), and
 // counts each worker's outcomes into an [Aggregator] of its own, merged at
-// the end. It streams: fleet is pulled only as fast as the workers run, and
-// no outcome outlives its counting unless OnOutcome keeps it, so memory does
-// not grow with the fleet (with [ReportOptions.Details] off).
+// the end; with one worker, it deploys on the calling goroutine, without
+// batches. It streams: fleet is pulled only as fast as the workers run, and
+// no more than a few batches of entries and outcomes are held at once
+// unless OnOutcome keeps them, so memory does not grow with the fleet (with
+// [ReportOptions.Details] off).
 //
 // Every entry pulled ends in the report exactly once. When ctx ends, Run
 // stops pulling fleet; the entries pulled and not yet run are canceled at
@@ -99,13 +103,18 @@ var errGoexit = errors.New("fleet: runtime.Goexit called in a callback")
 // once ctx is done, Run returns within one deployment per worker after
 // ctx ends. A callback that blocks regardless keeps Run waiting for it.
 // A panic in a callback reaches the caller of Run: OnOutcome's and fleet's
-// as they are (they run on the caller's goroutine), a worker's as a
-// [*PanicError]; Run stops its workers first and leaves no goroutine
+// as they are (they run on the caller's goroutine), one of Options.Machine
+// as a [*PanicError]; Run stops its workers first and leaves no goroutine
 // behind.
 func Run(ctx context.Context, fleet iter.Seq2[Entry, error], opts Options) (Report, error) {
 	r := newRunner(ctx, opts)
 	defer r.close()
-	stopped := r.pull(ctx, fleet)
+	var stopped bool
+	if r.workers == 1 {
+		stopped = r.inline(ctx, fleet)
+	} else {
+		stopped = r.pull(ctx, fleet)
+	}
 	report := r.finish()
 	if r.panicked != nil {
 		panic(r.panicked)
@@ -236,6 +245,44 @@ func (r *runner) pull(ctx context.Context, fleet iter.Seq2[Entry, error]) (stopp
 	return stopped
 }
 
+// inline deploys fleet on the calling goroutine, with one machine: the one
+// worker, without batches. It reports whether it stopped before fleet
+// ended because ctx ended.
+func (r *runner) inline(ctx context.Context, fleet iter.Seq2[Entry, error]) (stopped bool) {
+	if ctx.Err() != nil {
+		return true
+	}
+	done := ctx.Done()
+	var m *lifecycle.Machine
+	index := 0
+	for e, err := range fleet {
+		it := item{e: e, err: err}
+		o := r.deployInline(&m, &it)
+		if r.ordered {
+			r.opts.OnOutcome(index, e, o)
+		}
+		r.agg.Add(index, e, o)
+		index++
+		select {
+		case <-done:
+			return true
+		default:
+		}
+	}
+	return false
+}
+
+// deployInline is deploy on the calling goroutine: a callback's panic
+// leaves it as a [*PanicError], as from a worker.
+func (r *runner) deployInline(m **lifecycle.Machine, it *item) lifecycle.Outcome {
+	defer func() {
+		if v := recover(); v != nil {
+			panic(&PanicError{Value: v, Stack: debug.Stack()})
+		}
+	}()
+	return r.deploy(m, it)
+}
+
 // newBatch returns an empty batch for the entries from index on, once
 // fewer than window batches are out.
 func (r *runner) newBatch(index int) *batch {
@@ -310,12 +357,10 @@ func (r *runner) receive(res result) {
 	}
 }
 
-// recycle clears b, so that it keeps no entry or outcome alive, and keeps
-// it for the next batch.
+// recycle keeps b for the next batch. What b holds stays alive until it
+// is overwritten: at most window batches.
 func (r *runner) recycle(b *batch) {
-	clear(b.items)
 	b.items = b.items[:0]
-	clear(b.outs)
 	r.out--
 	r.free = append(r.free, b)
 }

@@ -356,8 +356,11 @@ var panicCases = map[string]func() fleet.Options{
 	"Clock": func() fleet.Options {
 		return fleet.Options{Machine: lifecycle.Options{Clock: func() time.Time { panic(errBoom) }}}
 	},
+	"one worker": func() fleet.Options {
+		return fleet.Options{Workers: 1, Machine: lifecycle.Options{Clock: func() time.Time { panic(errBoom) }}}
+	},
 	"Goexit": func() fleet.Options {
-		return fleet.Options{Machine: lifecycle.Options{Clock: func() time.Time { runtime.Goexit(); return time.Time{} }}}
+		return fleet.Options{Workers: 2, Machine: lifecycle.Options{Clock: func() time.Time { runtime.Goexit(); return time.Time{} }}}
 	},
 }
 
@@ -392,7 +395,7 @@ func panicChild(name string) {
 		case name == "OnOutcome" && v == errBoom:
 		case name == "Goexit" && errors.As(asError(v), &pe) && strings.Contains(pe.Error(), "Goexit"):
 		case errors.As(asError(v), &pe) && errors.Is(pe, errBoom) && pe.Value == errBoom &&
-			strings.Contains(pe.Error(), "boom") && strings.Contains(string(pe.Stack), "(*runner).worker"):
+			strings.Contains(pe.Error(), "boom") && strings.Contains(string(pe.Stack), "(*runner).deploy"):
 		default:
 			fmt.Printf("recovered %T %v\n", v, v)
 			os.Exit(3)
