@@ -84,6 +84,10 @@ var sample embed.FS
 // most; fleets smaller than it show none.
 const progressStep = 10_000
 
+// listLimit is the largest fleet whose reports list their devices; a
+// larger one prints the reports' counts (each device has its own block).
+const listLimit = 10_000
+
 const usageLine = "deploy decides and runs the mobile device client deployment of every device of a fleet\n" +
 	"and prints each device's result and the product page's ten reports."
 
@@ -158,8 +162,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 	opts := fleet.Options{
 		Workers: cfg.workers,
 		Machine: lifecycle.Options{Clock: cfg.clock},
-		Report:  fleet.ReportOptions{Details: cfg.generate == 0},
 	}
+	// The report's per-device lists come from an aggregator of the first
+	// listLimit devices, so that memory stays flat for any fleet.
+	lists := fleet.NewAggregator(fleet.ReportOptions{Details: true})
 	var p printer
 	switch {
 	case cfg.generate > 0:
@@ -170,7 +176,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 	}
 	if p != nil {
 		p.start(fleetName, iniName)
-		opts.OnOutcome = p.outcome
+		opts.OnOutcome = func(i int, e fleet.Entry, o lifecycle.Outcome) {
+			if i < listLimit {
+				lists.Add(i, e, o)
+			}
+			p.outcome(i, e, o)
+		}
 	}
 	start := time.Now()
 	report, runErr := fleet.Run(ctx, entries, opts)
@@ -187,6 +198,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 		if cfg.json {
 			p = &jsonPrinter{w: out, countsOnly: true}
 		}
+	}
+	if listed := lists.Report(); listed.Devices == report.Devices {
+		report = listed // every device: the same counts, with the lists
 	}
 	p.end(report, errors.Join(fileErr, interrupted(runErr, report)))
 	out.flush()

@@ -218,7 +218,7 @@ func TestBadDevices(t *testing.T) {
 		{"missing id", entry(`"platform": "CE", "security": "Standard", "connection": "direct"`),
 			`fleet: device 1 at offset %d: device.id: missing or empty`},
 		{"duplicate id", entry(`"id": "ok-0", "platform": "CE", "security": "Standard", "connection": "direct"`),
-			`fleet: device 1 "ok-0" at offset %d: device.id: the id of device 0 too`},
+			`fleet: device 1 "ok-0" at offset %d: device.id: the id of an earlier device too`},
 	} {
 		fleetFile := writeTemp(t, "fleet.json", head+strings.Replace(good, "%", "0", 1)+","+tc.device+","+strings.Replace(good, "%", "2", 1)+"]}")
 		status, out, errOut := runCapture(t, false, "-fleet", fleetFile)

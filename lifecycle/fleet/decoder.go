@@ -158,7 +158,7 @@ type Decoder struct {
 	settings ini.Settings
 	sites    map[string]named[lifecycle.Site]
 	packages map[string]named[lifecycle.Package]
-	ids      map[uint64]int
+	ids      idSet
 	seed     maphash.Seed
 	err      error
 	ranged   bool
@@ -193,9 +193,9 @@ func NewDecoder(r io.Reader, settings ini.Settings) *Decoder {
 // holds the JSON of the devices read before both sections, about the
 // size of that part of the file.
 //
-// Ids are told apart by a 64-bit hash (8 bytes and a map entry per device):
-// two different ids pass for the same with a probability below 1e-7 in a
-// fleet of a million devices.
+// To find duplicate ids, Devices keeps a 64-bit hash of every id, 11 to 21
+// bytes per device: two different ids pass for the same with a probability
+// below 1e-7 in a fleet of a million devices.
 //
 // Devices can be ranged over once: a second range yields nothing and
 // leaves Err as it was.
@@ -652,7 +652,7 @@ func (d *Decoder) entry(index int, raw []byte, off int64) (Entry, error) {
 			e.Device.ID = peekID(devRaw)
 		}
 	}
-	first, dup := d.seenID(index, e.Device.ID)
+	dup := d.seenID(e.Device.ID)
 	if !utf8.Valid(raw) {
 		field := ""
 		switch {
@@ -677,7 +677,7 @@ func (d *Decoder) entry(index int, raw []byte, off int64) (Entry, error) {
 	case dev.ID == "":
 		return fail("device.id", errors.New("missing or empty"))
 	case dup:
-		return fail("device.id", errors.New("the id of device "+strconv.Itoa(first)+" too"))
+		return fail("device.id", errors.New("the id of an earlier device too"))
 	}
 	switch {
 	case dev.Platform == 0:
@@ -749,21 +749,42 @@ func join(path, name string) string {
 	return path + "." + name
 }
 
-// seenID records that device index has id, and returns the index of an
-// earlier device with the same id.
-func (d *Decoder) seenID(index int, id string) (int, bool) {
-	if id == "" {
-		return 0, false
+// seenID records that a device has id, and reports whether an earlier one
+// had it.
+func (d *Decoder) seenID(id string) bool {
+	return id != "" && d.ids.add(maphash.String(d.seed, id))
+}
+
+// idSet is a set of 64-bit hashes: an open-addressing table, at most 3/4
+// full, 8 bytes a slot.
+type idSet struct {
+	slots []uint64 // 0 is empty
+	n     int
+}
+
+// add adds h and reports whether it was there.
+func (s *idSet) add(h uint64) bool {
+	h |= 1 // never 0
+	if s.n >= len(s.slots)/4*3 {
+		old := s.slots
+		s.slots, s.n = make([]uint64, max(1024, 2*len(old))), 0
+		for _, o := range old {
+			if o != 0 {
+				s.add(o)
+			}
+		}
 	}
-	if d.ids == nil {
-		d.ids = map[uint64]int{}
+	mask := uint64(len(s.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		switch s.slots[i] {
+		case 0:
+			s.slots[i] = h
+			s.n++
+			return false
+		case h:
+			return true
+		}
 	}
-	h := maphash.String(d.seed, id)
-	if first, dup := d.ids[h]; dup && first != index {
-		return first, true
-	}
-	d.ids[h] = index
-	return 0, false
 }
 
 // peekID returns the first id of a device block that did not decode, for

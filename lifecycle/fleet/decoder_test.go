@@ -226,7 +226,7 @@ func TestDecoderDeviceErrors(t *testing.T) {
 		{`{"deployment": {` + okDep + `}}`, "device", "", nil, ""},
 		{`["not", "an", "object"]`, "", "", nil, ""},
 		{device(`"id": "ok0", "platform": "CE", "security": "Standard", "connection": "direct"`, okDep), "device.id", "ok0", nil,
-			`fleet: device 1 "ok0" at offset 274: device.id: the id of device 0 too`},
+			`fleet: device 1 "ok0" at offset 274: device.id: the id of an earlier device too`},
 	} {
 		if tc.field == "" && tc.id == "" && strings.HasSuffix(tc.entry, `"device": {}}`) {
 			continue
@@ -269,6 +269,28 @@ func TestDecoderDuplicates(t *testing.T) {
 		var fe *fleet.Error
 		if err != nil || len(errs) != 2 || errs[0] != nil || !errors.As(errs[1], &fe) || fe.Field != tc.field {
 			t.Errorf("%s: errors %v, file error %v; want the second device's error at %s", tc.second, errs, err, tc.field)
+		}
+	}
+}
+
+// TestDecoderManyIDs: ids are told apart across the growth of the set
+// that holds them, and a repeat is found wherever it is.
+func TestDecoderManyIDs(t *testing.T) {
+	const n = 5000
+	var b strings.Builder
+	b.WriteString(head)
+	for i := range n {
+		b.WriteString(strings.Replace(good, "%", strconv.Itoa(i), 1) + ",")
+	}
+	b.WriteString(strings.Replace(good, "%", "0", 1) + "," + strings.Replace(good, "%", "4321", 1) + "]}")
+	_, errs, err := decodeAll(t, strings.NewReader(b.String()), ini.Settings{})
+	if err != nil || len(errs) != n+2 {
+		t.Fatalf("%d devices, %v", len(errs), err)
+	}
+	for i, err := range errs {
+		var fe *fleet.Error
+		if (i >= n) != (err != nil) || err != nil && (!errors.As(err, &fe) || fe.Field != "device.id") {
+			t.Fatalf("device %d: %v", i, err)
 		}
 	}
 }
