@@ -131,15 +131,21 @@ var (
 // "mode" (required) and the four booleans of [lifecycle.Site]. A package is
 // decoded by [lifecycle.Package.UnmarshalJSON]; one with neither "ini" nor
 // "settings" gets the settings given to [NewDecoder], when they are set.
-// A settings error in a package's .ini stops the whole file before any
-// device is yielded, as a file error naming the package, the .ini, the
-// line and the key.
+// A settings error in a package's .ini stops every deployment of the
+// package before anything runs, as an error naming the package, the .ini,
+// the line and the key. Modelling choice: it stops the whole file (no
+// device is yielded), as a bad site does, rather than failing only that
+// package's devices: the file needs fixing either way.
 //
 // Each device entry is {"device": ..., "deployment": ...}. "device" is a
 // device block, decoded by [lifecycle.Device.UnmarshalJSON], so that a
 // block copied from a fleet file decodes as a device everywhere; the fleet
 // file requires its "id" (unique in the file), "platform", "connection"
-// and "security". "deployment" names the "package" and the "site" (either
+// and "security" (modelling choice: a device without them cannot be
+// deployed as meant, although a lifecycle.Device may leave them out). A
+// device block without "enrollment" describes a device whose certification
+// authority is unreachable (the zero certs.EnrollmentConditions): give it
+// for devices that must enroll. "deployment" names the "package" and the "site" (either
 // may be left out when the file has exactly one) and gives the "method"
 // (required), the "component" ("client" when absent), "repair" and
 // "renewCertificate" (see [lifecycle.Deployment]). Site and package names

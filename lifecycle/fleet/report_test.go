@@ -195,7 +195,6 @@ func checkReport(t fatalf, r fleet.Report, es []fleet.Entry, outs []lifecycle.Ou
 func checkPrograms(t fatalf, r fleet.Report, es []fleet.Entry, outs []lifecycle.Outcome) {
 	t.Helper()
 	want := map[[2]string]*fleet.ProgramStatus{}
-	var order [][2]string
 	for i, o := range outs {
 		if o.Method != lifecycle.SoftwareDistribution {
 			continue
@@ -205,7 +204,6 @@ func checkPrograms(t fatalf, r fleet.Report, es []fleet.Entry, outs []lifecycle.
 		if p == nil {
 			p = &fleet.ProgramStatus{Site: es[i].Site, Program: o.Component}
 			want[k] = p
-			order = append(order, k)
 		}
 		p.Targeted++
 		f := fleet.FailureOf(o)

@@ -29,13 +29,14 @@ type Options struct {
 	// [lifecycle.Machine] of its own; 0 or less means
 	// runtime.GOMAXPROCS(0), and more than [MaxWorkers] means MaxWorkers.
 	// Run starts a worker, and builds its machine, only when it has a batch
-	// of devices for it, so a small fleet uses fewer.
+	// of devices for it, so a small fleet uses fewer. One worker runs on
+	// the goroutine that called Run.
 	Workers int
 	// Report configures the report Run returns. Leave Details off for
 	// large fleets: memory then does not grow with the fleet.
 	Report ReportOptions
 	// Machine are the options of every worker's machine: its Observer and
-	// Clock run on the worker's goroutine.
+	// Clock run on the worker's goroutine, and should honour ctx.
 	Machine lifecycle.Options
 	// OnOutcome, if not nil, is called with every device's entry and
 	// outcome, in fleet order (index from 0), on the goroutine that called
