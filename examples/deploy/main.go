@@ -1,80 +1,112 @@
 // Command deploy decides and runs the mobile device client deployment of
-// every device of a fleet, with the [lifecycle] model, and prints the
-// result of each and the product page's reports.
+// every device of a fleet with the [lifecycle] model ([fleet.Run]), and
+// prints what happened to each device and the product page's ten reports.
 //
 // With no flags it runs the sample fleet embedded in the program,
 // sample/fleet.json with sample/ClientSettings.ini:
 //
 //	go run ./examples/deploy
 //
-// For each device it prints the decision (the device's state and the event
-// the decision table fires), the installer chain's steps, the log files
-// written and the result; then the reports: deployment status details,
-// success, failure, health summary, healthy clients, and clients unhealthy
-// because of certificate, communication and local client issues.
+// For each device it prints the decision (the device's state, the event
+// the decision table chose and whether it was carried out, and why not),
+// the installer chain's steps, the log files written, the status message
+// (sent only when the trust step fails on a device connected through a
+// managed Configuration Manager client computer) and the result; then the
+// reports: the software distribution status of the DM client install
+// program, the client computers reporting ActiveSync-connected devices,
+// the deployment status details, success, failure, the health summary,
+// the healthy clients, and the clients unhealthy because of certificate,
+// communication and local client issues.
 //
 // Flags:
 //
-//	-fleet FILE     read the fleet from FILE instead of the sample
-//	-ini FILE       use FILE as the ClientSettings.ini of every package
-//	                without an "ini" of its own, instead of the sample's
-//	-json           print the report as JSON instead of text
+//	-fleet FILE     read the fleet from FILE instead of the sample; the
+//	                file is streamed, so its size does not matter
+//	-ini FILE       use FILE (at most ini.MaxSize bytes) as the
+//	                ClientSettings.ini of every package without an "ini"
+//	                of its own, instead of the sample's
+//	-json           print JSON instead of text: every device's decision and
+//	                outcome (steps, logs, status message, error) and the
+//	                reports
 //	-workers N      run N deployments at a time (default: every core)
 //	-generate N     run N devices, cycling through the fleet's devices, and
-//	                print only the counts (for large fleets; ids get a
-//	                "#k" suffix); the elapsed time goes to stderr
+//	                print only the reports' counts (for large fleets; ids
+//	                get a "#k" suffix); the elapsed time goes to stderr
 //	-clock TIME     the time the device logs are stamped with, RFC 3339,
 //	                or "now" (default 2026-11-26T09:43:00Z, so that the
 //	                output is reproducible)
 //
 // The fleet file is JSON; sample/fleet.json is its example and
-// [lifecycle.FleetDecoder] documents the schema: "sites" and "packages"
-// by name, then "devices", each with an id, platform, installed version,
-// security configuration, connection and method, and optionally a
-// component, package, site, enrollment conditions, a repair request and the
-// settings on the device.
+// [fleet.Decoder] documents it: "sites" and "packages" by name, then
+// "devices", each a device block and the deployment it gets. A device that
+// cannot be deployed as written (an unknown platform, a malformed version,
+// a missing member, a duplicate id) is reported in the results with an
+// error naming the device, the field and its byte offset; the others run.
+// Every value taken from the input files is printed quoted or escaped, so
+// that no control character reaches the terminal.
 //
-// A device that cannot be deployed as written (an unknown platform, a
-// malformed version, a missing field) is reported in the results with an
-// error naming the device and the field; the others run. A file that is not
-// valid JSON stops the run where it breaks, with an error naming the device
-// index, and the command exits with status 1.
+// An interrupt (Ctrl-C) stops the run within a second and prints the
+// report of the devices read so far; a second interrupt ends the command at
+// once. For large fleets, a progress line is written to stderr when stderr
+// is a terminal.
 //
-// For large fleets, a progress line is written to stderr when stderr is a
-// terminal.
+// Exit status: 0 when every device was run (whatever its result), 2 for
+// bad usage (an unknown flag or a bad flag value), 1 for everything else:
+// a file that cannot be read, a fleet file or .ini that is not valid, an
+// interrupted run, output that cannot be written.
 package main
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"embed"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"iter"
 	"os"
 	"os/signal"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/mobiledm/dmclient/ini"
 	"github.com/mobiledm/dmclient/lifecycle"
+	"github.com/mobiledm/dmclient/lifecycle/fleet"
 )
 
 //go:embed sample/fleet.json sample/ClientSettings.ini
 var sample embed.FS
 
-// progressThreshold is the fleet size from which a progress line is shown.
-const progressThreshold = 10_000
+// progressStep is how many devices go between two progress lines, at
+// most; fleets smaller than it show none.
+const progressStep = 10_000
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr, isTerminal(os.Stderr)))
+// listLimit is the largest fleet whose reports list their devices; a
+// larger one prints the reports' counts (each device has its own block).
+const listLimit = 10_000
+
+const usageLine = "deploy decides and runs the mobile device client deployment of every device of a fleet\n" +
+	"and prints each device's result and the product page's ten reports."
+
+func main() { mainWith(isTerminal(os.Stderr)) }
+
+// mainWith is main, with stderr taken for a terminal or not.
+func mainWith(terminal bool) {
+	ctx, cancel := context.WithCancel(context.Background())
+	interrupts := make(chan os.Signal, 2)
+	signal.Notify(interrupts, os.Interrupt)
+	go func() {
+		<-interrupts
+		fmt.Fprintln(os.Stderr, "\ndeploy: interrupted: stopping; interrupt again to quit at once")
+		cancel()
+		<-interrupts
+		fmt.Fprintln(os.Stderr, "deploy: interrupted again: quitting")
+		os.Exit(1)
+	}()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr, terminal))
 }
 
 // isTerminal reports whether f is a character device, such as a terminal.
@@ -84,8 +116,7 @@ func isTerminal(f *os.File) bool {
 }
 
 type config struct {
-	fleetName, iniName string
-	fleet, ini         []byte
+	fleetFile, iniFile string
 	json               bool
 	workers, generate  int
 	clock              func() time.Time
@@ -98,76 +129,115 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
-		fmt.Fprintln(stderr, "deploy:", err)
+		fmt.Fprintln(stderr, "deploy:", clean(err.Error()))
 		return 2
 	}
-	f, err := ini.Parse(cfg.iniName, cfg.ini)
-	var settings ini.Settings
-	if err == nil {
-		settings, err = f.Settings()
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "deploy:", err)
+	fail := func(err error) int {
+		fmt.Fprintln(stderr, "deploy:", clean(err.Error()))
 		return 1
 	}
-	dec := lifecycle.NewFleetDecoder(bytes.NewReader(cfg.fleet), settings)
-	opts := lifecycle.FleetOptions{
-		Workers: cfg.workers,
-		Machine: []lifecycle.Option{lifecycle.WithClock(cfg.clock)},
-		Report:  lifecycle.ReportOptions{Details: cfg.generate == 0},
+	iniName, settings, err := readSettings(cfg.iniFile)
+	if err != nil {
+		return fail(err)
 	}
-	fleet := dec.Devices()
-	total := -1
+	fleetName, file, err := openFleet(cfg.fleetFile)
+	if err != nil {
+		return fail(err)
+	}
+	defer file.Close()
+	dec := fleet.NewDecoder(file, settings)
+	entries, total := dec.Devices(), -1
 	if cfg.generate > 0 {
 		base, err := collect(dec)
 		if err != nil {
-			fmt.Fprintln(stderr, "deploy:", err)
-			return 1
+			return fail(err)
 		}
-		fleet, total = cycle(base, cfg.generate), cfg.generate
+		entries, total = cycle(base, cfg.generate), cfg.generate
 	}
 	shown := false
 	if terminal {
-		fleet = withProgress(fleet, total, stderr, &shown)
+		entries = withProgress(entries, total, stderr, &shown)
 	}
-	out := &errWriter{w: stdout}
-	if cfg.generate == 0 && !cfg.json {
-		fmt.Fprintf(out, "Fleet %s, settings %s\n", cfg.fleetName, cfg.iniName)
-		opts.OnOutcome = func(i int, sc lifecycle.Scenario, o lifecycle.Outcome) { printOutcome(out, i, sc, o) }
+	out := &errWriter{w: bufio.NewWriterSize(stdout, 64<<10)}
+	opts := fleet.Options{
+		Workers: cfg.workers,
+		Machine: lifecycle.Options{Clock: cfg.clock},
+	}
+	// The report's per-device lists come from an aggregator of the first
+	// listLimit devices, so that memory stays flat for any fleet.
+	lists := fleet.NewAggregator(fleet.ReportOptions{Details: true})
+	var p printer
+	switch {
+	case cfg.generate > 0:
+	case cfg.json:
+		p = &jsonPrinter{w: out}
+	default:
+		p = &textPrinter{w: out}
+	}
+	if p != nil {
+		p.start(fleetName, iniName)
+		opts.OnOutcome = func(i int, e fleet.Entry, o lifecycle.Outcome) {
+			if i < listLimit {
+				lists.Add(i, e, o)
+			}
+			p.outcome(i, e, o)
+		}
 	}
 	start := time.Now()
-	report, runErr := lifecycle.RunFleet(ctx, fleet, opts)
+	report, runErr := fleet.Run(ctx, entries, opts)
 	elapsed := time.Since(start)
 	if shown {
 		fmt.Fprint(stderr, "\n")
 	}
-	if cfg.json {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		enc.Encode(report)
-	} else {
-		printReport(out, report)
+	fileErr := dec.Err()
+	if fileErr != nil && report.Devices == 0 {
+		return fail(fileErr)
 	}
+	if p == nil {
+		p = &textPrinter{w: out}
+		if cfg.json {
+			p = &jsonPrinter{w: out, countsOnly: true}
+		}
+	}
+	if listed := lists.Report(); listed.Devices == report.Devices {
+		report = listed // every device: the same counts, with the lists
+	}
+	p.end(report, errors.Join(fileErr, interrupted(runErr, report)))
+	out.flush()
 	if cfg.generate > 0 {
 		fmt.Fprintf(stderr, "%d devices in %v: %.0f devices/s\n", report.Devices, elapsed.Round(time.Millisecond),
 			float64(report.Devices)/elapsed.Seconds())
 	}
 	status := 0
-	for _, err := range []error{out.err, dec.Err(), runErr} {
+	for _, err := range []error{fileErr, interrupted(runErr, report), out.err} {
 		if err != nil {
-			fmt.Fprintln(stderr, "deploy:", err)
+			fmt.Fprintln(stderr, "deploy:", clean(err.Error()))
 			status = 1
 		}
 	}
 	return status
 }
 
+// interrupted says what an interrupted run's report covers.
+func interrupted(err error, r fleet.Report) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("interrupted: the report covers the %d devices read before the interrupt, %d of them not run (%w)",
+		r.Devices, r.Health.NotRun, err)
+}
+
 func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("deploy", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "%s\n\nUsage: deploy [flags]\n\nFlags:\n", usageLine)
+		fs.PrintDefaults()
+		fmt.Fprintf(fs.Output(), "\nExit status: 0 when every device was run, 2 for bad usage, 1 otherwise.\n")
+	}
 	fleetFile := fs.String("fleet", "", "read the fleet from `FILE` (JSON) instead of the embedded sample")
 	iniFile := fs.String("ini", "", "use `FILE` as the ClientSettings.ini of packages without their own")
-	asJSON := fs.Bool("json", false, "print the report as JSON")
+	asJSON := fs.Bool("json", false, "print every device's decision and outcome and the reports as JSON")
 	workers := fs.Int("workers", 0, "run `N` deployments at a time (0: every core)")
 	generate := fs.Int("generate", 0, "run `N` devices cycling through the fleet, print counts only")
 	clock := fs.String("clock", "2026-11-26T09:43:00Z", "log time stamp, RFC 3339 `TIME` or \"now\"")
@@ -175,9 +245,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return config{}, err
 	}
 	if fs.NArg() > 0 {
-		return config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return config{}, fmt.Errorf("unexpected argument %s", strconv.Quote(fs.Arg(0)))
 	}
-	cfg := config{json: *asJSON, workers: *workers, generate: *generate, clock: time.Now}
+	cfg := config{fleetFile: *fleetFile, iniFile: *iniFile, json: *asJSON, workers: *workers, generate: *generate, clock: time.Now}
 	if *generate < 0 {
 		return config{}, errors.New("-generate must not be negative")
 	}
@@ -188,30 +258,51 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		}
 		cfg.clock = func() time.Time { return t }
 	}
-	var err error
-	cfg.fleetName, cfg.fleet, err = load(*fleetFile, "sample/fleet.json")
-	if err != nil {
-		return config{}, err
-	}
-	cfg.iniName, cfg.ini, err = load(*iniFile, "sample/ClientSettings.ini")
-	return cfg, err
+	return cfg, nil
 }
 
-// load reads the file name, or the embedded file def when name is "".
-func load(name, def string) (string, []byte, error) {
+// readSettings reads the .ini file name, or the sample's when name is "",
+// reading at most ini.MaxSize+1 bytes of it.
+func readSettings(name string) (string, ini.Settings, error) {
+	var f fs.File
+	var err error
 	if name == "" {
-		data, err := sample.ReadFile(def)
-		return def, data, err
+		name = "sample/ClientSettings.ini"
+		f, err = sample.Open(name)
+	} else {
+		f, err = os.Open(name)
 	}
-	data, err := os.ReadFile(name)
-	return name, data, err
+	if err != nil {
+		return name, ini.Settings{}, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, ini.MaxSize+1))
+	if err != nil {
+		return name, ini.Settings{}, err
+	}
+	if len(data) > ini.MaxSize {
+		return name, ini.Settings{}, fmt.Errorf("%s: %w: more than %d bytes", name, ini.ErrTooLarge, ini.MaxSize)
+	}
+	s, err := lifecycle.ReadSettings(name, data)
+	return name, s, err
+}
+
+// openFleet opens the fleet file name, or the sample's when name is "".
+func openFleet(name string) (string, io.ReadCloser, error) {
+	if name == "" {
+		name = "sample/fleet.json"
+		f, err := sample.Open(name)
+		return name, f, err
+	}
+	f, err := os.Open(name)
+	return name, f, err
 }
 
 // collect reads the whole fleet, for -generate.
-func collect(dec *lifecycle.FleetDecoder) ([]item, error) {
+func collect(dec *fleet.Decoder) ([]item, error) {
 	var items []item
-	for sc, err := range dec.Devices() {
-		items = append(items, item{sc, err})
+	for e, err := range dec.Devices() {
+		items = append(items, item{e, err})
 	}
 	if err := dec.Err(); err != nil {
 		return nil, err
@@ -223,39 +314,39 @@ func collect(dec *lifecycle.FleetDecoder) ([]item, error) {
 }
 
 type item struct {
-	sc  lifecycle.Scenario
+	e   fleet.Entry
 	err error
 }
 
 // cycle yields n devices, going round base; the k-th round's ids get "#k".
-func cycle(base []item, n int) iter.Seq2[lifecycle.Scenario, error] {
-	return func(yield func(lifecycle.Scenario, error) bool) {
+func cycle(base []item, n int) iter.Seq2[fleet.Entry, error] {
+	return func(yield func(fleet.Entry, error) bool) {
 		for i := range n {
 			it := base[i%len(base)]
-			it.sc.Device.ID += "#" + strconv.Itoa(i/len(base))
-			if !yield(it.sc, it.err) {
+			it.e.Device.ID += "#" + strconv.Itoa(i/len(base))
+			if !yield(it.e, it.err) {
 				return
 			}
 		}
 	}
 }
 
-// withProgress writes a progress line to w as fleet is pulled, once the
-// fleet is large: a bar when total is known (>= 0), a count otherwise. It
-// sets *shown when it wrote one.
-func withProgress(fleet iter.Seq2[lifecycle.Scenario, error], total int, w io.Writer, shown *bool) iter.Seq2[lifecycle.Scenario, error] {
-	if total >= 0 && total < progressThreshold {
-		return fleet
+// withProgress writes a progress line to w as the fleet is pulled, once it
+// is large: a bar when total is known (>= 0), a count otherwise. It sets
+// *shown when it wrote one.
+func withProgress(entries iter.Seq2[fleet.Entry, error], total int, w io.Writer, shown *bool) iter.Seq2[fleet.Entry, error] {
+	if total >= 0 && total < progressStep {
+		return entries
 	}
-	step := progressThreshold
+	step := progressStep
 	if total > 0 {
-		step = max(total/100, 1)
+		step = max(min(total/100, progressStep), 1)
 	}
-	return func(yield func(lifecycle.Scenario, error) bool) {
+	return func(yield func(fleet.Entry, error) bool) {
 		n := 0
-		for sc, err := range fleet {
+		for e, err := range entries {
 			n++
-			if n%step == 0 && n >= progressThreshold {
+			if n%step == 0 && n >= progressStep {
 				*shown = true
 				if total > 0 {
 					const width = 40
@@ -265,7 +356,7 @@ func withProgress(fleet iter.Seq2[lifecycle.Scenario, error], total int, w io.Wr
 					fmt.Fprintf(w, "\r%d devices", n)
 				}
 			}
-			if !yield(sc, err) {
+			if !yield(e, err) {
 				return
 			}
 		}
@@ -274,7 +365,7 @@ func withProgress(fleet iter.Seq2[lifecycle.Scenario, error], total int, w io.Wr
 
 // errWriter keeps the first write error.
 type errWriter struct {
-	w   io.Writer
+	w   *bufio.Writer
 	err error
 }
 
@@ -287,110 +378,16 @@ func (e *errWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func printOutcome(w io.Writer, i int, sc lifecycle.Scenario, o lifecycle.Outcome) {
-	platform := "unknown platform"
-	if o.Platform.IsValid() {
-		platform = o.Platform.String()
-	}
-	fmt.Fprintf(w, "\n#%d %s: %s, %s, %s\n", i, deviceName(o.Device), platform, o.Method, o.Component)
-	if o.Failure == lifecycle.FailureInput {
-		fmt.Fprintf(w, "  decision: none, invalid input\n  result:   failed (%s): %v\n", o.Failure, o.Err)
-		return
-	}
-	why := "ClientInstallAction=" + sc.Package.Settings.ClientInstallAction.String()
-	if sc.Repair {
-		why = "repair requested"
-	}
-	fmt.Fprintf(w, "  decision: %s (state %s: installed %s, deployed %s; %s)\n",
-		sc.Event(), sc.State(), versionText(o.Before), sc.Package.Version, why)
-	if len(o.Steps) > 0 {
-		steps := make([]string, len(o.Steps))
-		for j, s := range o.Steps {
-			steps[j] = s.String()
-		}
-		fmt.Fprintf(w, "  steps:    %s\n", strings.Join(steps, " -> "))
-	}
-	for _, l := range o.Logs {
-		fmt.Fprintf(w, "  log:      %s: %s\n", l.Name(), strings.Join(l.Lines, " "))
-	}
-	if o.Status != nil {
-		fmt.Fprintf(w, "  status:   %s %s\n", o.Status.HRESULT, o.Status.Text)
-	}
-	for _, ow := range o.Overwritten {
-		user := ""
-		if ow.UserChanged {
-			user = " (changed by the user)"
-		}
-		fmt.Fprintf(w, "  setting:  %s %q -> %q%s\n", ow.Key, ow.Old, ow.New, user)
-	}
-	if o.Err != nil {
-		fmt.Fprintf(w, "  result:   failed (%s): %v\n", o.Failure, strings.ReplaceAll(o.Err.Error(), "\n", "; "))
-	} else {
-		fmt.Fprintf(w, "  result:   success: %s -> %s, %s\n", o.From, o.To, versionText(o.After))
-	}
-	if o.Downgrade {
-		fmt.Fprintf(w, "  note:     the repair replaced a newer client with the deployed one\n")
+func (e *errWriter) flush() {
+	if err := e.w.Flush(); err != nil && e.err == nil {
+		e.err = err
 	}
 }
 
-func versionText(v interface {
-	IsValid() bool
-	String() string
-}) string {
-	if !v.IsValid() {
-		return "(none)"
-	}
-	return v.String()
-}
-
-func deviceName(id string) string {
-	if id == "" {
-		return "(no id)"
-	}
-	return id
-}
-
-func printReport(w io.Writer, r lifecycle.Report) {
-	if len(r.StatusDetails) > 0 {
-		fmt.Fprintf(w, "\nDevice Client Agent Deployment Status Details\n")
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "  #\tdevice\tplatform\tmethod\tcomponent\tfrom\tevent\tto\tfailure\thealth")
-		for _, d := range r.StatusDetails {
-			fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Index, deviceName(d.ID), d.Platform.Token(), d.Method,
-				d.Component, d.From, d.Event, d.To, d.Failure, d.Health)
-		}
-		tw.Flush()
-	}
-	fmt.Fprintf(w, "\nDevice Client Agent Deployment Success Report: %d of %d devices\n", r.Success.Count, r.Devices)
-	printList(w, r.Success)
-	fmt.Fprintf(w, "\nDevice Client Agent Deployment Failure Report: %d of %d devices\n", r.Failed(), r.Devices)
-	for _, g := range r.Failure {
-		fmt.Fprintf(w, "  %s: %d\n", g.Failure, g.Count)
-		for _, d := range g.Devices {
-			fmt.Fprintf(w, "    #%d %s: %s\n", d.Index, deviceName(d.ID), strings.ReplaceAll(d.Error, "\n", "; "))
-		}
-	}
-	h := r.Health
-	fmt.Fprintf(w, "\nDevice Client Agent Health Summary\n")
-	for _, c := range lifecycle.Healths() {
-		fmt.Fprintf(w, "  %-22s %d\n", c.String()+":", h.Count(c))
-	}
-	for _, l := range []struct {
-		title string
-		list  lifecycle.DeviceList
-	}{
-		{"Device Clients in Healthy condition", r.Healthy},
-		{"Device Clients in unhealthy condition due to certificate issues", r.UnhealthyCertificate},
-		{"Device Clients in unhealthy condition due to communication issues", r.UnhealthyCommunication},
-		{"Device Clients in unhealthy condition due to local client issues", r.UnhealthyLocal},
-	} {
-		fmt.Fprintf(w, "\n%s: %d\n", l.title, l.list.Count)
-		printList(w, l.list)
-	}
-}
-
-func printList(w io.Writer, l lifecycle.DeviceList) {
-	for _, d := range l.Devices {
-		fmt.Fprintf(w, "  #%d %s\n", d.Index, deviceName(d.ID))
-	}
+// printer writes the run: a start, every outcome in fleet order, and the
+// reports.
+type printer interface {
+	start(fleetName, iniName string)
+	outcome(i int, e fleet.Entry, o lifecycle.Outcome)
+	end(r fleet.Report, err error)
 }

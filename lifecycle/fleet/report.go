@@ -1,128 +1,21 @@
-package lifecycle
+package fleet
 
 import (
 	"cmp"
-	"errors"
 	"slices"
+	"strings"
 
 	"github.com/mobiledm/dmclient/certs"
+	"github.com/mobiledm/dmclient/lifecycle"
 )
 
-// Health is the condition a deployment leaves a device's client in, as the
-// product page's health reports sort devices: "Device Clients in Healthy
-// condition" and "in unhealthy condition due to certificate issues,
-// communication issues, local client issues". The zero Health is invalid.
-type Health uint8
-
-// The health conditions, in the order [Healths] returns them.
-const (
-	// Healthy: the run succeeded and the component is installed.
-	Healthy Health = iota + 1
-	// UnhealthyCertificate: a certificate issue; see [HealthOf].
-	UnhealthyCertificate
-	// UnhealthyCommunication: a communication issue; see [HealthOf].
-	UnhealthyCommunication
-	// UnhealthyLocal: a local client issue; see [HealthOf].
-	UnhealthyLocal
-	// NoClient: the run succeeded and left no component installed (an
-	// uninstall, or nothing to act on where none is installed).
-	NoClient
-	// NotRun: the deployment did not run because the context ended.
-	NotRun
-)
-
-var healthNames = names{typ: "Health", first: uint8(Healthy),
-	list: []string{"healthy", "certificate issues", "communication issues", "local client issues", "no client", "not run"}}
-
-// Healths returns every Health, [Healthy] first.
-func Healths() []Health {
-	return []Health{Healthy, UnhealthyCertificate, UnhealthyCommunication, UnhealthyLocal, NoClient, NotRun}
-}
-
-// String returns the condition's name, such as "certificate issues".
-func (h Health) String() string { return healthNames.name(uint8(h)) }
-
-// IsValid reports whether h is one of [Healths].
-func (h Health) IsValid() bool { return healthNames.valid(uint8(h)) }
-
-// ParseHealth returns the Health named s (case-insensitive).
-func ParseHealth(s string) (Health, error) {
-	v, err := healthNames.parse(s)
-	return Health(v), err
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (h Health) MarshalText() ([]byte, error) { return healthNames.marshal(uint8(h)) }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (h *Health) UnmarshalText(text []byte) error { return unmarshalText(&healthNames, text, h) }
-
-// HealthOf returns the condition outcome o leaves the device in. Every
-// outcome has exactly one.
-//
-// Modelling choice: the product page names the three kinds of unhealthy
-// client without defining them. This library sorts outcomes like this:
-//
-//   - [Healthy]: no failure and the component installed afterwards (a newer
-//     client left alone counts, as does a successful repair).
-//   - [NoClient]: no failure and no component afterwards.
-//   - [NotRun]: [FailureCanceled].
-//   - [UnhealthyCertificate]: the trust step failed ([FailureUntrusted],
-//     [FailureAccessDenied]); enrollment failed because the user's
-//     authentication to the CA failed; a native or server authentication
-//     site without CertEnrollAction=Enroll ([ErrEnrollmentNotEnforced]).
-//   - [UnhealthyCommunication]: enrollment failed because the CA was
-//     unreachable (it may need a corporate network connection); the method
-//     cannot reach the device ([ErrConnection], [ErrNotManaged]); the site
-//     lacks a management point, a distribution point or the inventory
-//     extension ([ErrNoManagementPoint], [ErrNoDistributionPoint],
-//     [ErrInventoryNotExtended]).
-//   - [UnhealthyLocal]: everything else: invalid input, an event the
-//     machine rejects (such as a repair with no client), an incomplete
-//     deployment folder, invalid settings, no client agent, the password
-//     program on a platform other than Pocket PC 2003.
-//
-// When several prerequisites are missing, certificate issues come before
-// communication issues, and those before local ones. Prerequisite errors are
-// recognised with errors.Is, so an outcome decoded from JSON (whose error
-// lost its identity) with [FailurePrerequisites] counts as a local issue.
-func HealthOf(o Outcome) Health {
-	switch o.Failure {
-	case NoFailure:
-		if o.To.HasClient() {
-			return Healthy
-		}
-		return NoClient
-	case FailureCanceled:
-		return NotRun
-	case FailureUntrusted, FailureAccessDenied:
-		return UnhealthyCertificate
-	case FailureEnrollment:
-		if o.Enrollment == certs.CAUnreachable || errors.Is(o.Err, certs.ErrCAUnreachable) {
-			return UnhealthyCommunication
-		}
-		return UnhealthyCertificate
-	case FailurePrerequisites:
-		if errors.Is(o.Err, ErrEnrollmentNotEnforced) {
-			return UnhealthyCertificate
-		}
-		for _, e := range communicationErrs {
-			if errors.Is(o.Err, e) {
-				return UnhealthyCommunication
-			}
-		}
-	}
-	return UnhealthyLocal
-}
-
-var communicationErrs = []error{ErrConnection, ErrNotManaged, ErrNoManagementPoint, ErrNoDistributionPoint, ErrInventoryNotExtended}
-
-// ReportOptions configures an [Aggregator].
+// ReportOptions configure an [Aggregator].
 type ReportOptions struct {
 	// Details keeps the per-device lists: [Report.StatusDetails] and the
 	// Devices of every [DeviceList] and [FailureGroup]. Without it a report
 	// holds counts only, and an aggregator's memory does not grow with the
-	// fleet. Counts are exact either way.
+	// fleet (only with its sites and computers). Counts are exact either
+	// way.
 	Details bool
 }
 
@@ -176,17 +69,21 @@ type FailureGroup struct {
 // StatusDetail is one device's line of the deployment status details
 // report.
 type StatusDetail struct {
-	Index     int            `json:"index"`
-	ID        string         `json:"id"`
-	Platform  certs.Platform `json:"platform,omitempty"`
-	Method    Method         `json:"method,omitempty"`
-	Component Component      `json:"component,omitempty"`
-	From      State          `json:"from"`
-	To        State          `json:"to"`
-	Event     Event          `json:"event"`
-	Failure   Failure        `json:"failure"`
-	Health    Health         `json:"health"`
-	Error     string         `json:"error,omitempty"`
+	Index     int                 `json:"index"`
+	ID        string              `json:"id"`
+	Platform  certs.Platform      `json:"platform,omitempty"`
+	Method    lifecycle.Method    `json:"method,omitempty"`
+	Component lifecycle.Component `json:"component,omitempty"`
+	From      lifecycle.State     `json:"from"`
+	To        lifecycle.State     `json:"to"`
+	// Event is the event the decision table chose; Carried reports
+	// whether it ran ([lifecycle.Outcome.Transitioned]), which it did not
+	// when a prerequisite was missing or the trust step failed.
+	Event   lifecycle.Event `json:"event"`
+	Carried bool            `json:"carried,omitempty"`
+	Failure Failure         `json:"failure"`
+	Health  Health          `json:"health"`
+	Error   string          `json:"error,omitempty"`
 }
 
 // HealthSummary counts the devices in each [Health]. Every device is in
@@ -229,12 +126,75 @@ func (s *HealthSummary) field(h Health) *int {
 // Unhealthy returns the devices unhealthy for any of the three reasons.
 func (s HealthSummary) Unhealthy() int { return s.Certificate + s.Communication + s.Local }
 
-// Report is the product page's device client agent reports over a fleet's
-// outcomes: plain data, deterministic (every list in fleet order, the
-// failure groups in [Failures] order) and encodable as JSON.
+// ProgramStatus is one line of the "Software Distribution Status Report for
+// DM client install program": the advertisement of one program (the client
+// or the password program) from one site, as its status messages would
+// count it.
+//
+// Modelling choice: only devices deployed by
+// [lifecycle.SoftwareDistribution] count, since the other methods advertise
+// nothing. A device accepted the program when the deployment reached it (no
+// invalid input, no missing prerequisite, and not canceled before it
+// started), ran it when DMInstaller ran, succeeded when nothing failed
+// (deciding no action included) and failed when something other than a
+// cancellation did.
+type ProgramStatus struct {
+	// Site is the site's name ([Entry].Site).
+	Site    string              `json:"site"`
+	Program lifecycle.Component `json:"program"`
+	// Targeted counts every device the program was advertised to.
+	Targeted  int `json:"targeted"`
+	Accepted  int `json:"accepted"`
+	Ran       int `json:"ran"`
+	Succeeded int `json:"succeeded"`
+	Failed    int `json:"failed"`
+	// LastStatus is the status message of the device latest in fleet
+	// order that sent one, nil if none did. A status message is sent only
+	// when the trust step failed on a device connected through a managed
+	// Configuration Manager client computer.
+	LastStatus *StatusRef `json:"lastStatus,omitempty"`
+}
+
+// StatusRef is a status message and the position in the fleet of the
+// device that sent it.
+type StatusRef struct {
+	Index int `json:"index"`
+	lifecycle.StatusMessage
+}
+
+// Computer is one line of "Configuration Manager client computers
+// reporting ActiveSync-connected devices": a desktop computer and the
+// devices that synchronise with it through ActiveSync or Mobile Device
+// Center.
+//
+// Modelling choice: a device counts for the computer it names
+// ([lifecycle.Device].Computer) when it is connected through a computer
+// ([lifecycle.ViaManagedComputer] or [lifecycle.ViaUnmanagedComputer]);
+// names compare ignoring case, as Windows computer names do, and the
+// spelling of the first device in fleet order is shown. Only a managed
+// computer, a Configuration Manager client, reports its devices to the
+// site (and only once its hardware inventory is extended); an unmanaged one
+// is listed with Managed false so that the report accounts for every
+// device connected through a computer.
+type Computer struct {
+	Name    string     `json:"name"`
+	Managed bool       `json:"managed"`
+	Devices DeviceList `json:"devices"`
+}
+
+// Report is the product page's ten reports over a fleet's outcomes: plain
+// data, deterministic (every list in fleet order, the failure groups in
+// [Failures] order, programs by site and program, computers by name) and
+// encodable as JSON.
 type Report struct {
 	// Devices is the number of devices aggregated.
 	Devices int `json:"devices"`
+	// SoftwareDistribution is "Software Distribution Status Report for DM
+	// client install program", one line per site and program.
+	SoftwareDistribution []ProgramStatus `json:"softwareDistribution,omitempty"`
+	// Computers is "Configuration Manager client computers reporting
+	// ActiveSync-connected devices", one line per computer.
+	Computers []Computer `json:"computers,omitempty"`
 	// StatusDetails is "Device Client Agent Deployment Status Details":
 	// one line per device, with [ReportOptions.Details].
 	StatusDetails []StatusDetail `json:"statusDetails,omitempty"`
@@ -271,13 +231,30 @@ func (r Report) Failed() int {
 // Merge calls. An Aggregator is not safe for concurrent use: give each
 // goroutine its own and merge them.
 type Aggregator struct {
-	opts    ReportOptions
-	devices int
-	details []StatusDetail
-	success DeviceList
-	failure []FailureGroup // by Failure, grown as needed
-	health  HealthSummary
-	lists   [NotRun + 1]DeviceList // by Health; Healthy to UnhealthyLocal used
+	opts      ReportOptions
+	devices   int
+	details   []StatusDetail
+	success   DeviceList
+	failure   [FailureCanceled + 1]FailureGroup
+	health    HealthSummary
+	lists     [UnhealthyLocal + 1]DeviceList // by Health, Healthy to UnhealthyLocal
+	programs  map[programKey]*ProgramStatus
+	computers map[computerKey]*computer
+}
+
+type programKey struct {
+	site    string
+	program lifecycle.Component
+}
+
+type computerKey struct {
+	name    string // lower case
+	managed bool
+}
+
+type computer struct {
+	Computer
+	first int // the index of the device whose spelling Name is
 }
 
 // NewAggregator returns an empty Aggregator.
@@ -285,21 +262,19 @@ func NewAggregator(opts ReportOptions) *Aggregator {
 	return &Aggregator{opts: opts}
 }
 
-// Add counts outcome o of the device at position index of the fleet.
+// Add counts outcome o of device e, at position index of the fleet.
 // Indexes should be unique: they identify and order the devices in the
-// report's lists.
-func (a *Aggregator) Add(index int, o Outcome) {
+// report's lists. The reports read e's site name, the device's computer and
+// connection, and from o only what its JSON keeps.
+func (a *Aggregator) Add(index int, e Entry, o lifecycle.Outcome) {
 	a.devices++
-	h := HealthOf(o)
+	f := FailureOf(o)
+	h := health(&o, f)
 	*a.health.field(h)++
 	ref := DeviceRef{Index: index, ID: o.Device}
 	d := a.opts.Details
 	if h <= UnhealthyLocal {
 		a.lists[h].add(d, ref)
-	}
-	f := o.Failure
-	if !f.IsValid() {
-		f = FailureInput
 	}
 	msg := ""
 	if o.Err != nil && d {
@@ -308,7 +283,7 @@ func (a *Aggregator) Add(index int, o Outcome) {
 	if f == NoFailure {
 		a.success.add(d, ref)
 	} else {
-		g := a.group(f)
+		g := &a.failure[f]
 		g.Count++
 		if d {
 			g.Devices = append(g.Devices, FailedDevice{Index: index, ID: o.Device, Error: msg})
@@ -317,15 +292,65 @@ func (a *Aggregator) Add(index int, o Outcome) {
 	if d {
 		a.details = append(a.details, StatusDetail{Index: index, ID: o.Device, Platform: o.Platform,
 			Method: o.Method, Component: o.Component, From: o.From, To: o.To, Event: o.Event,
-			Failure: f, Health: h, Error: msg})
+			Carried: o.Transitioned(), Failure: f, Health: h, Error: msg})
+	}
+	if o.Method == lifecycle.SoftwareDistribution {
+		a.program(index, e, &o, f)
+	}
+	if c := e.Device.Connection; c == lifecycle.ViaManagedComputer || c == lifecycle.ViaUnmanagedComputer {
+		a.computer(index, e.Device.Computer, c == lifecycle.ViaManagedComputer).Devices.add(d, ref)
 	}
 }
 
-func (a *Aggregator) group(f Failure) *FailureGroup {
-	for int(f) >= len(a.failure) {
-		a.failure = append(a.failure, FailureGroup{Failure: Failure(len(a.failure))})
+func (a *Aggregator) program(index int, e Entry, o *lifecycle.Outcome, f Failure) {
+	if a.programs == nil {
+		a.programs = map[programKey]*ProgramStatus{}
 	}
-	return &a.failure[f]
+	k := programKey{site: e.Site, program: o.Component}
+	p := a.programs[k]
+	if p == nil {
+		p = &ProgramStatus{Site: e.Site, Program: o.Component}
+		a.programs[k] = p
+	}
+	p.Targeted++
+	if f != FailureInput && f != FailurePrerequisites && (f != FailureCanceled || len(o.Steps) > 0) {
+		p.Accepted++
+	}
+	if slices.Contains(o.Steps, lifecycle.DMInstaller) {
+		p.Ran++
+	}
+	switch f {
+	case NoFailure:
+		p.Succeeded++
+	case FailureCanceled:
+	default:
+		p.Failed++
+	}
+	if o.Status != nil {
+		p.status(&StatusRef{Index: index, StatusMessage: *o.Status})
+	}
+}
+
+// status keeps s if it is later in fleet order than the status kept.
+func (p *ProgramStatus) status(s *StatusRef) {
+	if s != nil && (p.LastStatus == nil || s.Index > p.LastStatus.Index) {
+		p.LastStatus = s
+	}
+}
+
+func (a *Aggregator) computer(index int, name string, managed bool) *computer {
+	if a.computers == nil {
+		a.computers = map[computerKey]*computer{}
+	}
+	k := computerKey{name: strings.ToLower(name), managed: managed}
+	c := a.computers[k]
+	if c == nil {
+		c = &computer{Computer: Computer{Name: name, Managed: managed}, first: index}
+		a.computers[k] = c
+	} else if index < c.first {
+		c.Name, c.first = name, index
+	}
+	return c
 }
 
 // Merge adds everything b counted to a. b is left as it was.
@@ -333,16 +358,35 @@ func (a *Aggregator) Merge(b *Aggregator) {
 	a.devices += b.devices
 	a.details = append(a.details, b.details...)
 	a.success.merge(b.success)
-	for _, g := range b.failure {
-		m := a.group(g.Failure)
-		m.Count += g.Count
-		m.Devices = append(m.Devices, g.Devices...)
+	for i, g := range b.failure {
+		a.failure[i].Count += g.Count
+		a.failure[i].Devices = append(a.failure[i].Devices, g.Devices...)
 	}
 	for _, h := range Healths() {
 		*a.health.field(h) += b.health.Count(h)
 	}
 	for i := range a.lists {
 		a.lists[i].merge(b.lists[i])
+	}
+	for k, q := range b.programs {
+		if a.programs == nil {
+			a.programs = map[programKey]*ProgramStatus{}
+		}
+		p := a.programs[k]
+		if p == nil {
+			p = &ProgramStatus{Site: q.Site, Program: q.Program}
+			a.programs[k] = p
+		}
+		p.Targeted += q.Targeted
+		p.Accepted += q.Accepted
+		p.Ran += q.Ran
+		p.Succeeded += q.Succeeded
+		p.Failed += q.Failed
+		p.status(q.LastStatus)
+	}
+	for k, q := range b.computers {
+		c := a.computer(q.first, q.Name, k.managed)
+		c.Devices.merge(q.Devices)
 	}
 }
 
@@ -362,13 +406,44 @@ func (a *Aggregator) Report() Report {
 		r.StatusDetails = slices.Clone(a.details)
 		slices.SortFunc(r.StatusDetails, func(x, y StatusDetail) int { return cmp.Compare(x.Index, y.Index) })
 	}
-	for _, g := range a.failure {
+	for i, g := range a.failure {
 		if g.Count == 0 {
 			continue
 		}
+		g.Failure = Failure(i)
 		g.Devices = slices.Clone(g.Devices)
 		slices.SortFunc(g.Devices, func(x, y FailedDevice) int { return cmp.Compare(x.Index, y.Index) })
 		r.Failure = append(r.Failure, g)
 	}
+	for _, p := range a.programs {
+		q := *p
+		if q.LastStatus != nil {
+			s := *q.LastStatus
+			q.LastStatus = &s
+		}
+		r.SoftwareDistribution = append(r.SoftwareDistribution, q)
+	}
+	slices.SortFunc(r.SoftwareDistribution, func(x, y ProgramStatus) int {
+		return cmp.Or(strings.Compare(x.Site, y.Site), cmp.Compare(x.Program, y.Program))
+	})
+	for _, c := range a.computers {
+		q := c.Computer
+		q.Devices = q.Devices.sorted()
+		r.Computers = append(r.Computers, q)
+	}
+	slices.SortFunc(r.Computers, func(x, y Computer) int {
+		return cmp.Or(strings.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name)),
+			-compareBool(x.Managed, y.Managed))
+	})
 	return r
+}
+
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }

@@ -1,182 +1,84 @@
-package lifecycle_test
+package fleet_test
 
 import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mobiledm/dmclient/certs"
 	"github.com/mobiledm/dmclient/lifecycle"
+	"github.com/mobiledm/dmclient/lifecycle/fleet"
 	"pgregory.net/rapid"
 )
 
-func TestHealthText(t *testing.T) {
-	if got := lifecycle.Healths(); len(got) != 6 || got[0] != lifecycle.Healthy || got[5] != lifecycle.NotRun {
-		t.Fatalf("Healths() = %v", got)
-	}
-	for _, h := range lifecycle.Healths() {
-		if !h.IsValid() {
-			t.Errorf("%v not valid", h)
-		}
-		text, err := h.MarshalText()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var back lifecycle.Health
-		if err := back.UnmarshalText(text); err != nil || back != h {
-			t.Errorf("UnmarshalText(%q) = %v, %v; want %v", text, back, err, h)
-		}
-		if p, err := lifecycle.ParseHealth(" " + upper(h.String()) + " "); err != nil || p != h {
-			t.Errorf("ParseHealth(upper %q) = %v, %v", h, p, err)
+// failedWith returns how many devices the failure report holds for f.
+func failedWith(r fleet.Report, f fleet.Failure) int {
+	for _, g := range r.Failure {
+		if g.Failure == f {
+			return g.Count
 		}
 	}
-	for _, bad := range []lifecycle.Health{0, lifecycle.NotRun + 1} {
-		if bad.IsValid() {
-			t.Errorf("%d valid", bad)
-		}
-	}
-	if _, err := lifecycle.ParseHealth("sick"); !errors.Is(err, lifecycle.ErrUnknownValue) {
-		t.Errorf("ParseHealth(sick) error %v, want ErrUnknownValue", err)
-	}
-}
-
-func upper(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'a' <= c && c <= 'z' {
-			b[i] = c - 'a' + 'A'
-		}
-	}
-	return string(b)
-}
-
-func TestHealthOf(t *testing.T) {
-	prereq := func(sentinels ...error) error {
-		var errs []error
-		for _, s := range sentinels {
-			errs = append(errs, &lifecycle.PrerequisiteError{Err: s})
-		}
-		return errors.Join(errs...)
-	}
-	for _, tc := range []struct {
-		name string
-		o    lifecycle.Outcome
-		want lifecycle.Health
-	}{
-		{"installed", lifecycle.Outcome{From: lifecycle.None, To: lifecycle.Same, Event: lifecycle.Install}, lifecycle.Healthy},
-		{"newer left alone", lifecycle.Outcome{From: lifecycle.Newer, To: lifecycle.Newer}, lifecycle.Healthy},
-		{"uninstalled", lifecycle.Outcome{From: lifecycle.Same, To: lifecycle.None, Event: lifecycle.Uninstall}, lifecycle.NoClient},
-		{"nothing to uninstall", lifecycle.Outcome{From: lifecycle.None, To: lifecycle.None}, lifecycle.NoClient},
-		{"canceled", lifecycle.Outcome{Failure: lifecycle.FailureCanceled}, lifecycle.NotRun},
-		{"access denied", lifecycle.Outcome{To: lifecycle.Older, Failure: lifecycle.FailureAccessDenied}, lifecycle.UnhealthyCertificate},
-		{"untrusted", lifecycle.Outcome{Failure: lifecycle.FailureUntrusted}, lifecycle.UnhealthyCertificate},
-		{"authentication failed", lifecycle.Outcome{To: lifecycle.Same, Failure: lifecycle.FailureEnrollment,
-			Enrollment: certs.AuthenticationFailed, Err: certs.ErrAuthenticationFailed}, lifecycle.UnhealthyCertificate},
-		{"CA unreachable", lifecycle.Outcome{To: lifecycle.Same, Failure: lifecycle.FailureEnrollment,
-			Enrollment: certs.CAUnreachable, Err: certs.ErrCAUnreachable}, lifecycle.UnhealthyCommunication},
-		{"CA unreachable, error only", lifecycle.Outcome{Failure: lifecycle.FailureEnrollment, Err: certs.ErrCAUnreachable}, lifecycle.UnhealthyCommunication},
-		{"enrollment not enforced", lifecycle.Outcome{Failure: lifecycle.FailurePrerequisites, Err: prereq(lifecycle.ErrEnrollmentNotEnforced)}, lifecycle.UnhealthyCertificate},
-		{"no management point", lifecycle.Outcome{Failure: lifecycle.FailurePrerequisites, Err: prereq(lifecycle.ErrNoManagementPoint)}, lifecycle.UnhealthyCommunication},
-		{"no distribution point", lifecycle.Outcome{Failure: lifecycle.FailurePrerequisites, Err: prereq(lifecycle.ErrNoDistributionPoint)}, lifecycle.UnhealthyCommunication},
-		{"inventory", lifecycle.Outcome{Failure: lifecycle.FailurePrerequisites, Err: prereq(lifecycle.ErrInventoryNotExtended)}, lifecycle.UnhealthyCommunication},
-		{"connection", lifecycle.Outcome{Failure: lifecycle.FailurePrerequisites, Err: prereq(lifecycle.ErrConnection)}, lifecycle.UnhealthyCommunication},
-		{"not managed", lifecycle.Outcome{Failure: lifecycle.FailurePrerequisites, Err: prereq(lifecycle.ErrNotManaged)}, lifecycle.UnhealthyCommunication},
-		{"folder", lifecycle.Outcome{Failure: lifecycle.FailurePrerequisites, Err: prereq(lifecycle.ErrFolderIncomplete)}, lifecycle.UnhealthyLocal},
-		{"settings", lifecycle.Outcome{Failure: lifecycle.FailurePrerequisites, Err: prereq(lifecycle.ErrInvalidSettings)}, lifecycle.UnhealthyLocal},
-		{"client agent", lifecycle.Outcome{Failure: lifecycle.FailurePrerequisites, Err: prereq(lifecycle.ErrNoClientAgent)}, lifecycle.UnhealthyLocal},
-		{"password program", lifecycle.Outcome{Failure: lifecycle.FailurePrerequisites, Err: prereq(lifecycle.ErrPasswordProgramPlatform)}, lifecycle.UnhealthyLocal},
-		{"local and communication", lifecycle.Outcome{Failure: lifecycle.FailurePrerequisites,
-			Err: prereq(lifecycle.ErrFolderIncomplete, lifecycle.ErrConnection)}, lifecycle.UnhealthyCommunication},
-		{"communication and certificate", lifecycle.Outcome{Failure: lifecycle.FailurePrerequisites,
-			Err: prereq(lifecycle.ErrNoDistributionPoint, lifecycle.ErrEnrollmentNotEnforced)}, lifecycle.UnhealthyCertificate},
-		{"prerequisites from JSON", lifecycle.Outcome{Failure: lifecycle.FailurePrerequisites, Err: errors.New("lifecycle: no management point")}, lifecycle.UnhealthyLocal},
-		{"rejected", lifecycle.Outcome{Failure: lifecycle.FailureRejected}, lifecycle.UnhealthyLocal},
-		{"invalid input", lifecycle.Outcome{Failure: lifecycle.FailureInput}, lifecycle.UnhealthyLocal},
-		{"invalid failure", lifecycle.Outcome{Failure: 200}, lifecycle.UnhealthyLocal},
-	} {
-		if got := lifecycle.HealthOf(tc.o); got != tc.want {
-			t.Errorf("%s: HealthOf = %v, want %v", tc.name, got, tc.want)
-		}
-	}
-}
-
-// TestHealthOfDeployments checks HealthOf against every outcome of a
-// generated fleet that goes through every combination of its inputs.
-func TestHealthOfDeployments(t *testing.T) {
-	for i, sc := range indexed(generatedFleet(fleetCombinations)) {
-		m, err := lifecycle.NewMachine(lifecycle.None, fleetClock)
-		if err != nil {
-			t.Fatal(err)
-		}
-		o, _ := m.Deploy(t.Context(), sc)
-		h := lifecycle.HealthOf(o)
-		switch {
-		case o.Succeeded() && h != lifecycle.Healthy && h != lifecycle.NoClient,
-			o.Succeeded() && (h == lifecycle.Healthy) != o.To.HasClient(),
-			!o.Succeeded() && (h == lifecycle.Healthy || h == lifecycle.NoClient || h == lifecycle.NotRun),
-			o.Failure == lifecycle.FailureAccessDenied && h != lifecycle.UnhealthyCertificate,
-			o.Enrollment == certs.CAUnreachable && o.Failure == lifecycle.FailureEnrollment && h != lifecycle.UnhealthyCommunication:
-			t.Fatalf("device %d: %+v: HealthOf = %v", i, o, h)
-		}
-	}
-}
-
-// indexed drops the errors of a fleet that has none.
-func indexed(fleet func(func(lifecycle.Scenario, error) bool)) func(func(int, lifecycle.Scenario) bool) {
-	return func(yield func(int, lifecycle.Scenario) bool) {
-		i := 0
-		for sc, err := range fleet {
-			if err != nil {
-				panic(err)
-			}
-			if !yield(i, sc) {
-				return
-			}
-			i++
-		}
-	}
+	return 0
 }
 
 // outcomeGen draws outcomes of every kind the aggregator tells apart.
 func outcomeGen() *rapid.Generator[lifecycle.Outcome] {
 	return rapid.Custom(func(t *rapid.T) lifecycle.Outcome {
 		o := lifecycle.Outcome{
-			Device:  rapid.SampledFrom([]string{"", "a", "b", "wm6-01"}).Draw(t, "id"),
-			From:    rapid.SampledFrom(lifecycle.States()).Draw(t, "from"),
-			To:      rapid.SampledFrom(lifecycle.States()).Draw(t, "to"),
-			Event:   rapid.SampledFrom(lifecycle.Events()).Draw(t, "event"),
-			Failure: rapid.SampledFrom(lifecycle.Failures()).Draw(t, "failure"),
+			Device:    rapid.SampledFrom([]string{"", "a", "b", "wm6-01"}).Draw(t, "id"),
+			Component: rapid.SampledFrom(lifecycle.Components()).Draw(t, "component"),
+			Method:    rapid.SampledFrom(lifecycle.Methods()).Draw(t, "method"),
+			From:      rapid.SampledFrom(lifecycle.States()).Draw(t, "from"),
+			To:        rapid.SampledFrom(lifecycle.States()).Draw(t, "to"),
+			Event:     rapid.SampledFrom(lifecycle.Events()).Draw(t, "event"),
 		}
-		if o.Failure != lifecycle.NoFailure {
-			o.Err = rapid.SampledFrom([]error{certs.ErrCAUnreachable, lifecycle.ErrConnection,
-				lifecycle.ErrFolderIncomplete, errors.New("boom")}).Draw(t, "err")
+		o.Steps = rapid.SampledFrom([][]lifecycle.Step{nil, {lifecycle.Staged, lifecycle.Denied},
+			{lifecycle.Staged, lifecycle.DMInstaller, lifecycle.Denied},
+			{lifecycle.Staged, lifecycle.DMInstaller, lifecycle.DMClientSetup, lifecycle.Done}}).Draw(t, "steps")
+		o.Err = rapid.SampledFrom([]error{nil, certs.ErrCAUnreachable, lifecycle.ErrConnection, lifecycle.ErrFolderIncomplete,
+			certs.ErrAccessDenied, lifecycle.ErrInvalidInput, errors.New("boom")}).Draw(t, "err")
+		if rapid.Bool().Draw(t, "status") {
+			o.Status = &lifecycle.StatusMessage{Device: o.Device, HRESULT: certs.EAccessDenied, Text: "denied"}
 		}
 		return o
+	})
+}
+
+// entryGen draws the parts of an entry the reports read.
+func entryGen() *rapid.Generator[fleet.Entry] {
+	return rapid.Custom(func(t *rapid.T) fleet.Entry {
+		var e fleet.Entry
+		e.Site = rapid.SampledFrom([]string{"", "central", "branch"}).Draw(t, "site")
+		e.Device.Connection = rapid.SampledFrom(lifecycle.Connections()).Draw(t, "connection")
+		e.Device.Computer = rapid.SampledFrom(computers).Draw(t, "computer")
+		return e
 	})
 }
 
 func TestAggregatorProperties(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		outs := rapid.SliceOf(outcomeGen()).Draw(t, "outcomes")
+		es := rapid.SliceOfN(entryGen(), len(outs), len(outs)).Draw(t, "entries")
 		parts := rapid.IntRange(1, 4).Draw(t, "parts")
 		perm := rapid.Permutation(indexes(len(outs))).Draw(t, "order")
-		whole := lifecycle.NewAggregator(lifecycle.ReportOptions{Details: true})
-		counts := lifecycle.NewAggregator(lifecycle.ReportOptions{})
-		aggs := make([]*lifecycle.Aggregator, parts)
+		whole := fleet.NewAggregator(fleet.ReportOptions{Details: true})
+		counts := fleet.NewAggregator(fleet.ReportOptions{})
+		aggs := make([]*fleet.Aggregator, parts)
 		for i := range aggs {
-			aggs[i] = lifecycle.NewAggregator(lifecycle.ReportOptions{Details: true})
+			aggs[i] = fleet.NewAggregator(fleet.ReportOptions{Details: true})
 		}
 		for i, o := range outs {
-			whole.Add(i, o)
-			counts.Add(i, o)
+			whole.Add(i, es[i], o)
+			counts.Add(i, es[i], o)
 		}
 		// Added in another order, to other aggregators, merged: the same.
 		for k, i := range perm {
-			aggs[k%parts].Add(i, outs[i])
+			aggs[k%parts].Add(i, es[i], outs[i])
 		}
-		merged := lifecycle.NewAggregator(lifecycle.ReportOptions{Details: true})
+		merged := fleet.NewAggregator(fleet.ReportOptions{Details: true})
 		for _, a := range slices.Backward(aggs) {
 			merged.Merge(a)
 		}
@@ -184,7 +86,7 @@ func TestAggregatorProperties(t *testing.T) {
 		if diff := cmp.Diff(r, merged.Report()); diff != "" {
 			t.Fatalf("merged report mismatch (-want +got):\n%s", diff)
 		}
-		checkReport(t, r, outs)
+		checkReport(t, r, es, outs)
 		// Without details: the same counts, no lists.
 		c := counts.Report()
 		if diff := cmp.Diff(withoutDetails(r), c); diff != "" {
@@ -195,7 +97,7 @@ func TestAggregatorProperties(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var back lifecycle.Report
+		var back fleet.Report
 		if err := json.Unmarshal(data, &back); err != nil {
 			t.Fatal(err)
 		}
@@ -213,50 +115,52 @@ func indexes(n int) []int {
 	return s
 }
 
-// checkReport checks the report r of outcomes outs (device i is outs[i])
-// against the outcomes themselves.
-func checkReport(t interface {
+type fatalf interface {
 	Helper()
 	Fatalf(string, ...any)
-}, r lifecycle.Report, outs []lifecycle.Outcome) {
+}
+
+// checkReport checks the report r of outcomes outs (device i is es[i],
+// with outcome outs[i]) against the outcomes themselves.
+func checkReport(t fatalf, r fleet.Report, es []fleet.Entry, outs []lifecycle.Outcome) {
 	t.Helper()
 	if r.Devices != len(outs) || r.Success.Count+r.Failed() != len(outs) {
 		t.Fatalf("%d devices, %d success + %d failed, want %d", r.Devices, r.Success.Count, r.Failed(), len(outs))
 	}
 	sum := 0
-	for _, h := range lifecycle.Healths() {
+	for _, h := range fleet.Healths() {
 		sum += r.Health.Count(h)
 	}
 	if sum != len(outs) {
 		t.Fatalf("health counts add up to %d, want %d", sum, len(outs))
 	}
-	lists := map[lifecycle.Health]lifecycle.DeviceList{lifecycle.Healthy: r.Healthy,
-		lifecycle.UnhealthyCertificate: r.UnhealthyCertificate, lifecycle.UnhealthyCommunication: r.UnhealthyCommunication,
-		lifecycle.UnhealthyLocal: r.UnhealthyLocal}
+	lists := map[fleet.Health]fleet.DeviceList{fleet.Healthy: r.Healthy,
+		fleet.UnhealthyCertificate: r.UnhealthyCertificate, fleet.UnhealthyCommunication: r.UnhealthyCommunication,
+		fleet.UnhealthyLocal: r.UnhealthyLocal}
 	for h, l := range lists {
-		var want []lifecycle.DeviceRef
+		var want []fleet.DeviceRef
 		for i, o := range outs {
-			if lifecycle.HealthOf(o) == h {
-				want = append(want, lifecycle.DeviceRef{Index: i, ID: o.Device})
+			if fleet.HealthOf(o) == h {
+				want = append(want, fleet.DeviceRef{Index: i, ID: o.Device})
 			}
 		}
 		if l.Count != len(want) || l.Count != r.Health.Count(h) || !slices.Equal(l.Devices, want) {
 			t.Fatalf("%v list %+v, want %v", h, l, want)
 		}
 	}
-	var success []lifecycle.DeviceRef
-	failed := map[lifecycle.Failure][]int{}
+	var success []fleet.DeviceRef
+	failed := map[fleet.Failure][]int{}
 	for i, o := range outs {
-		if o.Failure == lifecycle.NoFailure {
-			success = append(success, lifecycle.DeviceRef{Index: i, ID: o.Device})
+		if f := fleet.FailureOf(o); f == fleet.NoFailure {
+			success = append(success, fleet.DeviceRef{Index: i, ID: o.Device})
 		} else {
-			failed[o.Failure] = append(failed[o.Failure], i)
+			failed[f] = append(failed[f], i)
 		}
 	}
 	if !slices.Equal(r.Success.Devices, success) {
 		t.Fatalf("success %v, want %v", r.Success.Devices, success)
 	}
-	var last lifecycle.Failure
+	last := fleet.NoFailure
 	for _, g := range r.Failure {
 		if g.Failure <= last || g.Count != len(failed[g.Failure]) || g.Count != len(g.Devices) {
 			t.Fatalf("failure group %+v out of order or miscounted", g)
@@ -278,52 +182,155 @@ func checkReport(t interface {
 	for i, d := range r.StatusDetails {
 		o := outs[i]
 		if d.Index != i || d.ID != o.Device || d.From != o.From || d.To != o.To || d.Event != o.Event ||
-			d.Failure != o.Failure || d.Health != lifecycle.HealthOf(o) {
+			d.Carried != o.Transitioned() || d.Failure != fleet.FailureOf(o) || d.Health != fleet.HealthOf(o) {
 			t.Fatalf("status detail %+v, outcome %+v", d, o)
+		}
+	}
+	checkPrograms(t, r, es, outs)
+	checkComputers(t, r, es, outs)
+}
+
+// checkPrograms checks the software distribution status report against
+// the outcomes, counted device by device.
+func checkPrograms(t fatalf, r fleet.Report, es []fleet.Entry, outs []lifecycle.Outcome) {
+	t.Helper()
+	want := map[[2]string]*fleet.ProgramStatus{}
+	for i, o := range outs {
+		if o.Method != lifecycle.SoftwareDistribution {
+			continue
+		}
+		k := [2]string{es[i].Site, o.Component.String()}
+		p := want[k]
+		if p == nil {
+			p = &fleet.ProgramStatus{Site: es[i].Site, Program: o.Component}
+			want[k] = p
+		}
+		p.Targeted++
+		f := fleet.FailureOf(o)
+		reached := f != fleet.FailureInput && f != fleet.FailurePrerequisites && (f != fleet.FailureCanceled || len(o.Steps) > 0)
+		if reached {
+			p.Accepted++
+		}
+		if slices.Contains(o.Steps, lifecycle.DMInstaller) {
+			p.Ran++
+		}
+		if f == fleet.NoFailure {
+			p.Succeeded++
+		} else if f != fleet.FailureCanceled {
+			p.Failed++
+		}
+		if o.Status != nil {
+			p.LastStatus = &fleet.StatusRef{Index: i, StatusMessage: *o.Status}
+		}
+	}
+	if len(r.SoftwareDistribution) != len(want) {
+		t.Fatalf("%d program lines, want %d", len(r.SoftwareDistribution), len(want))
+	}
+	for k, p := range r.SoftwareDistribution {
+		if k > 0 {
+			q := r.SoftwareDistribution[k-1]
+			if q.Site > p.Site || q.Site == p.Site && q.Program >= p.Program {
+				t.Fatalf("program lines out of order: %+v before %+v", q, p)
+			}
+		}
+		w := want[[2]string{p.Site, p.Program.String()}]
+		if w == nil || !cmp.Equal(*w, p) || p.Accepted > p.Targeted ||
+			p.Succeeded+p.Failed > p.Targeted {
+			t.Fatalf("program line %+v (%+v), want %+v (%+v)", p, p.LastStatus, w, w.LastStatus)
 		}
 	}
 }
 
-func withoutDetails(r lifecycle.Report) lifecycle.Report {
+// checkComputers checks the computers report against the entries.
+func checkComputers(t fatalf, r fleet.Report, es []fleet.Entry, outs []lifecycle.Outcome) {
+	t.Helper()
+	n := 0
+	for i, e := range es {
+		c := e.Device.Connection
+		if c != lifecycle.ViaManagedComputer && c != lifecycle.ViaUnmanagedComputer {
+			continue
+		}
+		n++
+		found := 0
+		for _, pc := range r.Computers {
+			if strings.EqualFold(pc.Name, e.Device.Computer) && pc.Managed == (c == lifecycle.ViaManagedComputer) &&
+				slices.Contains(pc.Devices.Devices, fleet.DeviceRef{Index: i, ID: outs[i].Device}) {
+				found++
+			}
+		}
+		if found != 1 {
+			t.Fatalf("device %d (%q, %v) is under %d computers of %+v", i, e.Device.Computer, c, found, r.Computers)
+		}
+	}
+	total := 0
+	for k, pc := range r.Computers {
+		total += pc.Devices.Count
+		if k > 0 {
+			q := r.Computers[k-1]
+			if strings.ToLower(q.Name) > strings.ToLower(pc.Name) || strings.EqualFold(q.Name, pc.Name) && !q.Managed {
+				t.Fatalf("computers out of order: %+v before %+v", q, pc)
+			}
+		}
+		if pc.Devices.Count != len(pc.Devices.Devices) || pc.Devices.Count == 0 {
+			t.Fatalf("computer %+v miscounted", pc)
+		}
+		first := pc.Devices.Devices[0].Index
+		if es[first].Device.Computer != pc.Name {
+			t.Fatalf("computer %q, but its first device names it %q", pc.Name, es[first].Device.Computer)
+		}
+	}
+	if total != n {
+		t.Fatalf("computers list %d devices, want %d", total, n)
+	}
+}
+
+func withoutDetails(r fleet.Report) fleet.Report {
 	r.StatusDetails = nil
-	for _, l := range []*lifecycle.DeviceList{&r.Success, &r.Healthy, &r.UnhealthyCertificate, &r.UnhealthyCommunication, &r.UnhealthyLocal} {
+	for _, l := range []*fleet.DeviceList{&r.Success, &r.Healthy, &r.UnhealthyCertificate, &r.UnhealthyCommunication, &r.UnhealthyLocal} {
 		l.Devices = nil
 	}
 	r.Failure = slices.Clone(r.Failure)
 	for i := range r.Failure {
 		r.Failure[i].Devices = nil
 	}
+	r.Computers = slices.Clone(r.Computers)
+	for i := range r.Computers {
+		r.Computers[i].Devices.Devices = nil
+	}
 	return r
 }
 
 func TestReportSharesNoMemory(t *testing.T) {
-	a := lifecycle.NewAggregator(lifecycle.ReportOptions{Details: true})
-	a.Add(1, lifecycle.Outcome{Device: "b", To: lifecycle.Same})
-	a.Add(0, lifecycle.Outcome{Device: "a", Failure: lifecycle.FailureRejected, Err: errors.New("x")})
+	a := fleet.NewAggregator(fleet.ReportOptions{Details: true})
+	managed := fleet.Entry{Site: "s", Device: lifecycle.Device{Connection: lifecycle.ViaManagedComputer, Computer: "PC"}}
+	status := &lifecycle.StatusMessage{Device: "a", HRESULT: certs.EAccessDenied, Text: "denied"}
+	a.Add(1, managed, lifecycle.Outcome{Device: "b", To: lifecycle.Same, Method: lifecycle.SoftwareDistribution})
+	a.Add(0, managed, lifecycle.Outcome{Device: "a", Err: certs.ErrAccessDenied, Method: lifecycle.SoftwareDistribution, Status: status})
 	r := a.Report()
 	want := a.Report()
 	r.Success.Devices[0].ID = "changed"
 	r.Failure[0].Devices[0].ID = "changed"
 	r.StatusDetails[0].ID = "changed"
-	a.Add(2, lifecycle.Outcome{Device: "c", To: lifecycle.Same})
-	if diff := cmp.Diff(want, func() lifecycle.Report {
-		r := a.Report()
-		r.Devices--
-		r.Success.Count--
-		r.Success.Devices = r.Success.Devices[:1]
-		r.Health.Healthy--
-		r.Healthy.Count--
-		r.Healthy.Devices = r.Healthy.Devices[:1]
-		r.StatusDetails = r.StatusDetails[:2]
-		return r
-	}()); diff != "" {
+	r.Computers[0].Devices.Devices[0].ID = "changed"
+	r.SoftwareDistribution[0].LastStatus.Text = "changed"
+	status.Text = "changed too"
+	a.Add(2, fleet.Entry{}, lifecycle.Outcome{Device: "c", To: lifecycle.Same})
+	got := a.Report()
+	got.Devices--
+	got.Success.Count--
+	got.Success.Devices = got.Success.Devices[:1]
+	got.Health.Healthy--
+	got.Healthy.Count--
+	got.Healthy.Devices = got.Healthy.Devices[:1]
+	got.StatusDetails = got.StatusDetails[:2]
+	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("report after more adds mismatch (-want +got):\n%s", diff)
 	}
 }
 
 func TestEmptyReport(t *testing.T) {
-	r := lifecycle.NewAggregator(lifecycle.ReportOptions{Details: true}).Report()
-	if diff := cmp.Diff(lifecycle.Report{}, r); diff != "" {
+	r := fleet.NewAggregator(fleet.ReportOptions{Details: true}).Report()
+	if diff := cmp.Diff(fleet.Report{}, r); diff != "" {
 		t.Errorf("empty report mismatch (-want +got):\n%s", diff)
 	}
 	data, err := json.Marshal(r)

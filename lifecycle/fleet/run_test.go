@@ -1,0 +1,490 @@
+package fleet_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mobiledm/dmclient/certs"
+	"github.com/mobiledm/dmclient/lifecycle"
+	"github.com/mobiledm/dmclient/lifecycle/fleet"
+	"pgregory.net/rapid"
+)
+
+// deployOne deploys e as Run must: on a machine of its own in the entry's
+// device state, or not at all when it was yielded with an error.
+func deployOne(e fleet.Entry, err error) lifecycle.Outcome {
+	if err != nil {
+		o := lifecycle.Outcome{Device: e.Device.ID, Component: e.Deployment.Component, Method: e.Deployment.Method, Err: err}
+		if e.Device.Platform.IsValid() {
+			o.Platform = e.Device.Platform
+		}
+		return o
+	}
+	o, _ := lifecycle.Run(context.Background(), lifecycle.Scenario{Device: e.Device, Deployment: e.Deployment}, fleetOptions)
+	return o
+}
+
+// sequentialReport deploys every device of fleet one after the other, each
+// on a new machine, and aggregates the outcomes: what Run must give.
+func sequentialReport(t *testing.T, entries iter.Seq2[fleet.Entry, error], details bool) (fleet.Report, []fleet.Entry, []lifecycle.Outcome) {
+	t.Helper()
+	agg := fleet.NewAggregator(fleet.ReportOptions{Details: details})
+	var es []fleet.Entry
+	var outs []lifecycle.Outcome
+	i := 0
+	for e, err := range entries {
+		o := deployOne(e, err)
+		agg.Add(i, e, o)
+		es = append(es, e)
+		outs = append(outs, o)
+		i++
+	}
+	return agg.Report(), es, outs
+}
+
+// withBadDevices replaces every k-th device of the fleet by a device error.
+func withBadDevices(entries iter.Seq2[fleet.Entry, error], k int) iter.Seq2[fleet.Entry, error] {
+	return func(yield func(fleet.Entry, error) bool) {
+		i := 0
+		for e, err := range entries {
+			if i%k == k-1 {
+				e.Device.Platform = 0
+				err = &fleet.Error{Index: i, ID: e.Device.ID, Field: "device.platform", Err: certs.ErrInvalidInput}
+			}
+			if !yield(e, err) {
+				return
+			}
+			i++
+		}
+	}
+}
+
+func TestRunMatchesSequential(t *testing.T) {
+	n := 3000
+	if raceEnabled {
+		n = 700
+	}
+	entries := withBadDevices(generatedFleet(n), 97)
+	want, es, outs := sequentialReport(t, entries, true)
+	checkReport(t, want, es, outs)
+	for _, workers := range []int{0, 1, 2, 3, 8} {
+		for _, ordered := range []bool{false, true} {
+			opts := fleet.Options{Workers: workers, Report: fleet.ReportOptions{Details: true}, Machine: fleetOptions}
+			next := 0
+			if ordered {
+				opts.OnOutcome = func(i int, e fleet.Entry, o lifecycle.Outcome) {
+					if i != next || o.Device != e.Device.ID || !cmp.Equal(outs[i], o, cmp.Comparer(sameError)) {
+						t.Fatalf("OnOutcome(%d, %q, %+v), want index %d, outcome %+v", i, e.Device.ID, o, next, outs[i])
+					}
+					next++
+				}
+			}
+			got, err := fleet.Run(context.Background(), entries, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("workers %d, ordered %v: report mismatch (-want +got):\n%s", workers, ordered, diff)
+			}
+			if ordered && next != n {
+				t.Fatalf("OnOutcome called %d times, want %d", next, n)
+			}
+		}
+	}
+}
+
+// TestRunReuseProperty: the outcome of a device does not depend on the
+// devices before it on the same worker's machine.
+func TestRunReuseProperty(t *testing.T) {
+	all := collect(generatedFleet(fleetCombinations / stride()))
+	rapid.Check(t, func(t *rapid.T) {
+		picks := rapid.SliceOfN(rapid.IntRange(0, len(all)-1), 1, 50).Draw(t, "devices")
+		entries := func(yield func(fleet.Entry, error) bool) {
+			for _, p := range picks {
+				if !yield(all[p], nil) {
+					return
+				}
+			}
+		}
+		var got []lifecycle.Outcome
+		_, err := fleet.Run(context.Background(), entries, fleet.Options{Workers: 1, Machine: fleetOptions,
+			OnOutcome: func(_ int, _ fleet.Entry, o lifecycle.Outcome) { got = append(got, o) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, p := range picks {
+			want := deployOne(all[p], nil)
+			if diff := cmp.Diff(want, got[k], cmp.Comparer(sameError)); diff != "" {
+				t.Fatalf("device %d (%d of the run) mismatch (-want +got):\n%s", p, k, diff)
+			}
+		}
+	})
+}
+
+func sameError(a, b error) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Error() == b.Error()
+}
+
+func collect(entries iter.Seq2[fleet.Entry, error]) []fleet.Entry {
+	var all []fleet.Entry
+	for e := range entries {
+		all = append(all, e)
+	}
+	return all
+}
+
+// countingFleet counts the devices pulled from the fleet.
+func countingFleet(entries iter.Seq2[fleet.Entry, error], pulled *atomic.Int64, onPull func(n int64)) iter.Seq2[fleet.Entry, error] {
+	return func(yield func(fleet.Entry, error) bool) {
+		for e, err := range entries {
+			n := pulled.Add(1)
+			if onPull != nil {
+				onPull(n)
+			}
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
+}
+
+// TestRunCanceled: once ctx ends, Run stops pulling the fleet; every
+// device pulled is counted exactly once, those not run as canceled, and
+// the bad ones as invalid input even so.
+func TestRunCanceled(t *testing.T) {
+	n := int64(20_000)
+	if raceEnabled {
+		n = 4000
+	}
+	for _, cancelAt := range []int64{1, 700, n / 4, n} {
+		for _, ordered := range []bool{false, true} {
+			ctx, cancel := context.WithCancel(context.Background())
+			var pulled atomic.Int64
+			entries := countingFleet(withBadDevices(generatedFleet(int(n)), 100), &pulled, func(k int64) {
+				if k == cancelAt {
+					cancel()
+				}
+			})
+			opts := fleet.Options{Machine: fleetOptions, Report: fleet.ReportOptions{Details: true}}
+			seen := make([]int, n)
+			if ordered {
+				opts.OnOutcome = func(i int, _ fleet.Entry, _ lifecycle.Outcome) { seen[i]++ }
+			}
+			r, err := fleet.Run(ctx, entries, opts)
+			cancel()
+			if int64(r.Devices) != pulled.Load() || pulled.Load() != cancelAt {
+				t.Fatalf("cancel at %d: %d devices counted, %d pulled", cancelAt, r.Devices, pulled.Load())
+			}
+			if r.Health.NotRun == 0 && cancelAt < n {
+				t.Fatalf("cancel at %d: no device counted as not run", cancelAt)
+			}
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("cancel at %d: %d not run, error %v", cancelAt, r.Health.NotRun, err)
+			}
+			counted := make([]int, r.Devices)
+			for _, d := range r.StatusDetails {
+				counted[d.Index]++
+				if d.Health == fleet.NotRun && d.Failure != fleet.FailureCanceled {
+					t.Fatalf("not run with failure %v", d.Failure)
+				}
+			}
+			for i := range counted {
+				if counted[i] != 1 || ordered && seen[i] != 1 {
+					t.Fatalf("cancel at %d: device %d counted %d times, seen %d times", cancelAt, i, counted[i], seen[i])
+				}
+			}
+			if inputs := failedWith(r, fleet.FailureInput); inputs != int(cancelAt)/100 {
+				t.Fatalf("cancel at %d: %d invalid input, want %d (bad devices are reported even when not run)", cancelAt, inputs, cancelAt/100)
+			}
+		}
+	}
+}
+
+// TestRunCanceledAfterFleet: a context that ends after every device ran
+// is no error.
+func TestRunCanceledAfterFleet(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	r, err := fleet.Run(ctx, generatedFleet(100), fleet.Options{Machine: fleetOptions,
+		OnOutcome: func(i int, _ fleet.Entry, _ lifecycle.Outcome) {
+			if i == 99 {
+				cancel()
+			}
+		}})
+	if err != nil || r.Devices != 100 || r.Health.NotRun != 0 {
+		t.Fatalf("%d devices, %d not run, %v", r.Devices, r.Health.NotRun, err)
+	}
+}
+
+func TestRunAlreadyCanceled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var pulled atomic.Int64
+	r, err := fleet.Run(ctx, countingFleet(generatedFleet(1000), &pulled, nil), fleet.Options{})
+	if !errors.Is(err, context.Canceled) || r.Devices != 0 || pulled.Load() != 0 {
+		t.Fatalf("Run with a canceled context: %d devices, %d pulled, %v", r.Devices, pulled.Load(), err)
+	}
+}
+
+func TestRunEmpty(t *testing.T) {
+	r, err := fleet.Run(context.Background(), func(func(fleet.Entry, error) bool) {}, fleet.Options{})
+	if err != nil || r.Devices != 0 {
+		t.Fatalf("empty fleet: %+v, %v", r, err)
+	}
+}
+
+// TestRunStreams proves the runner streams: it never pulls more than a
+// bounded number of devices ahead of the outcomes it has delivered.
+func TestRunStreams(t *testing.T) {
+	const n = 50_000
+	var pulled atomic.Int64
+	maxAhead := int64(0)
+	_, err := fleet.Run(context.Background(), countingFleet(generatedFleet(n), &pulled, nil), fleet.Options{
+		Workers: 2,
+		OnOutcome: func(i int, _ fleet.Entry, _ lifecycle.Outcome) {
+			maxAhead = max(maxAhead, pulled.Load()-int64(i))
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2 batches per worker out, the one being filled, 256 devices each.
+	if limit := int64((2*2 + 1) * 256); maxAhead > limit || maxAhead == 0 {
+		t.Fatalf("pulled up to %d devices ahead of the outcomes delivered, want at most %d", maxAhead, limit)
+	}
+}
+
+// TestRunBoundedMemory runs 200,000 devices and checks that the heap in use
+// stays bounded: it does not hold the outcomes.
+func TestRunBoundedMemory(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("200,000 deployments")
+	}
+	const n = 200_000
+	var pulled atomic.Int64
+	var peak uint64
+	var ms runtime.MemStats
+	sample := func(k int64) {
+		if k%20_000 == 0 {
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapInuse)
+		}
+	}
+	r, err := fleet.Run(context.Background(), countingFleet(generatedFleet(n), &pulled, sample), fleet.Options{Machine: fleetOptions})
+	if err != nil || r.Devices != n || r.Success.Count+r.Failed() != n {
+		t.Fatalf("%d devices, %d + %d, %v", r.Devices, r.Success.Count, r.Failed(), err)
+	}
+	t.Logf("heap in use peaked at %.1f MB", float64(peak)/(1<<20))
+	// Holding 200,000 outcomes would take well over 100 MB.
+	if peak > 32<<20 {
+		t.Fatalf("heap in use peaked at %d MB", peak>>20)
+	}
+}
+
+func TestRunSourcePanics(t *testing.T) {
+	before := runtime.NumGoroutine()
+	func() {
+		defer func() {
+			if recover() != "source broke" {
+				t.Fatal("no panic, or another")
+			}
+		}()
+		fleet.Run(context.Background(), func(yield func(fleet.Entry, error) bool) {
+			for e := range generatedFleet(1000) {
+				yield(e, nil)
+			}
+			panic("source broke")
+		}, fleet.Options{OnOutcome: func(int, fleet.Entry, lifecycle.Outcome) {}})
+	}()
+	if left := waitGoroutines(before, time.Second); left > 0 {
+		t.Fatalf("%d goroutines left behind", left)
+	}
+}
+
+// waitGoroutines polls until at most want goroutines run or the deadline
+// passes, and returns how many more than want are left. Goroutines that
+// have returned may still be finishing their exit when the function that
+// started them returns, so a single count right away would be flaky.
+func waitGoroutines(want int, deadline time.Duration) int {
+	stop := time.Now().Add(deadline)
+	for {
+		n := runtime.NumGoroutine()
+		if n <= want || time.Now().After(stop) {
+			return max(n-want, 0)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// panicCases are the callbacks that panic in TestRunCallbackPanics, each
+// run in a child process, where an unrecovered panic kills the process.
+var panicCases = map[string]func() fleet.Options{
+	"OnOutcome": func() fleet.Options {
+		return fleet.Options{OnOutcome: func(i int, _ fleet.Entry, _ lifecycle.Outcome) {
+			if i == 600 {
+				panic(errBoom)
+			}
+		}}
+	},
+	"OnStep": func() fleet.Options {
+		return fleet.Options{Workers: 2, Machine: lifecycle.Options{Observer: lifecycle.Observer{
+			OnStep: func(_ context.Context, from, to lifecycle.Step) {
+				if to == lifecycle.Done {
+					panic(errBoom)
+				}
+			}}}}
+	},
+	"OnTransition": func() fleet.Options {
+		var n atomic.Int64
+		return fleet.Options{Workers: 3, Machine: lifecycle.Options{Observer: lifecycle.Observer{
+			OnTransition: func(context.Context, lifecycle.State, lifecycle.State, lifecycle.Event) {
+				if n.Add(1) == 50 {
+					panic(errBoom)
+				}
+			}}}}
+	},
+	"Clock": func() fleet.Options {
+		return fleet.Options{Machine: lifecycle.Options{Clock: func() time.Time { panic(errBoom) }}}
+	},
+	"one worker": func() fleet.Options {
+		return fleet.Options{Workers: 1, Machine: lifecycle.Options{Clock: func() time.Time { panic(errBoom) }}}
+	},
+	"Goexit": func() fleet.Options {
+		return fleet.Options{Workers: 2, Machine: lifecycle.Options{Clock: func() time.Time { runtime.Goexit(); return time.Time{} }}}
+	},
+}
+
+var errBoom = errors.New("boom")
+
+// TestRunCallbackPanics: a panic in a callback reaches the goroutine that
+// called Run, where it can be recovered, with the original value; a
+// worker's panic carries the worker's stack. Each case runs in a child
+// process, so that a panic on a library goroutine fails the test instead
+// of killing the test binary.
+func TestRunCallbackPanics(t *testing.T) {
+	if name := os.Getenv("FLEET_PANIC_CASE"); name != "" {
+		panicChild(name)
+		return
+	}
+	for name := range panicCases {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestRunCallbackPanics$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "FLEET_PANIC_CASE="+name)
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "recovered in the caller") {
+			t.Errorf("%s: the child process failed (%v):\n%s", name, err, out)
+		}
+	}
+}
+
+func panicChild(name string) {
+	before := runtime.NumGoroutine()
+	defer func() {
+		v := recover()
+		var pe *fleet.PanicError
+		switch {
+		case name == "OnOutcome" && v == errBoom:
+		case name == "Goexit" && errors.As(asError(v), &pe) && strings.Contains(pe.Error(), "Goexit"):
+		case errors.As(asError(v), &pe) && errors.Is(pe, errBoom) && pe.Value == errBoom &&
+			strings.Contains(pe.Error(), "boom") && strings.Contains(string(pe.Stack), "(*runner).deploy"):
+		default:
+			fmt.Printf("recovered %T %v\n", v, v)
+			os.Exit(3)
+		}
+		if left := waitGoroutines(before, time.Second); left > 0 {
+			fmt.Printf("%d goroutines left behind\n", left)
+			os.Exit(3)
+		}
+		fmt.Println("recovered in the caller")
+	}()
+	fleet.Run(context.Background(), generatedFleet(1000), panicCases[name]())
+}
+
+func asError(v any) error {
+	err, _ := v.(error)
+	return err
+}
+
+// TestRunDeadline: with callbacks that honour ctx, Run returns once ctx
+// ends, after at most one deployment in progress per worker, even from a
+// fleet that never ends.
+func TestRunDeadline(t *testing.T) {
+	const workers = 4
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	var mu sync.Mutex
+	blocked, late := 0, 0
+	opts := fleet.Options{Workers: workers, Machine: lifecycle.Options{Observer: lifecycle.Observer{
+		OnStep: func(ctx context.Context, _, to lifecycle.Step) {
+			if to != lifecycle.DMInstaller {
+				return
+			}
+			mu.Lock()
+			if ctx.Err() != nil {
+				late++ // a deployment started after the deadline reached a step
+			}
+			blocked++
+			mu.Unlock()
+			<-ctx.Done() // a slow device: it honours ctx
+		}}}}
+	endless := func(yield func(fleet.Entry, error) bool) {
+		for {
+			for e, err := range generatedFleet(1000) {
+				if !yield(e, err) {
+					return
+				}
+			}
+		}
+	}
+	done := make(chan struct{})
+	var r fleet.Report
+	var err error
+	go func() {
+		defer close(done)
+		r, err = fleet.Run(ctx, endless, opts)
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run did not return 30 s after its deadline")
+	}
+	if !errors.Is(err, context.DeadlineExceeded) || r.Health.NotRun == 0 {
+		t.Fatalf("%d devices, %d not run, error %v", r.Devices, r.Health.NotRun, err)
+	}
+	if blocked > workers || late > 0 {
+		t.Fatalf("%d deployments blocked at the deadline (want at most %d), %d reached a step after it", blocked, workers, late)
+	}
+}
+
+// TestRunWorkers: Run starts no more workers than it has batches for, and
+// caps the number asked for.
+func TestRunWorkers(t *testing.T) {
+	for _, tc := range []struct {
+		workers, devices, want int
+	}{
+		{1 << 20, 10, 1},
+		{1 << 20, 20_000, fleet.MaxWorkers},
+		{8, 3 * 256, 3},
+		{3, 100_000, 3},
+	} {
+		before := runtime.NumGoroutine()
+		most := 0
+		_, err := fleet.Run(context.Background(), generatedFleet(tc.devices), fleet.Options{Workers: tc.workers,
+			OnOutcome: func(int, fleet.Entry, lifecycle.Outcome) { most = max(most, runtime.NumGoroutine()-before) }})
+		if err != nil || most > tc.want {
+			t.Errorf("%d workers asked for, %d devices: %d goroutines ran, want at most %d (%v)", tc.workers, tc.devices, most, tc.want, err)
+		}
+	}
+}
