@@ -2,10 +2,12 @@ package policy_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/mobiledm/dmclient/lifecycle"
 	"github.com/mobiledm/dmclient/lifecycle/lifecycletest"
+	"github.com/mobiledm/dmclient/lifecycle/policy"
 	"pgregory.net/rapid"
 )
 
@@ -15,7 +17,7 @@ import (
 // means DMClientSetup ran on it.
 func lockedSmartphoneNeverGetsClient(sc lifecycle.Scenario, out lifecycle.Outcome) bool {
 	locked := !sc.Device.Security.Unlocked()
-	return !(sc.Device.Platform.IsSmartphone() && locked && out.RanStep(lifecycle.Setup))
+	return !(sc.Device.Platform.IsSmartphone() && locked && out.Transitioned())
 }
 
 // noDowngradeExceptRepair: the installed version never goes down, except
@@ -28,22 +30,26 @@ func noDowngradeExceptRepair(sc lifecycle.Scenario, out lifecycle.Outcome) bool 
 	return out.Event == lifecycle.Repair && out.Downgrade
 }
 
-var policies = map[string]lifecycle.Policy{
+var policies = map[string]policy.Func{
 	"a locked Smartphone never gets the client": lockedSmartphoneNeverGetsClient,
 	"no downgrade except by repair":             noDowngradeExceptRepair,
+}
+
+// neverDenied is a wrong policy: "no device is ever denied".
+func neverDenied(sc lifecycle.Scenario, out lifecycle.Outcome) bool {
+	return !slices.Contains(out.Steps, lifecycle.Denied)
 }
 
 // TestPoliciesSampled samples scenarios well beyond the finite space (any
 // versions, settings and sites) with rapid.
 func TestPoliciesSampled(t *testing.T) {
-	for name, policy := range policies {
+	for name, p := range policies {
 		t.Run(name, func(t *testing.T) {
 			rapid.Check(t, func(t *rapid.T) {
 				sc := lifecycletest.Scenario().Draw(t, "scenario")
-				m, _ := lifecycle.NewMachine(lifecycle.None)
-				out, _ := m.Deploy(context.Background(), sc)
+				out, _ := lifecycle.Run(context.Background(), sc, lifecycle.Options{})
 				lifecycletest.Assert(t, sc, out) // the library's own invariants, for free
-				if !policy(sc, out) {
+				if !p(sc, out) {
 					t.Fatalf("policy %q violated: %v -> %v by %v (%v)", name, out.From, out.To, out.Event, out.Err)
 				}
 			})
@@ -54,17 +60,20 @@ func TestPoliciesSampled(t *testing.T) {
 // TestPoliciesProved runs each policy over every scenario of the model's
 // finite input space: a proof, not a sample.
 func TestPoliciesProved(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: the proof runs every scenario of the space")
+	if testing.Short() || raceEnabled {
+		t.Skip("the proof runs every scenario of the space: the plain run does it")
 	}
-	for name, policy := range policies {
+	for name, p := range policies {
 		t.Run(name, func(t *testing.T) {
-			res, err := lifecycle.CheckPolicy(context.Background(), policy)
+			res, err := policy.Check(context.Background(), p)
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, ce := range res.Counterexamples {
-				t.Errorf("counterexample (distance %d): %+v\noutcome: %+v\npath: %+v", ce.Distance, ce.Scenario, ce.Outcome, ce.Path)
+				t.Errorf("counterexample (distance %d): %+v\noutcome: %+v\nchain: %v", ce.Distance, ce.Scenario, ce.Outcome, ce.ChainPath)
+			}
+			if res.Checked == 0 {
+				t.Fatal("nothing checked")
 			}
 			t.Logf("%s: held on all %d scenarios", name, res.Checked)
 		})
@@ -73,10 +82,13 @@ func TestPoliciesProved(t *testing.T) {
 
 // TestBrokenPolicyIsCaught shows what a failing proof looks like: the
 // (wrong) policy "no device is ever denied" fails, and the simplest
-// counterexample comes first: the default scenario with one input changed.
+// counterexample comes first: the default scenario with one input changed,
+// whose run ends in the installer chain's denied step.
 func TestBrokenPolicyIsCaught(t *testing.T) {
-	neverDenied := func(sc lifecycle.Scenario, out lifecycle.Outcome) bool { return !out.RanStep(lifecycle.Denied) }
-	res, err := lifecycle.CheckPolicy(context.Background(), neverDenied, lifecycle.MaxCounterexamples(3))
+	if testing.Short() || raceEnabled {
+		t.Skip("the proof runs every scenario of the space: the plain run does it")
+	}
+	res, err := policy.Check(context.Background(), neverDenied, policy.MaxCounterexamples(3))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,10 +96,15 @@ func TestBrokenPolicyIsCaught(t *testing.T) {
 		t.Fatalf("a wrong policy held: %+v", res)
 	}
 	first := res.Counterexamples[0]
-	if first.Distance != 1 {
+	if first.Distance != 1 || policy.Distance(first.Scenario) != 1 {
 		t.Errorf("simplest counterexample is %d inputs away from the default, want 1", first.Distance)
 	}
-	if last := first.Path.Chain[len(first.Path.Chain)-1]; last.To != lifecycle.Denied {
-		t.Errorf("counterexample path does not end in denied: %+v", first.Path)
+	if n := len(first.ChainPath); n == 0 || first.ChainPath[n-1].To != lifecycle.Denied {
+		t.Errorf("counterexample path does not end in denied: %+v", first.ChainPath)
+	}
+	// The counterexample replays: the same scenario, run alone, is denied.
+	out, _ := lifecycle.Run(context.Background(), first.Scenario, lifecycle.Options{})
+	if neverDenied(first.Scenario, out) {
+		t.Errorf("counterexample does not replay: %+v", out)
 	}
 }

@@ -8,8 +8,9 @@ import (
 	"pgregory.net/rapid"
 )
 
-// Version draws a valid version, mostly near the ConfigMgr 2007 releases so
-// that installed and deployed versions often compare equal.
+// Version draws a valid version, mostly one of the ConfigMgr 2007 releases
+// (RTM, SP1, SP2, R3), so that two drawn versions often compare equal, and
+// otherwise any four-part version.
 func Version() *rapid.Generator[version.Version] {
 	return rapid.OneOf(
 		rapid.SampledFrom([]version.Version{
@@ -25,24 +26,29 @@ func Version() *rapid.Generator[version.Version] {
 	)
 }
 
-// Installed draws an installed version: none (the zero Version) or one of
+// installed draws an installed version: none (the zero Version) or one of
 // [Version].
-func Installed() *rapid.Generator[version.Version] {
+func installed() *rapid.Generator[version.Version] {
 	return rapid.OneOf(rapid.Just(version.Version{}), Version())
 }
 
-// Device draws a device of any platform, security, installed client,
-// connection, enrollment conditions and settings.
+// Device draws a device of any platform, installed client and password
+// program, security, connection (with a computer name where the connection
+// goes through one, sometimes where it does not), enrollment conditions,
+// certificate and settings.
 func Device() *rapid.Generator[lifecycle.Device] {
 	return rapid.Custom(func(t *rapid.T) lifecycle.Device {
 		d := lifecycle.Device{
-			ID:         rapid.StringMatching(`[a-z]{2,5}-[0-9]{1,3}`).Draw(t, "id"),
-			Platform:   rapid.SampledFrom(certs.Platforms()).Draw(t, "platform"),
-			Installed:  Installed().Draw(t, "installed"),
-			Security:   rapid.SampledFrom(certs.Securities()).Draw(t, "security"),
-			Connection: rapid.SampledFrom(lifecycle.Connections()).Draw(t, "connection"),
-			Enrollment: rapid.SampledFrom(certs.EnrollmentConditionsAll()).Draw(t, "enrollment"),
+			ID:              rapid.StringMatching(`[a-z]{2,5}-[0-9]{1,3}`).Draw(t, "id"),
+			Platform:        rapid.SampledFrom(certs.Platforms()).Draw(t, "platform"),
+			Client:          installed().Draw(t, "client"),
+			PasswordProgram: installed().Draw(t, "passwordProgram"),
+			Security:        rapid.SampledFrom(certs.Securities()).Draw(t, "security"),
+			Connection:      rapid.SampledFrom(lifecycle.Connections()).Draw(t, "connection"),
+			Enrollment:      rapid.SampledFrom(certs.EnrollmentConditionsAll()).Draw(t, "enrollment"),
+			Certificate:     rapid.Bool().Draw(t, "certificate"),
 		}
+		d.Computer = rapid.SampledFrom([]string{"", "DESKTOP-01", "LAPTOP-7"}).Draw(t, "computer")
 		d.Settings = rapid.SliceOfN(rapid.Custom(func(t *rapid.T) lifecycle.Setting {
 			return lifecycle.Setting{
 				Key:         rapid.SampledFrom(settingKeys()).Draw(t, "key"),
@@ -57,17 +63,19 @@ func Device() *rapid.Generator[lifecycle.Device] {
 // settingKeys returns the client settings the generated packages configure.
 func settingKeys() []string { return []string{"PollingInterval", "ManagementPoint", "LogLevel"} }
 
-// Settings draws decoded .ini settings: any ClientInstallAction (or none,
-// which means Install), CertEnrollAction=Enroll or not, an Installer key or
-// not, and client settings.
+// Settings draws decoded .ini settings for a package deployed to the given
+// platform: any ClientInstallAction (or none, which means Install),
+// CertEnrollAction=Enroll or not, an Installer for the platform, for
+// another platform or none, and client settings. Every draw reads without
+// error ([lifecycle.ReadSettings]).
 func Settings(platform certs.Platform) *rapid.Generator[ini.Settings] {
 	return rapid.Custom(func(t *rapid.T) ini.Settings {
 		text := "[ClientSettings]\r\n"
 		if a := rapid.SampledFrom(append([]ini.Action{0}, ini.Actions()...)).Draw(t, "action"); a.IsValid() {
-			text += "ClientInstallAction=" + a.String() + "\r\n"
+			text += ini.KeyClientInstallAction + "=" + a.String() + "\r\n"
 		}
 		if rapid.Bool().Draw(t, "enroll") {
-			text += "CertEnrollAction=Enroll\r\n"
+			text += "CertEnrollAction=" + ini.CertEnroll + "\r\n"
 		}
 		if rapid.Bool().Draw(t, "installer") {
 			p := rapid.SampledFrom([]certs.Platform{platform, rapid.SampledFrom(certs.Platforms()).Draw(t, "other")}).Draw(t, "installerPlatform")
@@ -78,20 +86,16 @@ func Settings(platform certs.Platform) *rapid.Generator[ini.Settings] {
 				text += k + "=" + rapid.SampledFrom([]string{"15", "60", "mp.contoso.com"}).Draw(t, k) + "\r\n"
 			}
 		}
-		f, err := ini.Parse("ClientSettings.ini", []byte(text))
+		s, err := lifecycle.ReadSettings("ClientSettings.ini", []byte(text))
 		if err != nil {
-			t.Fatalf("generated .ini does not parse: %v", err)
-		}
-		s, err := f.Settings()
-		if err != nil {
-			t.Fatalf("generated .ini settings: %v", err)
+			t.Fatalf("generated .ini does not read: %v\n%s", err, text)
 		}
 		return s
 	})
 }
 
 // Package draws a deployment package for a device of the given platform:
-// any version, a complete folder or one lacking a file, and [Settings].
+// any [Version], a complete folder or one lacking a file, and [Settings].
 func Package(platform certs.Platform) *rapid.Generator[lifecycle.Package] {
 	return rapid.Custom(func(t *rapid.T) lifecycle.Package {
 		folder := lifecycle.CompleteFolder(platform)
@@ -119,36 +123,55 @@ func Site() *rapid.Generator[lifecycle.Site] {
 	})
 }
 
-// Scenario draws a whole deployment: component, method, device, package
-// for the device's platform, site and repair request. The installed client
-// is drawn relative to the deployed one, so that every [lifecycle.State]
-// comes up often: none, older, same, newer, or a free version.
+// Deployment draws a deployment to a device of the given platform: any
+// component and method, a [Package] for the platform, a [Site], and a
+// repair or a certificate renewal asked for or not.
+func Deployment(platform certs.Platform) *rapid.Generator[lifecycle.Deployment] {
+	return rapid.Custom(func(t *rapid.T) lifecycle.Deployment {
+		return lifecycle.Deployment{
+			Component:        rapid.SampledFrom(lifecycle.Components()).Draw(t, "component"),
+			Method:           rapid.SampledFrom(lifecycle.Methods()).Draw(t, "method"),
+			Package:          Package(platform).Draw(t, "package"),
+			Site:             Site().Draw(t, "site"),
+			Repair:           rapid.Bool().Draw(t, "repair"),
+			RenewCertificate: rapid.Bool().Draw(t, "renewCertificate"),
+		}
+	})
+}
+
+// Scenario draws a whole deployment: a [Device] and a [Deployment] for its
+// platform. The installed client and password program are drawn relative
+// to the deployed version, each none, older, the same, newer or any, so
+// that every [lifecycle.State] comes up often for either component.
 func Scenario() *rapid.Generator[lifecycle.Scenario] {
 	return rapid.Custom(func(t *rapid.T) lifecycle.Scenario {
 		d := Device().Draw(t, "device")
-		p := Package(d.Platform).Draw(t, "package")
-		deployed := p.Version.Uint64()
-		switch rapid.SampledFrom([]string{"none", "older", "same", "newer", "free"}).Draw(t, "relation") {
+		dep := Deployment(d.Platform).Draw(t, "deployment")
+		d.Client = Relative(dep.Package.Version).Draw(t, "client")
+		d.PasswordProgram = Relative(dep.Package.Version).Draw(t, "passwordProgram")
+		return lifecycle.Scenario{Device: d, Deployment: dep}
+	})
+}
+
+// Relative draws an installed version relative to deployed: none, older,
+// the same, newer (each where one exists), or any [Version].
+func Relative(deployed version.Version) *rapid.Generator[version.Version] {
+	return rapid.Custom(func(t *rapid.T) version.Version {
+		v := deployed.Uint64()
+		switch rapid.SampledFrom([]string{"none", "older", "same", "newer", "any"}).Draw(t, "relation") {
 		case "none":
-			d.Installed = version.Version{}
+			return version.Version{}
 		case "older":
-			if deployed > 0 {
-				d.Installed = version.FromUint64(deployed - rapid.Uint64Range(1, min(deployed, 1<<20)).Draw(t, "below"))
+			if v > 0 {
+				return version.FromUint64(v - rapid.Uint64Range(1, min(v, 1<<20)).Draw(t, "below"))
 			}
 		case "same":
-			d.Installed = p.Version
+			return deployed
 		case "newer":
-			if deployed < ^uint64(0) {
-				d.Installed = version.FromUint64(deployed + rapid.Uint64Range(1, min(^uint64(0)-deployed, 1<<20)).Draw(t, "above"))
+			if v < ^uint64(0) {
+				return version.FromUint64(v + rapid.Uint64Range(1, min(^uint64(0)-v, 1<<20)).Draw(t, "above"))
 			}
 		}
-		return lifecycle.Scenario{
-			Component: rapid.SampledFrom(lifecycle.Components()).Draw(t, "component"),
-			Method:    rapid.SampledFrom(lifecycle.Methods()).Draw(t, "method"),
-			Device:    d,
-			Package:   p,
-			Site:      Site().Draw(t, "site"),
-			Repair:    rapid.Bool().Draw(t, "repair"),
-		}
+		return Version().Draw(t, "any")
 	})
 }

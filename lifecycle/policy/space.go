@@ -1,16 +1,20 @@
-package lifecycle
+package policy
 
 import (
+	"errors"
+	"fmt"
 	"iter"
 	"slices"
+	"sort"
 
 	"github.com/mobiledm/dmclient/certs"
 	"github.com/mobiledm/dmclient/ini"
+	"github.com/mobiledm/dmclient/lifecycle"
 	"github.com/mobiledm/dmclient/version"
 )
 
-// The versions of the scenario space: the deployed client is ConfigMgr 2007
-// SP2; an older client is SP1, a newer one R3.
+// The versions of the space: the deployed package is ConfigMgr 2007 SP2; an
+// older installed version is SP1, a newer one R3.
 var (
 	spaceDeployed = version.New(4, 0, 6487, 2000)
 	spaceOlder    = version.New(4, 0, 6221, 1000)
@@ -21,159 +25,378 @@ var (
 // its devices may hold a user-changed value of.
 const spaceSettingKey = "PollingInterval"
 
+// spaceComputer is the desktop computer the space's devices synchronise
+// through, when their connection goes through one.
+const spaceComputer = "DESKTOP-01"
+
 // spaceSettings returns the decoded ClientSettings.ini of the space for one
 // ClientInstallAction, with or without CertEnrollAction=Enroll.
 func spaceSettings(a ini.Action, enroll bool) ini.Settings {
 	text := "[ClientSettings]\r\nClientInstallAction=" + a.String() + "\r\n"
 	if enroll {
-		text += "CertEnrollAction=Enroll\r\n"
+		text += "CertEnrollAction=" + ini.CertEnroll + "\r\n"
 	}
 	text += spaceSettingKey + "=60\r\n"
-	f, err := ini.Parse("ClientSettings.ini", []byte(text))
+	s, err := lifecycle.ReadSettings("ClientSettings.ini", []byte(text))
 	if err != nil {
-		return ini.Settings{}
+		// The text is a constant of this package: a failure is a bug here.
+		panic("policy: the space's ClientSettings.ini does not read: " + err.Error())
 	}
-	s, _ := f.Settings()
 	return s
 }
 
 // DefaultScenario returns the scenario the space is measured from (see
-// [Distance]): the client, installed by software distribution through a
-// managed ConfigMgr client computer on an unlocked Windows Mobile 6
-// Professional device that has no client, from a complete deployment folder
-// whose ClientSettings.ini says ClientInstallAction=Install, on a mixed-mode
-// site with every prerequisite in place. It succeeds: none -> same by
-// install.
-func DefaultScenario() Scenario {
-	return Scenario{
-		Component: Client,
-		Method:    SoftwareDistribution,
-		Device: Device{
+// [Distance]), and a realistic first deployment: the client, by software
+// distribution, to an unlocked Windows Mobile 6 Professional device
+// ("wm6pro-01") that has no client, no password program and no
+// certificate, synchronised through a managed ConfigMgr client computer
+// ("DESKTOP-01"), whose user can reach the certification authority and
+// authenticate; from a complete deployment folder whose ClientSettings.ini
+// says ClientInstallAction=Install (and PollingInterval=60); on a
+// mixed-mode site with every prerequisite in place. It succeeds: none ->
+// same by install, leaving ConfigMgr 2007 SP2 (4.0.6487.2000) installed.
+//
+// Each call returns new slices: the caller may modify them.
+func DefaultScenario() lifecycle.Scenario {
+	return lifecycle.Scenario{
+		Device: lifecycle.Device{
+			ID:         "wm6pro-01",
 			Platform:   certs.WM6Professional,
 			Security:   certs.Security{TrustsMobile2Market: true},
-			Connection: ViaManagedComputer,
+			Connection: lifecycle.ViaManagedComputer,
+			Computer:   spaceComputer,
 			Enrollment: certs.EnrollmentConditions{CAReachable: true, AuthenticationSucceeds: true},
 		},
-		Package: Package{
-			Version:  spaceDeployed,
-			Folder:   CompleteFolder(certs.WM6Professional),
-			Settings: spaceSettings(ini.ActionInstall, false),
+		Deployment: lifecycle.Deployment{
+			Component: lifecycle.Client,
+			Method:    lifecycle.SoftwareDistribution,
+			Package: lifecycle.Package{
+				Version:  spaceDeployed,
+				Folder:   lifecycle.CompleteFolder(certs.WM6Professional),
+				Settings: spaceSettings(ini.ActionInstall, false),
+			},
+			Site: lifecycle.Site{Mode: certs.Mixed, ClientAgent: true, ManagementPoint: true,
+				DistributionPoint: true, InventoryExtended: true},
 		},
-		Site: Site{Mode: certs.Mixed, ClientAgent: true, ManagementPoint: true, DistributionPoint: true, InventoryExtended: true},
 	}
 }
 
 // Scenarios returns the finite input space of the model: every combination
-// of the inputs that can change an outcome, each once, in a fixed order.
-// Use it for exhaustive tests; [CheckPolicy] runs a policy over all of it.
+// of the inputs that can change an outcome, each once, in a fixed order
+// (the order of [Counterexample].Index). Use it for exhaustive tests;
+// [Check] runs a policy over all of it.
 //
 // The space varies, around [DefaultScenario]:
 //
-//   - the component ([Components]) and the platform ([certs.Platforms]);
-//   - the device's security ([certs.Securities]) where code signing applies
-//     ([certs.Platform.SigningApplies]); exempt platforms ignore it, so it
-//     stays at the default there;
-//   - the installed client: none, older (4.0.6221.1000), same
-//     (4.0.6487.2000, the deployed version) or newer (4.0.6487.2157);
-//   - whether a repair is asked for;
-//   - for a device with a client, whether it holds a user-changed value of
-//     a setting the package configures;
-//   - the method ([Methods]), and the connections it can reach a device
-//     through ([Method.Requirements]); a connection a method cannot use is
-//     rejected by [CheckPrerequisites] and is not in the space;
+//   - the component ([lifecycle.Components]) and the platform
+//     ([certs.Platforms]);
+//   - the device's security: one of each distinct result of the trust step
+//     ([certs.EstablishTrust]) on the platform; where signing does not
+//     apply that is the default's alone, elsewhere unlocked, privileges
+//     restricted, and Mobile2Market not trusted;
+//   - the component's installed version: none, older (4.0.6221.1000), same
+//     (4.0.6487.2000, the deployed version) or newer (4.0.6487.2157), in
+//     the field the component's decision reads ([lifecycle.Scenario.Event]);
+//   - where the component is installed, whether the device holds a
+//     user-changed value of a setting the package configures;
+//   - whether a repair is asked for, a deployment folder complete for the
+//     platform ([lifecycle.CompleteFolder]) or lacking its installer, and
+//     the ClientInstallAction ([ini.Actions]);
+//   - the method ([lifecycle.Methods]) and each connection it can reach
+//     (those for which [lifecycle.CheckPrerequisites] does not report
+//     [lifecycle.ErrConnection]);
+//   - the other component's installed version, none or the deployed one,
+//     where the method needs a managed device ([lifecycle.ErrNotManaged]);
 //   - the site's management point, distribution point and inventory
 //     extension where the method needs them (enabled elsewhere), and the
-//     client agent and site mode ([certs.SiteModes]) everywhere;
-//   - the ClientInstallAction ([ini.Actions]), CertEnrollAction=Enroll or
-//     not, and with Enroll every enrollment condition
-//     ([certs.EnrollmentConditionsAll]); without it enrollment never runs,
-//     so the conditions stay at the default;
-//   - a deployment folder complete for the device's platform
-//     ([CompleteFolder]), or the same without the platform's installer.
+//     client agent and the site mode ([certs.SiteModes]) everywhere;
+//   - CertEnrollAction=Enroll or not; where the deployment needs a
+//     certificate (a native site without Enroll reports
+//     [lifecycle.ErrEnrollmentNotEnforced]), whether the device holds one
+//     and whether the deployment renews it; and where enrollment runs, one
+//     of each distinct result of [certs.Enroll].
 //
-// The space has about two million scenarios. Scenarios share their slices:
-// do not modify them.
-func Scenarios() iter.Seq[Scenario] {
-	actions := ini.Actions()
-	settings := make(map[[2]int]ini.Settings)
-	for i, a := range actions {
-		settings[[2]int{i, 0}] = spaceSettings(a, false)
-		settings[[2]int{i, 1}] = spaceSettings(a, true)
-	}
-	changed := []Setting{{Key: spaceSettingKey, Value: "15", UserChanged: true}}
-	complete := make(map[certs.Platform][]string)
-	incomplete := make(map[certs.Platform][]string)
-	for _, p := range certs.Platforms() {
-		complete[p] = CompleteFolder(p)
-		incomplete[p] = slices.DeleteFunc(CompleteFolder(p), func(name string) bool { return name == p.InstallerName() })
-	}
-	def := DefaultScenario()
-	return func(yield func(Scenario) bool) {
-		sc := def
-		for _, comp := range Components() {
-			sc.Component = comp
-			for _, p := range certs.Platforms() {
-				sc.Device.Platform = p
-				secs := []certs.Security{def.Device.Security}
-				if p.SigningApplies() {
-					secs = certs.Securities()
-				}
-				for _, sec := range secs {
-					sc.Device.Security = sec
-					for _, installed := range []version.Version{{}, spaceOlder, spaceDeployed, spaceNewer} {
-						sc.Device.Installed = installed
-						settingVariants := [][]Setting{nil}
-						if installed.IsValid() {
-							settingVariants = append(settingVariants, changed)
-						}
-						for _, devSettings := range settingVariants {
-							sc.Device.Settings = devSettings
-							for _, repair := range []bool{false, true} {
-								sc.Repair = repair
-								for _, folder := range [][]string{complete[p], incomplete[p]} {
-									sc.Package.Folder = folder
-									if !scenariosMethod(&sc, def, actions, settings, yield) {
-										return
-									}
-								}
-							}
-						}
-					}
-				}
+// Every other input keeps the default's value: the device's ID, the
+// package version, and the enrollment conditions, certificate and renewal
+// where no rule reads them. A device synchronises through the default's
+// computer when its connection goes through one (a managed or unmanaged
+// computer) and has none otherwise. A policy that reads an input the space
+// holds fixed sees only that value: the space stands for every scenario
+// whose outcome it can tell apart, not for every value of every field.
+//
+// The space has 1,625,472 scenarios. Scenarios share their slices: do not
+// modify them.
+func Scenarios() iter.Seq[lifecycle.Scenario] {
+	return func(yield func(lifecycle.Scenario) bool) {
+		sp := newSpace()
+		c := sp.cursor(0)
+		for range sp.total {
+			if !yield(c.sc) {
+				return
 			}
+			c.next()
 		}
 	}
 }
 
-// scenariosMethod yields the method, site and package variations of sc.
-func scenariosMethod(sc *Scenario, def Scenario, actions []ini.Action, settings map[[2]int]ini.Settings, yield func(Scenario) bool) bool {
-	for _, m := range Methods() {
-		sc.Method = m
-		req := m.Requirements()
-		for _, conn := range req.Connections {
-			sc.Device.Connection = conn
-			for _, mp := range toggles(req.ManagementPoint) {
-				sc.Site.ManagementPoint = mp
-				for _, dp := range toggles(req.DistributionPoint) {
-					sc.Site.DistributionPoint = dp
-					for _, inv := range toggles(req.InventoryExtended) {
-						sc.Site.InventoryExtended = inv
-						for _, agent := range []bool{true, false} {
-							sc.Site.ClientAgent = agent
-							for _, mode := range certs.SiteModes() {
-								sc.Site.Mode = mode
+// space is the finite input space, indexed: outer entries fix the device,
+// the component, the repair request, the folder and the
+// ClientInstallAction, so the decided event; each runs through the inner
+// entries of its kind, which fix the method, connection, site, enrollment
+// and certificate.
+type space struct {
+	outer    []outerEntry
+	settings [][2]ini.Settings // [action][enroll]: the space's .ini settings
+	total    int
+}
+
+type outerEntry struct {
+	start  int // index of the entry's first scenario
+	sc     lifecycle.Scenario
+	action int                                      // index into space.settings
+	other  func(*lifecycle.Device) *version.Version // the other component's installed version
+	inner  []innerEntry
+}
+
+type innerEntry struct {
+	method   lifecycle.Method
+	conn     lifecycle.Connection
+	computer string
+	setOther bool // set the other component's installed version to other
+	other    version.Version
+	site     lifecycle.Site
+	enroll   bool
+	cert     bool
+	renew    bool
+	conds    certs.EnrollmentConditions
+}
+
+// versionField returns a field of a device that holds an installed version.
+type versionField = func(*lifecycle.Device) *version.Version
+
+func newSpace() *space {
+	def := DefaultScenario()
+	actions := ini.Actions()
+	sp := &space{settings: make([][2]ini.Settings, len(actions))}
+	for i, a := range actions {
+		sp.settings[i] = [2]ini.Settings{spaceSettings(a, false), spaceSettings(a, true)}
+	}
+	methods := probeMethods(def)
+	conds := distinct(def.Device.Enrollment, certs.EnrollmentConditionsAll(), enrollmentDistance, func(c certs.EnrollmentConditions) string {
+		r, err := certs.Enroll(c)
+		return fmt.Sprint(r, err)
+	})
+	requiring := enrollingModes()
+	changed := []lifecycle.Setting{{Key: spaceSettingKey, Value: "15", UserChanged: true}}
+
+	type kind struct {
+		comp      lifecycle.Component
+		needsCert bool
+	}
+	kinds := map[kind][]innerEntry{}
+	for _, comp := range lifecycle.Components() {
+		own, other := installedFields(def, comp)
+		otherMatters := managedBy(def, comp, methods, own, other)
+		for _, p := range certs.Platforms() {
+			complete := lifecycle.CompleteFolder(p)
+			incomplete := slices.DeleteFunc(lifecycle.CompleteFolder(p), p.IsInstallerName)
+			secs := distinct(def.Device.Security, certs.Securities(), securityDistance, func(s certs.Security) string {
+				r, err := certs.EstablishTrust(p, s)
+				return fmt.Sprintf("%+v %v", r, err)
+			})
+			for _, sec := range secs {
+				for _, installed := range []version.Version{{}, spaceOlder, spaceDeployed, spaceNewer} {
+					variants := [][]lifecycle.Setting{nil}
+					if installed.IsValid() {
+						variants = append(variants, changed)
+					}
+					for _, devSettings := range variants {
+						for _, repair := range []bool{false, true} {
+							for _, folder := range [][]string{complete, incomplete} {
 								for ai := range actions {
+									sc := def
+									sc.Deployment.Component = comp
+									sc.Device.Platform = p
+									sc.Device.Security = sec
+									*own(&sc.Device) = installed
+									sc.Device.Settings = devSettings
+									sc.Deployment.Repair = repair
+									sc.Deployment.Package.Folder = folder
+									sc.Deployment.Package.Settings = sp.settings[ai][0]
+									k := kind{comp, needsCertificate(sc, requiring)}
+									inner, ok := kinds[k]
+									if !ok {
+										inner = innerEntries(def, methods, otherMatters, k.needsCert, conds)
+										kinds[k] = inner
+									}
+									sp.outer = append(sp.outer, outerEntry{start: sp.total, sc: sc, action: ai, other: other, inner: inner})
+									sp.total += len(inner)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return sp
+}
+
+// installedFields returns the device's field that holds the installed
+// version of comp, the one its decision reads ([lifecycle.Scenario.Event]),
+// and the other component's field.
+func installedFields(def lifecycle.Scenario, comp lifecycle.Component) (own, other versionField) {
+	fields := [2]versionField{
+		func(d *lifecycle.Device) *version.Version { return &d.Client },
+		func(d *lifecycle.Device) *version.Version { return &d.PasswordProgram },
+	}
+	for i, f := range fields {
+		sc := def
+		sc.Deployment.Component = comp
+		sc.Deployment.Package.Settings.ClientInstallAction = ini.ActionInstall
+		*f(&sc.Device) = sc.Deployment.Package.Version
+		if sc.Event() == lifecycle.Reconfigure { // Install with the same version installed
+			return f, fields[1-i]
+		}
+	}
+	panic("policy: no device field holds the installed " + comp.String())
+}
+
+// methodProbe is what a method needs, as [lifecycle.CheckPrerequisites]
+// reports it.
+type methodProbe struct {
+	method                                                 lifecycle.Method
+	conns                                                  []lifecycle.Connection
+	managementPoint, distributionPoint, inventory, managed bool
+}
+
+// probeMethods asks [lifecycle.CheckPrerequisites] what each method needs:
+// the connections it reaches, the site facts it needs, and whether it
+// needs a managed device.
+func probeMethods(def lifecycle.Scenario) []methodProbe {
+	var probes []methodProbe
+	for _, m := range lifecycle.Methods() {
+		base := def
+		base.Deployment.Method = m
+		mp := methodProbe{method: m}
+		for _, c := range lifecycle.Connections() {
+			sc := base
+			sc.Device.Connection = c
+			if !errors.Is(lifecycle.CheckPrerequisites(sc), lifecycle.ErrConnection) {
+				mp.conns = append(mp.conns, c)
+			}
+		}
+		if len(mp.conns) == 0 {
+			continue
+		}
+		base.Device.Connection = mp.conns[0]
+		missing := func(sentinel error, edit func(sc *lifecycle.Scenario)) bool {
+			sc := base
+			edit(&sc)
+			return errors.Is(lifecycle.CheckPrerequisites(sc), sentinel)
+		}
+		mp.managementPoint = missing(lifecycle.ErrNoManagementPoint, func(sc *lifecycle.Scenario) { sc.Deployment.Site.ManagementPoint = false })
+		mp.distributionPoint = missing(lifecycle.ErrNoDistributionPoint, func(sc *lifecycle.Scenario) { sc.Deployment.Site.DistributionPoint = false })
+		mp.inventory = missing(lifecycle.ErrInventoryNotExtended, func(sc *lifecycle.Scenario) { sc.Deployment.Site.InventoryExtended = false })
+		mp.managed = missing(lifecycle.ErrNotManaged, func(sc *lifecycle.Scenario) {
+			sc.Device.Client, sc.Device.PasswordProgram = version.Version{}, version.Version{}
+		})
+		probes = append(probes, mp)
+	}
+	return probes
+}
+
+// managedBy reports whether a deployment of comp reads the other
+// component's installed version where a method needs a managed device: a
+// device with comp installed and the other absent is not managed.
+func managedBy(def lifecycle.Scenario, comp lifecycle.Component, methods []methodProbe, own, other versionField) bool {
+	for _, mp := range methods {
+		if !mp.managed {
+			continue
+		}
+		sc := def
+		sc.Deployment.Component = comp
+		sc.Deployment.Method = mp.method
+		sc.Device.Connection = mp.conns[0]
+		*own(&sc.Device) = sc.Deployment.Package.Version
+		*other(&sc.Device) = version.Version{}
+		return errors.Is(lifecycle.CheckPrerequisites(sc), lifecycle.ErrNotManaged)
+	}
+	return false
+}
+
+// enrollingModes returns the site modes that require certificate
+// enrollment.
+func enrollingModes() []certs.SiteMode {
+	return slices.DeleteFunc(certs.SiteModes(), func(m certs.SiteMode) bool { return !m.RequiresEnrollment() })
+}
+
+// needsCertificate reports whether the deployment of sc needs a
+// certificate the device does not hold: on a site that requires
+// enrollment, without CertEnrollAction=Enroll, [lifecycle.CheckPrerequisites]
+// reports [lifecycle.ErrEnrollmentNotEnforced].
+func needsCertificate(sc lifecycle.Scenario, requiring []certs.SiteMode) bool {
+	if len(requiring) == 0 {
+		return false
+	}
+	sc.Deployment.Site.Mode = requiring[0]
+	sc.Deployment.Package.Settings.CertEnrollAction = ""
+	sc.Device.Certificate = false
+	sc.Deployment.RenewCertificate = false
+	return errors.Is(lifecycle.CheckPrerequisites(sc), lifecycle.ErrEnrollmentNotEnforced)
+}
+
+// innerEntries lists the method, connection, site, enrollment and
+// certificate variations of one kind of outer entry.
+func innerEntries(def lifecycle.Scenario, methods []methodProbe, otherMatters, needsCert bool, conds []certs.EnrollmentConditions) []innerEntry {
+	type certVariant struct {
+		cert, renew bool
+		conds       certs.EnrollmentConditions
+	}
+	var certVariants [2][]certVariant // [enroll]
+	dc := def.Device.Enrollment
+	if !needsCert {
+		certVariants[0] = []certVariant{{conds: dc}}
+		certVariants[1] = certVariants[0]
+	} else {
+		// Without CertEnrollAction=Enroll nothing enrolls: the certificate
+		// matters to the prerequisites alone. With it, a device enrolls
+		// when it holds no certificate or renews it.
+		certVariants[0] = []certVariant{{conds: dc}, {cert: true, conds: dc}, {cert: true, renew: true, conds: dc}}
+		for _, c := range conds {
+			certVariants[1] = append(certVariants[1], certVariant{conds: c})
+		}
+		certVariants[1] = append(certVariants[1], certVariant{cert: true, conds: dc})
+		for _, c := range conds {
+			certVariants[1] = append(certVariants[1], certVariant{cert: true, renew: true, conds: c})
+		}
+	}
+	var entries []innerEntry
+	for _, mp := range methods {
+		for _, conn := range mp.conns {
+			computer := ""
+			if throughComputer(conn) {
+				computer = def.Device.Computer
+			}
+			others := []innerEntry{{}}
+			if otherMatters && mp.managed {
+				others = []innerEntry{{setOther: true}, {setOther: true, other: spaceDeployed}}
+			}
+			for _, o := range others {
+				for _, mgmt := range toggles(mp.managementPoint) {
+					for _, dist := range toggles(mp.distributionPoint) {
+						for _, inv := range toggles(mp.inventory) {
+							for _, agent := range []bool{true, false} {
+								for _, mode := range certs.SiteModes() {
 									for ei, enroll := range []bool{false, true} {
-										sc.Package.Settings = settings[[2]int{ai, ei}]
-										conds := []certs.EnrollmentConditions{def.Device.Enrollment}
-										if enroll {
-											conds = certs.EnrollmentConditionsAll()
-										}
-										for _, c := range conds {
-											sc.Device.Enrollment = c
-											if !yield(*sc) {
-												return false
-											}
+										for _, cv := range certVariants[ei] {
+											entries = append(entries, innerEntry{
+												method: mp.method, conn: conn, computer: computer,
+												setOther: o.setOther, other: o.other,
+												site: lifecycle.Site{Mode: mode, ClientAgent: agent, ManagementPoint: mgmt,
+													DistributionPoint: dist, InventoryExtended: inv},
+												enroll: enroll, cert: cv.cert, renew: cv.renew, conds: cv.conds,
+											})
 										}
 									}
 								}
@@ -184,7 +407,15 @@ func scenariosMethod(sc *Scenario, def Scenario, actions []ini.Action, settings 
 			}
 		}
 	}
-	return true
+	return entries
+}
+
+// throughComputer reports whether a device connected by c synchronises
+// through a desktop computer. Modelling choice: the space gives such a
+// device the default's computer and any other none, as
+// [lifecycle.Connection]'s values describe.
+func throughComputer(c lifecycle.Connection) bool {
+	return c == lifecycle.ViaManagedComputer || c == lifecycle.ViaUnmanagedComputer
 }
 
 // toggles returns the values a site fact takes in the space: both when the
@@ -196,41 +427,137 @@ func toggles(needed bool) []bool {
 	return []bool{true}
 }
 
-// Distance returns how many inputs of sc differ from [DefaultScenario]: the
-// component, method, platform, each of the two security facts, the
-// installed version, connection, each enrollment condition, device
-// settings, repair, the deployed version, the deployment folder, the
-// ClientInstallAction, CertEnrollAction, the site mode and each of the four
-// site facts. [CheckPolicy] reports the simplest counterexamples (smallest
-// distance) first.
-func Distance(sc Scenario) int {
-	def := DefaultScenario()
+// distinct returns def and, of the candidates, one of each result that
+// result tells apart from the others: the one nearest def by dist (the
+// earliest among equals).
+func distinct[T comparable](def T, candidates []T, dist func(a, b T) int, result func(T) string) []T {
+	slices.SortStableFunc(candidates, func(a, b T) int { return dist(def, a) - dist(def, b) })
+	seen := map[string]bool{result(def): true}
+	out := []T{def}
+	for _, c := range candidates {
+		if r := result(c); !seen[r] {
+			seen[r] = true
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func securityDistance(a, b certs.Security) int {
+	return count(a.TrustsMobile2Market != b.TrustsMobile2Market, a.PrivilegesRestricted != b.PrivilegesRestricted)
+}
+
+func enrollmentDistance(a, b certs.EnrollmentConditions) int {
+	return count(a.CAReachable != b.CAReachable, a.AuthenticationSucceeds != b.AuthenticationSucceeds)
+}
+
+// count returns how many of facts are true.
+func count(facts ...bool) int {
 	n := 0
-	diff := func(different bool) {
-		if different {
+	for _, f := range facts {
+		if f {
 			n++
 		}
 	}
-	d, dd := sc.Device, def.Device
-	diff(sc.Component != def.Component)
-	diff(sc.Method != def.Method)
-	diff(d.Platform != dd.Platform)
-	diff(d.Security.TrustsMobile2Market != dd.Security.TrustsMobile2Market)
-	diff(d.Security.PrivilegesRestricted != dd.Security.PrivilegesRestricted)
-	diff(d.Installed != dd.Installed)
-	diff(d.Connection != dd.Connection)
-	diff(d.Enrollment.CAReachable != dd.Enrollment.CAReachable)
-	diff(d.Enrollment.AuthenticationSucceeds != dd.Enrollment.AuthenticationSucceeds)
-	diff(len(d.Settings) != 0)
-	diff(sc.Repair)
-	diff(sc.Package.Version != def.Package.Version)
-	diff(!folderComplete(sc.Package.Folder, d.Platform))
-	diff(sc.Package.Settings.ClientInstallAction != def.Package.Settings.ClientInstallAction)
-	diff(sc.Package.Settings.Enroll() != def.Package.Settings.Enroll())
-	diff(sc.Site.Mode != def.Site.Mode)
-	diff(sc.Site.ClientAgent != def.Site.ClientAgent)
-	diff(sc.Site.ManagementPoint != def.Site.ManagementPoint)
-	diff(sc.Site.DistributionPoint != def.Site.DistributionPoint)
-	diff(sc.Site.InventoryExtended != def.Site.InventoryExtended)
 	return n
+}
+
+// cursor walks the space from an index, one scenario at a time, building
+// each in place.
+type cursor struct {
+	sp   *space
+	o, j int // outer entry, inner entry
+	sc   lifecycle.Scenario
+}
+
+// cursor returns a cursor at index i, which must be below sp.total.
+func (sp *space) cursor(i int) *cursor {
+	o := sort.Search(len(sp.outer), func(k int) bool { return sp.outer[k].start > i }) - 1
+	c := &cursor{sp: sp, o: o, j: i - sp.outer[o].start}
+	c.sc = sp.outer[o].sc
+	c.apply()
+	return c
+}
+
+// next moves the cursor to the next scenario; past the last one it is
+// invalid.
+func (c *cursor) next() {
+	c.j++
+	if c.j == len(c.sp.outer[c.o].inner) {
+		c.o, c.j = c.o+1, 0
+		if c.o == len(c.sp.outer) {
+			return
+		}
+		c.sc = c.sp.outer[c.o].sc
+	}
+	c.apply()
+}
+
+func (c *cursor) apply() {
+	e := &c.sp.outer[c.o]
+	in := &e.inner[c.j]
+	dev, dep := &c.sc.Device, &c.sc.Deployment
+	dep.Method = in.method
+	dev.Connection = in.conn
+	dev.Computer = in.computer
+	if in.setOther {
+		*e.other(dev) = in.other
+	}
+	dep.Site = in.site
+	enroll := 0
+	if in.enroll {
+		enroll = 1
+	}
+	dep.Package.Settings = c.sp.settings[e.action][enroll]
+	dev.Certificate = in.cert
+	dep.RenewCertificate = in.renew
+	dev.Enrollment = in.conds
+}
+
+// Distance returns how many inputs of sc differ from [DefaultScenario]:
+// the component, method, platform, each of the two security facts, each
+// installed version, the connection, the computer, each enrollment
+// condition, the certificate, the device settings (any at all), repair,
+// renewal, the deployed version, the deployment folder (complete for the
+// platform or not), the ClientInstallAction, CertEnrollAction, the
+// Installer setting, the site mode and each of the four site facts. The ID
+// does not count. [Check] reports the simplest counterexamples (smallest
+// distance) first.
+func Distance(sc lifecycle.Scenario) int {
+	def := DefaultScenario()
+	return distance(&sc, &def, errors.Is(lifecycle.CheckPrerequisites(sc), lifecycle.ErrFolderIncomplete))
+}
+
+// distance is [Distance] from def, given whether sc's folder is incomplete.
+func distance(sc, def *lifecycle.Scenario, folderIncomplete bool) int {
+	d, dd := &sc.Device, &def.Device
+	p, dp := &sc.Deployment, &def.Deployment
+	s, ds := &p.Package.Settings, &dp.Package.Settings
+	return count(
+		p.Component != dp.Component,
+		p.Method != dp.Method,
+		d.Platform != dd.Platform,
+		d.Security.TrustsMobile2Market != dd.Security.TrustsMobile2Market,
+		d.Security.PrivilegesRestricted != dd.Security.PrivilegesRestricted,
+		d.Client != dd.Client,
+		d.PasswordProgram != dd.PasswordProgram,
+		d.Connection != dd.Connection,
+		throughComputer(d.Connection) && d.Computer != dd.Computer,
+		d.Enrollment.CAReachable != dd.Enrollment.CAReachable,
+		d.Enrollment.AuthenticationSucceeds != dd.Enrollment.AuthenticationSucceeds,
+		d.Certificate != dd.Certificate,
+		len(d.Settings) != 0,
+		p.Repair != dp.Repair,
+		p.RenewCertificate != dp.RenewCertificate,
+		p.Package.Version != dp.Package.Version,
+		folderIncomplete,
+		s.ClientInstallAction != ds.ClientInstallAction,
+		s.Enroll() != ds.Enroll(),
+		s.Installer != ds.Installer,
+		p.Site.Mode != dp.Site.Mode,
+		p.Site.ClientAgent != dp.Site.ClientAgent,
+		p.Site.ManagementPoint != dp.Site.ManagementPoint,
+		p.Site.DistributionPoint != dp.Site.DistributionPoint,
+		p.Site.InventoryExtended != dp.Site.InventoryExtended,
+	)
 }

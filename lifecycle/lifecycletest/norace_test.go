@@ -1,0 +1,5 @@
+//go:build !race
+
+package lifecycletest_test
+
+const raceEnabled = false

@@ -1,0 +1,113 @@
+package policy_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/mobiledm/dmclient/lifecycle"
+	"github.com/mobiledm/dmclient/lifecycle/policy"
+)
+
+// sample returns every stride-th scenario of the space: the same mix as the
+// whole space, small enough to hold.
+func sample(stride int) []lifecycle.Scenario {
+	var scs []lifecycle.Scenario
+	i := 0
+	for sc := range policy.Scenarios() {
+		if i%stride == 0 {
+			scs = append(scs, sc)
+		}
+		i++
+	}
+	return scs
+}
+
+// BenchmarkDeploy is the floor the policy check is measured against: one
+// reused machine (Restore, then Deploy) running the space's scenarios.
+// "space" walks the whole space once per op, as Check does, and reports
+// ns/scenario; "sample" runs one deployment per op, cycling through every
+// 97th scenario held in memory.
+func BenchmarkDeploy(b *testing.B) {
+	b.Run("space", benchmarkDeploySpace)
+	b.Run("sample", benchmarkDeploySample)
+}
+
+func benchmarkDeploySpace(b *testing.B) {
+	m, err := lifecycle.NewMachine(policy.DefaultScenario().Device, lifecycle.Options{Clock: fixedClock})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	scenarios := 0
+	cpu0 := cpuTime()
+	start := time.Now()
+	for b.Loop() {
+		for sc := range policy.Scenarios() {
+			if err := m.Restore(sc.Device); err != nil {
+				b.Fatal(err)
+			}
+			m.Deploy(ctx, sc.Deployment)
+			scenarios++
+		}
+	}
+	reportPerScenario(b, scenarios, time.Since(start), cpuTime()-cpu0)
+}
+
+// reportPerScenario reports the wall and CPU time per scenario.
+func reportPerScenario(b *testing.B, scenarios int, wall, cpu time.Duration) {
+	b.ReportMetric(float64(wall.Nanoseconds())/float64(scenarios), "ns/scenario")
+	if cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(scenarios), "cpu-ns/scenario")
+	}
+}
+
+func benchmarkDeploySample(b *testing.B) {
+	scs := sample(97)
+	m, err := lifecycle.NewMachine(policy.DefaultScenario().Device, lifecycle.Options{Clock: fixedClock})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	i := 0
+	cpu0 := cpuTime()
+	for b.Loop() {
+		sc := &scs[i]
+		if err := m.Restore(sc.Device); err != nil {
+			b.Fatal(err)
+		}
+		m.Deploy(ctx, sc.Deployment)
+		if i++; i == len(scs) {
+			i = 0
+		}
+	}
+	if cpu := cpuTime() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
+}
+
+func fixedClock() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
+
+// BenchmarkCheck runs the whole-space check, once per op, with one worker
+// and with one per processor; ns/scenario and cpu-ns/scenario compare with
+// BenchmarkDeploy's ns/op, and the two wall times give the speed-up.
+func BenchmarkCheck(b *testing.B) {
+	holds := func(lifecycle.Scenario, lifecycle.Outcome) bool { return true }
+	for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			scenarios := 0
+			cpu0 := cpuTime()
+			start := time.Now()
+			for b.Loop() {
+				res, err := policy.Check(context.Background(), holds, policy.Workers(workers))
+				if err != nil || !res.Holds() {
+					b.Fatal(res, err)
+				}
+				scenarios += res.Checked
+			}
+			reportPerScenario(b, scenarios, time.Since(start), cpuTime()-cpu0)
+		})
+	}
+}
