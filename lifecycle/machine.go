@@ -373,13 +373,10 @@ func (d Device) after(out *Outcome, dep *Deployment) Device {
 	case out.Event == Uninstall:
 		d.Settings = nil
 	case out.Event == Install || out.Event == Repair:
-		s := &dep.Package.Settings
-		d.Settings = make([]Setting, 0, len(s.Known)+len(s.Unknown))
-		for _, e := range s.Known {
-			d.Settings = append(d.Settings, Setting{Key: e.Key, Value: e.Value})
-		}
-		for _, e := range s.Unknown {
-			d.Settings = append(d.Settings, Setting{Key: e.Key, Value: e.Value})
+		pairs := dep.Package.Settings.Pairs()
+		d.Settings = make([]Setting, len(pairs))
+		for i, p := range pairs {
+			d.Settings[i] = Setting{Key: p.Key, Value: p.Value}
 		}
 	case len(out.Overwritten) > 0:
 		d.Settings = slices.Clone(d.Settings)

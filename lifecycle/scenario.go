@@ -170,7 +170,10 @@ type Device struct {
 	// library does not model expiry.
 	Certificate bool `json:"certificate,omitempty"`
 	// Settings are the client settings on the device now, user changes
-	// included. Only a device with a client has settings that matter.
+	// included. Only a device with a client has settings that matter. A
+	// client install or repair leaves the package's settings
+	// ([ini.Settings.Pairs]); an upgrade or reconfigure overwrites those
+	// that differ from the package's; an uninstall removes them all.
 	Settings []Setting `json:"settings,omitempty"`
 }
 
