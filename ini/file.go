@@ -113,49 +113,57 @@ func Parse(name string, data []byte) (*File, error) {
 // decodeUTF16 decodes b to UTF-8. On failure it returns the 1-based line of
 // the bad code unit.
 func decodeUTF16(b []byte, bigEndian bool) (text string, line int, ok bool) {
-	var out strings.Builder
-	lo, hi := 0, 1
-	ascii4 := uint64(0xFF80FF80FF80FF80) // four units of ASCII, read little-endian
-	if bigEndian {
-		lo, hi = 1, 0
-		ascii4 = 0x80FF80FF80FF80FF
-	}
 	odd := len(b)%2 != 0 // reported at its line, after the rest decodes
 	b = b[:len(b)&^1]
-	// Text goes to chunk, and from there to out when chunk is full: a file
-	// that fits in chunk takes one allocation of its size.
-	var chunk [512]byte
-	n := 0
-	flush := func(i int) {
-		if out.Cap() == 0 && i < len(b) {
-			out.Grow(n + n*(len(b)-i)/i + 16) // as much again for the rest, in proportion
-		}
-		out.Write(chunk[:n])
-		n = 0
+	u := utf16Order{lo: 0, hi: 1, ascii4: 0xFF80FF80FF80FF80}
+	if bigEndian {
+		u = utf16Order{lo: 1, hi: 0, ascii4: 0x80FF80FF80FF80FF, shift: 8}
 	}
-	fail := func() (string, int, bool) {
-		flush(len(b))
+	var chunk [chunkSize]byte
+	n, i, ok := u.decode(&chunk, b, 0)
+	if ok && !odd && i == len(b) {
+		return string(chunk[:n]), 0, true // a small file: one allocation
+	}
+	var out strings.Builder
+	out.Grow(n + n*(len(b)-i)/max(i, 1) + 16) // as much again for the rest, in proportion
+	out.Write(chunk[:n])
+	for ok && i < len(b) {
+		n, i, ok = u.decode(&chunk, b, i)
+		out.Write(chunk[:n])
+	}
+	if !ok || odd {
 		return "", strings.Count(out.String(), "\n") + 1, false
 	}
-	for i := 0; i < len(b); {
-		if n > len(chunk)-8 {
-			flush(i)
-		}
-		for i+8 <= len(b) && n+4 <= len(chunk) {
-			w := binary.LittleEndian.Uint64(b[i:])
-			if w&ascii4 != 0 {
-				break
+	return out.String(), 0, true
+}
+
+// chunkSize is the size of the buffer decodeUTF16 decodes into.
+const chunkSize = 256
+
+// utf16Order is the byte order of UTF-16: the offsets of the low and high
+// bytes of a unit, the mask that finds four units of ASCII read as a
+// little-endian uint64 and the shift that brings their low bytes down.
+type utf16Order struct {
+	lo, hi int
+	ascii4 uint64
+	shift  uint
+}
+
+// decode decodes units of b from index i on into chunk until chunk might
+// not hold another rune or b ends. It returns the bytes written, the index
+// of the next unit, and false at a bad unit (an unpaired surrogate).
+func (u utf16Order) decode(chunk *[chunkSize]byte, b []byte, i int) (n, next int, ok bool) {
+	for i < len(b) && n <= chunkSize-8 {
+		if i+8 <= len(b) {
+			if w := binary.LittleEndian.Uint64(b[i:]); w&u.ascii4 == 0 {
+				w >>= u.shift
+				chunk[n], chunk[n+1], chunk[n+2], chunk[n+3] = byte(w), byte(w>>16), byte(w>>32), byte(w>>48)
+				n += 4
+				i += 8
+				continue
 			}
-			w >>= 8 * lo
-			c := chunk[n : n+4 : n+4]
-			c[0], c[1], c[2], c[3] = byte(w), byte(w>>16), byte(w>>32), byte(w>>48)
-			n += 4
-			i += 8
 		}
-		if i >= len(b) || n > len(chunk)-8 {
-			continue
-		}
-		r := rune(b[i+lo]) | rune(b[i+hi])<<8
+		r := rune(b[i+u.lo]) | rune(b[i+u.hi])<<8
 		i += 2
 		if r < utf8.RuneSelf {
 			chunk[n] = byte(r)
@@ -165,21 +173,17 @@ func decodeUTF16(b []byte, bigEndian bool) (text string, line int, ok bool) {
 		if utf16.IsSurrogate(r) {
 			var r2 rune
 			if i+2 <= len(b) {
-				r2 = rune(b[i+lo]) | rune(b[i+hi])<<8
+				r2 = rune(b[i+u.lo]) | rune(b[i+u.hi])<<8
 			}
 			if r >= 0xDC00 || r2 < 0xDC00 || r2 > 0xDFFF {
-				return fail()
+				return n, i, false
 			}
 			r = utf16.DecodeRune(r, r2)
 			i += 2
 		}
 		n += utf8.EncodeRune(chunk[n:], r)
 	}
-	if odd {
-		return fail()
-	}
-	flush(len(b))
-	return out.String(), 0, true
+	return n, i, true
 }
 
 // encodeUTF16 encodes the valid UTF-8 text as UTF-16 with a byte order mark.
@@ -340,20 +344,10 @@ func classify(l *line, text string, start, end int) {
 		n0, n1 := trim(text, i+1, ne)
 		l.kind, l.n0, l.n1 = lineSection, int32(n0), int32(n1)
 	default:
-		// Keys are short: look for the '=' without a call, then with one.
-		k := 0
-		for k < 32 && i+k < j && text[i+k] != '=' {
-			k++
-		}
-		if i+k == j {
+		k := strings.IndexByte(text[i:j], '=')
+		if k < 0 {
 			l.kind = lineOther
 			return
-		}
-		if text[i+k] != '=' {
-			if k = strings.IndexByte(text[i:j], '='); k < 0 {
-				l.kind = lineOther
-				return
-			}
 		}
 		n0, n1 := trim(text, i, i+k)
 		if n0 == n1 {

@@ -624,11 +624,11 @@ func TestEditsNeverExceedMaxSize(t *testing.T) {
 	})
 }
 
-// FuzzParseAction: every text either names an action, ignoring case and
+// FuzzActionText: every text either names an action, ignoring case and
 // surrounding blanks, or is an error of bounded length; the action's name
 // and its text form read back as the same action. Kind and Encoding
 // unmarshal by the same rule.
-func FuzzParseAction(f *testing.F) {
+func FuzzActionText(f *testing.F) {
 	for _, s := range []string{"Install", " none\t", "UNINSTALL", "", "Reinstall", "ClientSettings.ini", "utf-16le"} {
 		f.Add(s)
 	}

@@ -743,7 +743,13 @@ func (e *settingsEdit) addNew(section string, sec int, key, value string, touch 
 // their section that stays, and into the lines of the new sections.
 func (e *settingsEdit) place() {
 	f := e.f
-	slices.Sort(e.plan.drops)
+	var dropped map[int]bool
+	if len(e.news) > 0 && len(e.plan.drops) > 0 {
+		dropped = make(map[int]bool, len(e.plan.drops))
+		for _, k := range e.plan.drops {
+			dropped[k] = true
+		}
+	}
 	anchors := map[int]int{}
 	groups := make([][]insertOp, len(e.tail))
 	for _, nk := range e.news {
@@ -759,7 +765,7 @@ func (e *settingsEdit) place() {
 		if !ok {
 			after = nk.sec
 			for i := nk.sec + 1; i < len(f.lines) && f.lines[i].kind != lineSection; i++ {
-				if _, dropped := slices.BinarySearch(e.plan.drops, i); f.lines[i].kind == lineKey && !dropped {
+				if f.lines[i].kind == lineKey && !dropped[i] {
 					after = i
 				}
 			}

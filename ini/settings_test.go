@@ -432,3 +432,24 @@ func TestEnums(t *testing.T) {
 		t.Errorf("JSON of the zero Action succeeded")
 	}
 }
+
+// TestErrorMessagesAreShort: a bad name or value, however long, is quoted
+// in at most about 100 bytes, in the message and in the key it prints.
+func TestErrorMessagesAreShort(t *testing.T) {
+	long := strings.Repeat("k", 1<<20)
+	f := mustParse(t, "x.ini", "[S]\nk=v\n")
+	_, err := f.SetSettings(ini.Settings{ActionDefaulted: true, ClientInstallAction: ini.ActionInstall,
+		Unknown: []ini.Entry{{Section: "S", Key: long + "=", Value: "v", Line: 7}}})
+	var e *ini.Error
+	if !errors.As(err, &e) || e.Line != 7 || e.Key != long+"=" || len(err.Error()) > 400 {
+		t.Errorf("SetSettings of a long bad key: %d bytes: %.300s", len(err.Error()), err)
+	}
+	for _, err := range []error{
+		f.Set("S", long+"\n", "v"), f.Set("S", "k", long+"\x00"), f.Set(long+"]", "k", "v"),
+		&ini.Error{File: "x.ini", Line: 1, Key: "a\x1b[2Jb", Err: errors.New("cause")},
+	} {
+		if err == nil || len(err.Error()) > 400 || strings.ContainsRune(err.Error(), 0x1b) {
+			t.Errorf("message of %d bytes: %.300q", len(err.Error()), err)
+		}
+	}
+}
