@@ -208,35 +208,43 @@ func (s Settings) knownValue(i int, raw string) (string, bool) {
 // themselves are not documented, so any such token is accepted.
 func InstallerPlatform(name string) (string, error) {
 	p, why := installerPlatform(name)
-	if why != "" {
+	if why > 0 {
 		return "", &problem{what: badInstaller, value: name, why: why}
 	}
 	return p, nil
 }
 
+// installerWhy says why a name is not an installer file name.
+var installerWhy = [...]string{
+	1: "not DMInstaller_<platform>.exe",
+	2: "the platform has 0 or more than 64 characters",
+	3: "the platform has a leading, trailing or double '.'",
+	4: "the platform has a character other than ASCII letters, digits, '_', '-' and '.'",
+}
+
 // installerPlatform returns the platform of the installer file name, or
-// why name is not one.
-func installerPlatform(name string) (platform, why string) {
+// why name is not one (an index of installerWhy; 0 for a valid name).
+func installerPlatform(name string) (platform string, why uint8) {
 	const prefix, suffix = "DMInstaller_", ".exe"
 	if len(name) < len(prefix)+len(suffix) ||
 		!strings.EqualFold(name[:len(prefix)], prefix) ||
 		!strings.EqualFold(name[len(name)-len(suffix):], suffix) {
-		return "", "not DMInstaller_<platform>.exe"
+		return "", 1
 	}
 	p := name[len(prefix) : len(name)-len(suffix)]
 	switch {
 	case p == "" || len(p) > 64:
-		return "", "the platform has 0 or more than 64 characters"
+		return "", 2
 	case p[0] == '.' || p[len(p)-1] == '.' || strings.Contains(p, ".."):
-		return "", "the platform has a leading, trailing or double '.'"
+		return "", 3
 	}
 	for i := 0; i < len(p); i++ {
 		c := p[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.') {
-			return "", "the platform has a character other than ASCII letters, digits, '_', '-' and '.'"
+			return "", 4
 		}
 	}
-	return p, ""
+	return p, 0
 }
 
 // InstallerName returns the installer file name DMInstaller_<platform>.exe
@@ -271,12 +279,12 @@ func (f *File) Settings() (Settings, error) {
 	var errs errorSink
 	f.bareCRs(&errs)
 	crErrs := len(errs.list)
-	var entries []Entry
-	if f.keys > 0 {
-		entries = make([]Entry, nKnown, nKnown+f.keys)
-	}
-	known, unknown := entries[:0:min(len(entries), nKnown)], entries[min(len(entries), nKnown):]
-	var first [nKnown]int // 1 + the index in known of each known key
+	// The entries share one array of a slot a key line: Unknown fills it
+	// from the front and Known from the back, in reverse, so they never
+	// meet.
+	entries := make([]Entry, f.keys)
+	nu, nk := 0, 0
+	var first [nKnown]int // for each known key, nk when it was read
 	f.walk(func(sec, k int, effective bool) {
 		if k < 0 || !effective {
 			return
@@ -285,25 +293,28 @@ func (f *File) Settings() (Settings, error) {
 		i := knownIndex(e.Key)
 		switch {
 		case i < 0:
-			unknown = append(unknown, e)
+			entries[nu] = e
+			nu++
 		case first[i] > 0:
-			if prev := &known[first[i]-1]; !strings.EqualFold(prev.Value, e.Value) {
-				errs.add(f.name, e, problem{what: conflict, value: e.Value, section: e.Section,
-					prevValue: prev.Value, prevSection: prev.Section, prevLine: prev.Line})
+			if prev := &entries[len(entries)-first[i]]; !strings.EqualFold(prev.Value, e.Value) {
+				errs.add(f.name, e, problem{what: conflict, value: e.Value,
+					prevValue: prev.Value, prevSection: prev.Section, prevLine: int32(prev.Line)})
 			}
 		default:
-			known = append(known, e)
-			first[i] = len(known)
+			nk++
+			entries[len(entries)-nk] = e
+			first[i] = nk
 			if p, ok := s.decode(i, e.Value); !ok {
 				errs.add(f.name, e, p)
 			}
 		}
 	})
-	if len(known) > 0 {
-		s.Known = known
+	if nk > 0 {
+		s.Known = entries[len(entries)-nk:]
+		slices.Reverse(s.Known)
 	}
-	if len(unknown) > 0 {
-		s.Unknown = unknown
+	if nu > 0 {
+		s.Unknown = entries[:nu:nu]
 	}
 	if first[knownAction] == 0 {
 		s.ClientInstallAction, s.ActionDefaulted = ActionInstall, true
@@ -356,7 +367,7 @@ func (s *Settings) decode(i int, value string) (problem, bool) {
 		if value == "" {
 			return problem{}, true
 		}
-		if _, why := installerPlatform(value); why != "" {
+		if _, why := installerPlatform(value); why > 0 {
 			return problem{what: badInstaller, value: value, why: why}, false
 		}
 		s.Installer = value
@@ -376,13 +387,11 @@ const (
 // problem is the cause of an error of Settings, put into words only when
 // its message is asked for.
 type problem struct {
-	what        uint8
+	what, why   uint8  // the kind of problem; for an Installer, installerWhy[why]
+	prevLine    int32  // of the first value of a conflict
 	value       string // the value at fault; for a bare CR, the text after it
-	why         string // what is wrong with an Installer value
-	section     string // of a conflicting value
-	prevValue   string // the first value of a conflict, its section and line
+	prevValue   string // the first value of a conflict, and its section
 	prevSection string
-	prevLine    int
 }
 
 func (p *problem) Error() string {
@@ -392,10 +401,10 @@ func (p *problem) Error() string {
 	case badCertEnroll:
 		return "ini: unknown CertEnrollAction " + quote.Short(p.value) + " (accepted: Enroll, or an empty value)"
 	case badInstaller:
-		return "ini: invalid installer file name " + quote.Short(p.value) + ": " + p.why
+		return "ini: invalid installer file name " + quote.Short(p.value) + ": " + installerWhy[p.why]
 	case conflict:
-		return fmt.Sprintf("ini: conflicting values: %s in [%s], %s in [%s] at line %d",
-			quote.Short(p.value), p.section, quote.Short(p.prevValue), p.prevSection, p.prevLine)
+		return fmt.Sprintf("ini: conflicting values: %s here, %s in [%s] at line %d",
+			quote.Short(p.value), quote.Short(p.prevValue), p.prevSection, p.prevLine)
 	}
 	return "ini: bare CR: it ends no line for Windows, which reads " + quote.Short(p.value) + " after it as part of this line"
 }

@@ -95,8 +95,8 @@ func TestSettingsErrors(t *testing.T) {
 		{"ClientSettings.ini", 2, "ClientInstallAction", errors.New(`ini: ClientSettings.ini:2: ClientInstallAction: unknown Action "" (accepted: None, Install, Uninstall)`)},
 		{"ClientSettings.ini", 3, "CertEnrollAction", errors.New(`ini: ClientSettings.ini:3: CertEnrollAction: unknown CertEnrollAction "No" (accepted: Enroll, or an empty value)`)},
 		{"ClientSettings.ini", 4, "Installer", errors.New(`ini: ClientSettings.ini:4: Installer: invalid installer file name "DMInstaller_..\\x.exe": the platform has a leading, trailing or double '.'`)},
-		{"ClientSettings.ini", 6, "CertEnrollAction", errors.New(`ini: ClientSettings.ini:6: CertEnrollAction: conflicting values: "enroll" in [B], "No" in [A] at line 3`)},
-		{"ClientSettings.ini", 7, "Installer", errors.New(`ini: ClientSettings.ini:7: Installer: conflicting values: "DMInstaller_PPC.exe" in [B], "DMInstaller_..\\x.exe" in [A] at line 4`)},
+		{"ClientSettings.ini", 6, "CertEnrollAction", errors.New(`ini: ClientSettings.ini:6: CertEnrollAction: conflicting values: "enroll" here, "No" in [A] at line 3`)},
+		{"ClientSettings.ini", 7, "Installer", errors.New(`ini: ClientSettings.ini:7: Installer: conflicting values: "DMInstaller_PPC.exe" here, "DMInstaller_..\\x.exe" in [A] at line 4`)},
 	}
 	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b error) bool { return a.Error() == b.Error() })); diff != "" {
 		t.Errorf("errors mismatch (-want +got):\n%s", diff)
