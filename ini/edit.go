@@ -112,15 +112,15 @@ type insertOp struct {
 // valueOp returns the op that gives key line k the value, and false when
 // Windows reads value there already. A value in matching quotes keeps them.
 func (f *File) valueOp(k int, value string) (valueOp, bool) {
-	l := &f.lines[k]
-	old := f.text[l.v0:l.v1]
+	v0, v1 := f.lines[k].value(f.text)
+	old := f.text[v0:v1]
 	switch {
 	case unquote(old) == value:
 		return valueOp{}, false
 	case quoted(old):
-		return valueOp{k: k, a: l.v0 + 1, b: l.v1 - 1, s: value}, true
+		return valueOp{k: k, a: int32(v0) + 1, b: int32(v1) - 1, s: value}, true
 	}
-	return valueOp{k: k, a: l.v0, b: l.v1, s: writeValue(value)}, true
+	return valueOp{k: k, a: int32(v0), b: int32(v1), s: writeValue(value)}, true
 }
 
 // commit makes the edit p in one pass over the file and parses the lines

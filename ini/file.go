@@ -10,8 +10,8 @@ import (
 // MaxSize is the largest file, in bytes as stored (in its encoding), that
 // [Parse] accepts and that an edit may produce. The client's .ini files are
 // a few kilobytes; the cap keeps a hostile input from costing more than a
-// bounded amount of memory and time: a File holds its text plus 28 bytes a
-// line, so at most about 30 MiB, and every operation is linear in the size
+// bounded amount of memory and time: a File holds its text plus 20 bytes a
+// line, so at most about 21 MiB, and every operation is linear in the size
 // of the file. Modelling choice: 1 MiB.
 const MaxSize = 1 << 20
 
@@ -44,15 +44,39 @@ const (
 	lineOther                   // anything else: no '=' or an empty key
 )
 
-// line is one line of text as offsets into it. Content is text[start:end];
-// text[end:end+eol] is the line ending ("", "\n" or "\r\n"). For a section
-// line text[n0:n1] is the name; for a key line it is the key and
-// text[v0:v1] the value as written (blanks trimmed, quotes kept).
+// line is one line of text as offsets into it, 20 bytes. Content is
+// text[start:end]; text[end:end+eol] is the line ending ("", "\n" or
+// "\r\n"). For a section line text[a:b] is the name. For a key line a is
+// the end of the key and b the start of the value: the key starts at the
+// first non-blank of the line and the value ends at its last (see
+// [line.name] and [line.value]), so they are not stored.
 type line struct {
-	start, end     int32
-	n0, n1, v0, v1 int32
-	kind           lineKind
-	eol            uint8
+	start, end int32
+	a, b       int32
+	kind       lineKind
+	eol        uint8
+}
+
+// name returns the span of the section name or key of l in text.
+func (l *line) name(text string) (int, int) {
+	if l.kind == lineSection {
+		return int(l.a), int(l.b)
+	}
+	i := int(l.start)
+	for isBlank(text[i]) {
+		i++
+	}
+	return i, int(l.a)
+}
+
+// value returns the span of the value of key line l in text, as written:
+// blanks trimmed, quotes kept.
+func (l *line) value(text string) (int, int) {
+	j := int(l.end)
+	for j > int(l.b) && isBlank(text[j-1]) {
+		j--
+	}
+	return int(l.b), j
 }
 
 // next returns the offset of the line after l.
@@ -342,7 +366,7 @@ func classify(l *line, text string, start, end int) {
 			ne = i + 1 + k
 		}
 		n0, n1 := trim(text, i+1, ne)
-		l.kind, l.n0, l.n1 = lineSection, int32(n0), int32(n1)
+		l.kind, l.a, l.b = lineSection, int32(n0), int32(n1)
 	default:
 		k := strings.IndexByte(text[i:j], '=')
 		if k < 0 {
@@ -355,8 +379,8 @@ func classify(l *line, text string, start, end int) {
 			l.kind = lineOther
 			return
 		}
-		v0, v1 := trim(text, i+k+1, j)
-		l.kind, l.n0, l.n1, l.v0, l.v1 = lineKey, int32(n0), int32(n1), int32(v0), int32(v1)
+		v0, _ := trim(text, i+k+1, j)
+		l.kind, l.a, l.b = lineKey, int32(n1), int32(v0)
 	}
 }
 
@@ -398,10 +422,16 @@ func (f *File) Clone() *File {
 }
 
 // name returns the name of section or key line k.
-func (f *File) nameOf(k int) string { l := &f.lines[k]; return f.text[l.n0:l.n1] }
+func (f *File) nameOf(k int) string {
+	i, j := f.lines[k].name(f.text)
+	return f.text[i:j]
+}
 
 // value returns the value of key line k as Windows reads it.
-func (f *File) value(k int) string { l := &f.lines[k]; return unquote(f.text[l.v0:l.v1]) }
+func (f *File) value(k int) string {
+	i, j := f.lines[k].value(f.text)
+	return unquote(f.text[i:j])
+}
 
 // find locates a key as GetPrivateProfileString does: in the first section
 // named section, the first line whose key is key. It returns the indexes of
@@ -416,12 +446,12 @@ func (f *File) find(section, key string) (sec, k, last int) {
 			if sec >= 0 {
 				return sec, k, last
 			}
-			if equalFold(f.text[l.n0:l.n1], section) {
+			if equalFold(f.nameOf(i), section) {
 				sec, last = i, i
 			}
 		case l.kind == lineKey && sec >= 0:
 			last = i
-			if k < 0 && equalFold(f.text[l.n0:l.n1], key) {
+			if k < 0 && equalFold(f.nameOf(i), key) {
 				k = i
 			}
 		}

@@ -686,8 +686,8 @@ func (e *settingsEdit) unknown(entries []Entry) error {
 		}
 		op, changed := f.valueOp(k, u.Value)
 		if !changed {
-			l := &f.lines[k]
-			op = valueOp{k: k, a: l.v0, b: l.v1, s: f.text[l.v0:l.v1]}
+			v0, v1 := f.lines[k].value(f.text)
+			op = valueOp{k: k, a: int32(v0), b: int32(v1), s: f.text[v0:v1]}
 		}
 		if !planned {
 			if e.valAt == nil {
