@@ -495,8 +495,7 @@ type Entry struct {
 // in a repeated section, not a repeated key. It takes time linear in the
 // size of the file.
 func (f *File) walk(fn func(sec, k int, effective bool)) {
-	var small [64]slot
-	names := newNameSet(f, small[:]) // sections in scope -1, keys in their section's
+	names := newNameSet(f, f.keys+16) // sections in scope -1, keys in their section's
 	sec, secEffective := -1, false
 	for i := range f.lines {
 		switch f.lines[i].kind {

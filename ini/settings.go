@@ -209,7 +209,7 @@ func (s Settings) knownValue(i int, raw string) (string, bool) {
 func InstallerPlatform(name string) (string, error) {
 	p, why := installerPlatform(name)
 	if why > 0 {
-		return "", &problem{what: badInstaller, value: name, why: why}
+		return "", &problem{text: name, what: badInstaller, why: why, v1: int32(len(name))}
 	}
 	return p, nil
 }
@@ -284,7 +284,8 @@ func (f *File) Settings() (Settings, error) {
 	// meet.
 	entries := make([]Entry, f.keys)
 	nu, nk := 0, 0
-	var first [nKnown]int // for each known key, nk when it was read
+	var first [nKnown]int    // for each known key, nk when it was read
+	var firstSec [nKnown]int // and the first header of its section
 	f.walk(func(sec, k int, effective bool) {
 		if k < 0 || !effective {
 			return
@@ -297,14 +298,19 @@ func (f *File) Settings() (Settings, error) {
 			nu++
 		case first[i] > 0:
 			if prev := &entries[len(entries)-first[i]]; !strings.EqualFold(prev.Value, e.Value) {
-				errs.add(f.name, e, problem{what: conflict, value: e.Value,
-					prevValue: prev.Value, prevSection: prev.Section, prevLine: int32(prev.Line)})
+				p := f.problem(conflict, k)
+				p.p0, p.p1 = f.unquotedValue(prev.Line - 1)
+				p.s0, p.s1 = f.lines[firstSec[i]].a, f.lines[firstSec[i]].b
+				p.prevLine = int32(prev.Line)
+				errs.add(f.name, e, p)
 			}
 		default:
 			nk++
 			entries[len(entries)-nk] = e
-			first[i] = nk
-			if p, ok := s.decode(i, e.Value); !ok {
+			first[i], firstSec[i] = nk, sec
+			if what, why := s.decode(i, e.Value); what > 0 {
+				p := f.problem(what, k)
+				p.why = why
 				errs.add(f.name, e, p)
 			}
 		}
@@ -337,42 +343,59 @@ func (f *File) bareCRs(errs *errorSink) {
 		l := &f.lines[k]
 		i, j := trim(f.text, int(l.start), int(l.end))
 		if c := strings.IndexByte(f.text[i:j], '\r'); c >= 0 {
-			rest := strings.TrimLeft(f.text[i+c:j], " \t\r\v\f")
-			errs.add(f.name, Entry{Line: k + 1}, problem{what: bareCR, value: rest})
+			for c = i + c; isBlank(f.text[c]); c++ {
+			}
+			errs.add(f.name, Entry{Line: k + 1}, problem{text: f.text, what: bareCR, v0: int32(c), v1: int32(j)})
 		}
 	}
 }
 
-// decode sets the field of known key i from value, or returns the problem
-// with it.
-func (s *Settings) decode(i int, value string) (problem, bool) {
+// decode sets the field of known key i from value, or returns the kind of
+// problem with it (0 for none) and, for an Installer, why.
+func (s *Settings) decode(i int, value string) (what, why uint8) {
 	switch i {
 	case knownAction:
 		for _, a := range Actions() {
 			if strings.EqualFold(value, a.String()) {
 				s.ClientInstallAction = a
-				return problem{}, true
+				return 0, 0
 			}
 		}
-		return problem{what: badAction, value: value}, false
+		return badAction, 0
 	case knownCertEnroll:
 		switch {
 		case value == "":
 		case strings.EqualFold(value, CertEnroll):
 			s.CertEnrollAction = CertEnroll
 		default:
-			return problem{what: badCertEnroll, value: value}, false
+			return badCertEnroll, 0
 		}
 	default:
 		if value == "" {
-			return problem{}, true
+			return 0, 0
 		}
 		if _, why := installerPlatform(value); why > 0 {
-			return problem{what: badInstaller, value: value, why: why}, false
+			return badInstaller, why
 		}
 		s.Installer = value
 	}
-	return problem{}, true
+	return 0, 0
+}
+
+// problem returns a problem of the given kind with the value of key line k.
+func (f *File) problem(what uint8, k int) problem {
+	v0, v1 := f.unquotedValue(k)
+	return problem{text: f.text, what: what, v0: v0, v1: v1}
+}
+
+// unquotedValue returns the span of the value of key line k as Windows
+// reads it.
+func (f *File) unquotedValue(k int) (int32, int32) {
+	v0, v1 := f.lines[k].value(f.text)
+	if quoted(f.text[v0:v1]) {
+		v0, v1 = v0+1, v1-1
+	}
+	return int32(v0), int32(v1)
 }
 
 // The kinds of problem.
@@ -385,28 +408,32 @@ const (
 )
 
 // problem is the cause of an error of Settings, put into words only when
-// its message is asked for.
+// its message is asked for. It holds offsets into the text of the file as
+// it was (text is never modified), so that it costs one pointer.
 type problem struct {
-	what, why   uint8  // the kind of problem; for an Installer, installerWhy[why]
-	prevLine    int32  // of the first value of a conflict
-	value       string // the value at fault; for a bare CR, the text after it
-	prevValue   string // the first value of a conflict, and its section
-	prevSection string
+	text     string // the file's text, or the name InstallerPlatform checked
+	what     uint8
+	why      uint8 // for an Installer: an index of installerWhy
+	prevLine int32 // the line of the first value of a conflict
+	v0, v1   int32 // the value at fault; for a bare CR, the text after it
+	p0, p1   int32 // the first value of a conflict
+	s0, s1   int32 // and the name of its section
 }
 
 func (p *problem) Error() string {
+	value := quote.Short(p.text[p.v0:p.v1])
 	switch p.what {
 	case badAction:
-		return "ini: unknown Action " + quote.Short(p.value) + " (accepted: None, Install, Uninstall)"
+		return "ini: unknown Action " + value + " (accepted: None, Install, Uninstall)"
 	case badCertEnroll:
-		return "ini: unknown CertEnrollAction " + quote.Short(p.value) + " (accepted: Enroll, or an empty value)"
+		return "ini: unknown CertEnrollAction " + value + " (accepted: Enroll, or an empty value)"
 	case badInstaller:
-		return "ini: invalid installer file name " + quote.Short(p.value) + ": " + installerWhy[p.why]
+		return "ini: invalid installer file name " + value + ": " + installerWhy[p.why]
 	case conflict:
 		return fmt.Sprintf("ini: conflicting values: %s here, %s in [%s] at line %d",
-			quote.Short(p.value), quote.Short(p.prevValue), p.prevSection, p.prevLine)
+			value, quote.Short(p.text[p.p0:p.p1]), p.text[p.s0:p.s1], p.prevLine)
 	}
-	return "ini: bare CR: it ends no line for Windows, which reads " + quote.Short(p.value) + " after it as part of this line"
+	return "ini: bare CR: it ends no line for Windows, which reads " + value + " after it as part of this line"
 }
 
 // errorSink collects the errors of Settings in few allocations: an Error
@@ -576,7 +603,7 @@ type touched struct {
 // scan records the sections and keys of the file in one pass.
 func (e *settingsEdit) scan() {
 	f := e.f
-	e.secs, e.keys = newNameSet(f, make([]slot, 16)), newNameSet(f, make([]slot, 64))
+	e.secs, e.keys = newNameSet(f, 16), newNameSet(f, f.keys)
 	e.first = -1
 	sec, secEffective := -1, false
 	for i := range f.lines {
