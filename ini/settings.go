@@ -438,30 +438,36 @@ func (p *problem) Error() string {
 
 // errorSink collects the errors of Settings in few allocations: an Error
 // and its problem live side by side in chunks, which are never copied, so
-// that the pointers to them stay valid.
+// that the pointers to them stay valid; the first chunk and the list share
+// one allocation.
 type errorSink struct {
 	list  ErrorList
-	chunk []struct {
-		Error
-		problem
-	}
+	chunk []located
+}
+
+// located is an Error and the problem it wraps.
+type located struct {
+	Error
+	problem
 }
 
 // add adds the problem p with the entry e of file.
 func (s *errorSink) add(file string, e Entry, p problem) {
 	if len(s.chunk) == cap(s.chunk) {
-		s.chunk = make([]struct {
-			Error
-			problem
-		}, 0, max(4, 2*cap(s.chunk)))
+		if s.list == nil {
+			first := new(struct {
+				list  [4]*Error
+				chunk [4]located
+			})
+			s.list, s.chunk = first.list[:0], first.chunk[:0]
+		} else {
+			s.chunk = make([]located, 0, 2*len(s.list))
+		}
 	}
 	s.chunk = s.chunk[:len(s.chunk)+1]
 	v := &s.chunk[len(s.chunk)-1]
 	v.Error = Error{File: file, Line: e.Line, Key: e.Key, Err: &v.problem}
 	v.problem = p
-	if s.list == nil {
-		s.list = make(ErrorList, 0, 4)
-	}
 	s.list = append(s.list, &v.Error)
 }
 

@@ -453,3 +453,29 @@ func TestErrorMessagesAreShort(t *testing.T) {
 		}
 	}
 }
+
+// TestManyErrors: every problem of a file with many is reported, in line
+// order, each with its own line and message.
+func TestManyErrors(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[S0]\nClientInstallAction=None\n")
+	for i := 1; i <= 20; i++ {
+		fmt.Fprintf(&b, "[S%d]\rhidden\nClientInstallAction=v%d\n", i, i)
+	}
+	f := mustParse(t, "many.ini", b.String())
+	_, err := f.Settings()
+	var list ini.ErrorList
+	if !errors.As(err, &list) || len(list) != 40 {
+		t.Fatalf("%d errors, want 40: %v", len(list), err)
+	}
+	for i, e := range list {
+		n := i/2 + 1 // the section
+		line, want := 2*n+1, fmt.Sprintf(`ini: many.ini:%d: bare CR: it ends no line for Windows, which reads "hidden" after it`, 2*n+1)
+		if i%2 == 1 {
+			line, want = 2*n+2, fmt.Sprintf(`ini: many.ini:%d: ClientInstallAction: conflicting values: "v%d" here, "None" in [S0] at line 2`, 2*n+2, n)
+		}
+		if e.Line != line || !strings.HasPrefix(e.Error(), want) {
+			t.Errorf("error %d: line %d %q; want line %d %q", i, e.Line, e, line, want)
+		}
+	}
+}
