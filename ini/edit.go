@@ -112,15 +112,15 @@ type insertOp struct {
 // valueOp returns the op that gives key line k the value, and false when
 // Windows reads value there already. A value in matching quotes keeps them.
 func (f *File) valueOp(k int, value string) (valueOp, bool) {
-	l := &f.lines[k]
-	old := f.text[l.v0:l.v1]
+	v0, v1 := f.lines[k].value(f.text)
+	old := f.text[v0:v1]
 	switch {
 	case unquote(old) == value:
 		return valueOp{}, false
 	case quoted(old):
-		return valueOp{k: k, a: l.v0 + 1, b: l.v1 - 1, s: value}, true
+		return valueOp{k: k, a: int32(v0) + 1, b: int32(v1) - 1, s: value}, true
 	}
-	return valueOp{k: k, a: l.v0, b: l.v1, s: writeValue(value)}, true
+	return valueOp{k: k, a: int32(v0), b: int32(v1), s: writeValue(value)}, true
 }
 
 // commit makes the edit p in one pass over the file and parses the lines
@@ -253,26 +253,34 @@ func writeValue(value string) string {
 
 // checkSection checks a section name for a new header.
 func (f *File) checkSection(name string) error {
-	return f.checkName("section", name, strings.IndexByte(name, ']') >= 0, "contains ']'")
+	why := ""
+	if strings.IndexByte(name, ']') >= 0 {
+		why = "contains ']'"
+	}
+	return f.checkName("section", name, why)
 }
 
 // checkKey checks a key name for a new key line.
 func (f *File) checkKey(name string) error {
-	if name != "" && (name[0] == '[' || name[0] == ';') {
-		return f.checkName("key", name, true, "starts with "+quote.Short(name[:1]))
+	why := ""
+	switch {
+	case strings.HasPrefix(name, "[") || strings.HasPrefix(name, ";"):
+		why = "starts with " + quote.Short(name[:1])
+	case strings.IndexByte(name, '=') >= 0:
+		why = "contains '='"
 	}
-	return f.checkName("key", name, strings.IndexByte(name, '=') >= 0, "contains '='")
+	return f.checkName("key", name, why)
 }
 
-// checkName checks a section or key name: not empty, no outer blanks, not
-// bad, and what checkValue checks.
-func (f *File) checkName(what, name string, bad bool, why string) error {
+// checkName checks a section or key name: not empty, no outer blanks, and
+// what checkValue checks; why says what else is wrong with it, if anything.
+func (f *File) checkName(what, name, why string) error {
 	switch {
 	case name == "":
 		return fmt.Errorf("ini: invalid %s: empty", what)
 	case hasOuterBlank(name):
 		why = "has leading or trailing blanks"
-	case !bad:
+	case why == "":
 		why = f.badText(name)
 	}
 	if why != "" {

@@ -10,8 +10,8 @@ import (
 // MaxSize is the largest file, in bytes as stored (in its encoding), that
 // [Parse] accepts and that an edit may produce. The client's .ini files are
 // a few kilobytes; the cap keeps a hostile input from costing more than a
-// bounded amount of memory and time: a File holds its text plus 28 bytes a
-// line, so at most about 30 MiB, and every operation is linear in the size
+// bounded amount of memory and time: a File holds its text plus 20 bytes a
+// line, so at most about 21 MiB, and every operation is linear in the size
 // of the file. Modelling choice: 1 MiB.
 const MaxSize = 1 << 20
 
@@ -44,15 +44,39 @@ const (
 	lineOther                   // anything else: no '=' or an empty key
 )
 
-// line is one line of text as offsets into it. Content is text[start:end];
-// text[end:end+eol] is the line ending ("", "\n" or "\r\n"). For a section
-// line text[n0:n1] is the name; for a key line it is the key and
-// text[v0:v1] the value as written (blanks trimmed, quotes kept).
+// line is one line of text as offsets into it, 20 bytes. Content is
+// text[start:end]; text[end:end+eol] is the line ending ("", "\n" or
+// "\r\n"). For a section line text[a:b] is the name. For a key line a is
+// the end of the key and b the start of the value: the key starts at the
+// first non-blank of the line and the value ends at its last (see
+// [line.name] and [line.value]), so they are not stored.
 type line struct {
-	start, end     int32
-	n0, n1, v0, v1 int32
-	kind           lineKind
-	eol            uint8
+	start, end int32
+	a, b       int32
+	kind       lineKind
+	eol        uint8
+}
+
+// name returns the span of the section name or key of l in text.
+func (l *line) name(text string) (int, int) {
+	if l.kind == lineSection {
+		return int(l.a), int(l.b)
+	}
+	i := int(l.start)
+	for isBlank(text[i]) {
+		i++
+	}
+	return i, int(l.a)
+}
+
+// value returns the span of the value of key line l in text, as written:
+// blanks trimmed, quotes kept.
+func (l *line) value(text string) (int, int) {
+	j := int(l.end)
+	for j > int(l.b) && isBlank(text[j-1]) {
+		j--
+	}
+	return int(l.b), j
 }
 
 // next returns the offset of the line after l.
@@ -113,49 +137,57 @@ func Parse(name string, data []byte) (*File, error) {
 // decodeUTF16 decodes b to UTF-8. On failure it returns the 1-based line of
 // the bad code unit.
 func decodeUTF16(b []byte, bigEndian bool) (text string, line int, ok bool) {
-	var out strings.Builder
-	lo, hi := 0, 1
-	ascii4 := uint64(0xFF80FF80FF80FF80) // four units of ASCII, read little-endian
-	if bigEndian {
-		lo, hi = 1, 0
-		ascii4 = 0x80FF80FF80FF80FF
-	}
 	odd := len(b)%2 != 0 // reported at its line, after the rest decodes
 	b = b[:len(b)&^1]
-	// Text goes to chunk, and from there to out when chunk is full: a file
-	// that fits in chunk takes one allocation of its size.
-	var chunk [512]byte
-	n := 0
-	flush := func(i int) {
-		if out.Cap() == 0 && i < len(b) {
-			out.Grow(n + n*(len(b)-i)/i + 16) // as much again for the rest, in proportion
-		}
-		out.Write(chunk[:n])
-		n = 0
+	u := utf16Order{lo: 0, hi: 1, ascii4: 0xFF80FF80FF80FF80}
+	if bigEndian {
+		u = utf16Order{lo: 1, hi: 0, ascii4: 0x80FF80FF80FF80FF, shift: 8}
 	}
-	fail := func() (string, int, bool) {
-		flush(len(b))
+	var chunk [chunkSize]byte
+	n, i, ok := u.decode(&chunk, b, 0)
+	if ok && !odd && i == len(b) {
+		return string(chunk[:n]), 0, true // a small file: one allocation
+	}
+	var out strings.Builder
+	out.Grow(n + n*(len(b)-i)/max(i, 1) + 16) // as much again for the rest, in proportion
+	out.Write(chunk[:n])
+	for ok && i < len(b) {
+		n, i, ok = u.decode(&chunk, b, i)
+		out.Write(chunk[:n])
+	}
+	if !ok || odd {
 		return "", strings.Count(out.String(), "\n") + 1, false
 	}
-	for i := 0; i < len(b); {
-		if n > len(chunk)-8 {
-			flush(i)
-		}
-		for i+8 <= len(b) && n+4 <= len(chunk) {
-			w := binary.LittleEndian.Uint64(b[i:])
-			if w&ascii4 != 0 {
-				break
+	return out.String(), 0, true
+}
+
+// chunkSize is the size of the buffer decodeUTF16 decodes into.
+const chunkSize = 256
+
+// utf16Order is the byte order of UTF-16: the offsets of the low and high
+// bytes of a unit, the mask that finds four units of ASCII read as a
+// little-endian uint64 and the shift that brings their low bytes down.
+type utf16Order struct {
+	lo, hi int
+	ascii4 uint64
+	shift  uint
+}
+
+// decode decodes units of b from index i on into chunk until chunk might
+// not hold another rune or b ends. It returns the bytes written, the index
+// of the next unit, and false at a bad unit (an unpaired surrogate).
+func (u utf16Order) decode(chunk *[chunkSize]byte, b []byte, i int) (n, next int, ok bool) {
+	for i < len(b) && n <= chunkSize-8 {
+		if i+8 <= len(b) {
+			if w := binary.LittleEndian.Uint64(b[i:]); w&u.ascii4 == 0 {
+				w >>= u.shift
+				chunk[n], chunk[n+1], chunk[n+2], chunk[n+3] = byte(w), byte(w>>16), byte(w>>32), byte(w>>48)
+				n += 4
+				i += 8
+				continue
 			}
-			w >>= 8 * lo
-			c := chunk[n : n+4 : n+4]
-			c[0], c[1], c[2], c[3] = byte(w), byte(w>>16), byte(w>>32), byte(w>>48)
-			n += 4
-			i += 8
 		}
-		if i >= len(b) || n > len(chunk)-8 {
-			continue
-		}
-		r := rune(b[i+lo]) | rune(b[i+hi])<<8
+		r := rune(b[i+u.lo]) | rune(b[i+u.hi])<<8
 		i += 2
 		if r < utf8.RuneSelf {
 			chunk[n] = byte(r)
@@ -165,21 +197,17 @@ func decodeUTF16(b []byte, bigEndian bool) (text string, line int, ok bool) {
 		if utf16.IsSurrogate(r) {
 			var r2 rune
 			if i+2 <= len(b) {
-				r2 = rune(b[i+lo]) | rune(b[i+hi])<<8
+				r2 = rune(b[i+u.lo]) | rune(b[i+u.hi])<<8
 			}
 			if r >= 0xDC00 || r2 < 0xDC00 || r2 > 0xDFFF {
-				return fail()
+				return n, i, false
 			}
 			r = utf16.DecodeRune(r, r2)
 			i += 2
 		}
 		n += utf8.EncodeRune(chunk[n:], r)
 	}
-	if odd {
-		return fail()
-	}
-	flush(len(b))
-	return out.String(), 0, true
+	return n, i, true
 }
 
 // encodeUTF16 encodes the valid UTF-8 text as UTF-16 with a byte order mark.
@@ -338,22 +366,12 @@ func classify(l *line, text string, start, end int) {
 			ne = i + 1 + k
 		}
 		n0, n1 := trim(text, i+1, ne)
-		l.kind, l.n0, l.n1 = lineSection, int32(n0), int32(n1)
+		l.kind, l.a, l.b = lineSection, int32(n0), int32(n1)
 	default:
-		// Keys are short: look for the '=' without a call, then with one.
-		k := 0
-		for k < 32 && i+k < j && text[i+k] != '=' {
-			k++
-		}
-		if i+k == j {
+		k := strings.IndexByte(text[i:j], '=')
+		if k < 0 {
 			l.kind = lineOther
 			return
-		}
-		if text[i+k] != '=' {
-			if k = strings.IndexByte(text[i:j], '='); k < 0 {
-				l.kind = lineOther
-				return
-			}
 		}
 		n0, n1 := trim(text, i, i+k)
 		if n0 == n1 {
@@ -361,8 +379,8 @@ func classify(l *line, text string, start, end int) {
 			l.kind = lineOther
 			return
 		}
-		v0, v1 := trim(text, i+k+1, j)
-		l.kind, l.n0, l.n1, l.v0, l.v1 = lineKey, int32(n0), int32(n1), int32(v0), int32(v1)
+		v0, _ := trim(text, i+k+1, j)
+		l.kind, l.a, l.b = lineKey, int32(n1), int32(v0)
 	}
 }
 
@@ -404,10 +422,16 @@ func (f *File) Clone() *File {
 }
 
 // name returns the name of section or key line k.
-func (f *File) nameOf(k int) string { l := &f.lines[k]; return f.text[l.n0:l.n1] }
+func (f *File) nameOf(k int) string {
+	i, j := f.lines[k].name(f.text)
+	return f.text[i:j]
+}
 
 // value returns the value of key line k as Windows reads it.
-func (f *File) value(k int) string { l := &f.lines[k]; return unquote(f.text[l.v0:l.v1]) }
+func (f *File) value(k int) string {
+	i, j := f.lines[k].value(f.text)
+	return unquote(f.text[i:j])
+}
 
 // find locates a key as GetPrivateProfileString does: in the first section
 // named section, the first line whose key is key. It returns the indexes of
@@ -422,12 +446,12 @@ func (f *File) find(section, key string) (sec, k, last int) {
 			if sec >= 0 {
 				return sec, k, last
 			}
-			if equalFold(f.text[l.n0:l.n1], section) {
+			if equalFold(f.nameOf(i), section) {
 				sec, last = i, i
 			}
 		case l.kind == lineKey && sec >= 0:
 			last = i
-			if k < 0 && equalFold(f.text[l.n0:l.n1], key) {
+			if k < 0 && equalFold(f.nameOf(i), key) {
 				k = i
 			}
 		}
@@ -471,8 +495,7 @@ type Entry struct {
 // in a repeated section, not a repeated key. It takes time linear in the
 // size of the file.
 func (f *File) walk(fn func(sec, k int, effective bool)) {
-	var small [64]slot
-	names := newNameSet(f, small[:]) // sections in scope -1, keys in their section's
+	names := newNameSet(f, f.keys+16) // sections in scope -1, keys in their section's
 	sec, secEffective := -1, false
 	for i := range f.lines {
 		switch f.lines[i].kind {

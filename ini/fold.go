@@ -119,21 +119,24 @@ type slot struct {
 }
 
 // nameSet finds the first line of a name within a scope (a section, or -1
-// for the section names themselves), comparing names as [equalFold] does,
-// in constant expected time. Its hash is seeded afresh for every set, so a
-// hostile file cannot make its names collide; a set of up to half its
-// initial slots never allocates. Make one with newNameSet.
+// for the section names themselves), comparing names as [equalFold] does.
+// Up to len(few) names it compares them one by one; beyond, it keeps them
+// in a hash table, in constant expected time. Its hash is seeded afresh for
+// every set, so a hostile file cannot make its names collide. Make one with
+// newNameSet.
 type nameSet struct {
 	f     *File
 	seed  maphash.Seed
-	slots []slot
+	slots []slot // the hash table, once there are more names than few holds
+	hint  int    // how many names to make room for in the table
 	n     int
+	few   [16]struct{ scope, line int32 }
 }
 
-// newNameSet returns an empty set of the names of f's lines that starts
-// with the slots of small, a power of two in length.
-func newNameSet(f *File, small []slot) nameSet {
-	return nameSet{f: f, seed: maphash.MakeSeed(), slots: small}
+// newNameSet returns an empty set of the names of f's lines, with room in
+// its hash table, if it needs one, for about hint names.
+func newNameSet(f *File, hint int) nameSet {
+	return nameSet{f: f, hint: hint}
 }
 
 // hash returns the hash of name within scope.
@@ -148,29 +151,54 @@ func (s *nameSet) hash(scope int32, name string) uint32 {
 // of the first line that recorded an equal name in that scope: k when the
 // name is new.
 func (s *nameSet) add(scope int32, k int) int {
-	if 2*(s.n+1) > len(s.slots) {
-		s.grow()
-	}
 	name := s.f.nameOf(k)
-	h := s.hash(scope, name)
-	mask := len(s.slots) - 1
-	for i := int(h) & mask; ; i = (i + 1) & mask {
-		sl := &s.slots[i]
-		if sl.line == 0 {
-			*sl = slot{h: h, scope: scope, line: int32(k) + 1}
+	if s.slots == nil {
+		if first := s.findFew(scope, name); first >= 0 {
+			return first
+		}
+		if s.n < len(s.few) {
+			s.few[s.n] = struct{ scope, line int32 }{scope, int32(k)}
 			s.n++
 			return k
 		}
-		if sl.h == h && sl.scope == scope && equalFold(s.f.nameOf(int(sl.line)-1), name) {
-			return int(sl.line) - 1
+		size := 64
+		for size < 2*s.hint {
+			size *= 2
+		}
+		s.slots, s.seed, s.n = make([]slot, size), maphash.MakeSeed(), 0
+		for _, e := range s.few {
+			s.insert(e.scope, int(e.line), s.hash(e.scope, s.f.nameOf(int(e.line))))
 		}
 	}
+	h := s.hash(scope, name)
+	if first := s.findHash(scope, name, h); first >= 0 {
+		return first
+	}
+	s.insert(scope, k, h)
+	return k
 }
 
 // find returns the index of the first line that recorded a name equal to
 // name in scope, or -1.
 func (s *nameSet) find(scope int32, name string) int {
-	h := s.hash(scope, name)
+	if s.slots == nil {
+		return s.findFew(scope, name)
+	}
+	return s.findHash(scope, name, s.hash(scope, name))
+}
+
+// findFew looks for name among the names compared one by one.
+func (s *nameSet) findFew(scope int32, name string) int {
+	for _, e := range s.few[:s.n] {
+		if e.scope == scope && equalFold(s.f.nameOf(int(e.line)), name) {
+			return int(e.line)
+		}
+	}
+	return -1
+}
+
+// findHash looks for name, whose hash is h, in the hash table.
+func (s *nameSet) findHash(scope int32, name string, h uint32) int {
 	mask := len(s.slots) - 1
 	for i := int(h) & mask; ; i = (i + 1) & mask {
 		sl := &s.slots[i]
@@ -181,6 +209,20 @@ func (s *nameSet) find(scope int32, name string) int {
 			return int(sl.line) - 1
 		}
 	}
+}
+
+// insert puts the name of line k, new in scope, into the hash table.
+func (s *nameSet) insert(scope int32, k int, h uint32) {
+	if 2*(s.n+1) > len(s.slots) {
+		s.grow()
+	}
+	mask := len(s.slots) - 1
+	i := int(h) & mask
+	for s.slots[i].line != 0 {
+		i = (i + 1) & mask
+	}
+	s.slots[i] = slot{h: h, scope: scope, line: int32(k) + 1}
+	s.n++
 }
 
 // grow doubles the slots.

@@ -6,9 +6,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/mobiledm/dmclient/ini"
 	"pgregory.net/rapid"
 )
@@ -51,12 +55,15 @@ func genLine(t *rapid.T) string {
 
 // genDoc draws a document: an optional UTF-8 BOM, lines with LF or CRLF
 // endings, and an optional final line ending.
-func genDoc(t *rapid.T) string {
+func genDoc(t *rapid.T) string { return genDocN(t, 12) }
+
+// genDocN draws a document of up to max lines.
+func genDocN(t *rapid.T, max int) string {
 	var b strings.Builder
 	if rapid.Bool().Draw(t, "bom") {
 		b.WriteString("\xEF\xBB\xBF")
 	}
-	n := rapid.IntRange(0, 12).Draw(t, "lines")
+	n := rapid.IntRange(0, max).Draw(t, "lines")
 	for i := range n {
 		b.WriteString(genLine(t))
 		if i < n-1 || rapid.Bool().Draw(t, "final") {
@@ -624,11 +631,11 @@ func TestEditsNeverExceedMaxSize(t *testing.T) {
 	})
 }
 
-// FuzzParseAction: every text either names an action, ignoring case and
+// FuzzActionText: every text either names an action, ignoring case and
 // surrounding blanks, or is an error of bounded length; the action's name
 // and its text form read back as the same action. Kind and Encoding
 // unmarshal by the same rule.
-func FuzzParseAction(f *testing.F) {
+func FuzzActionText(f *testing.F) {
 	for _, s := range []string{"Install", " none\t", "UNINSTALL", "", "Reinstall", "ClientSettings.ini", "utf-16le"} {
 		f.Add(s)
 	}
@@ -676,6 +683,107 @@ func FuzzInstallerPlatform(f *testing.F) {
 		}
 		if back, err := ini.InstallerName(p); err != nil || !strings.EqualFold(back, name) || !strings.HasSuffix(name, p+name[len(name)-4:]) {
 			t.Fatalf("InstallerName(%q) = %q, %v; from %q", p, back, err, name)
+		}
+	})
+}
+
+// modelEntries is an independent reading of doc by the rules of
+// GetPrivateProfileString, for ASCII names: the key lines Windows reads and
+// those it ignores, in file order.
+func modelEntries(doc string) (read, ignored []ini.Entry) {
+	doc = strings.TrimPrefix(doc, "\xEF\xBB\xBF")
+	const ws = " \t\r\v\f"
+	first := map[string]string{} // lowercased name -> name as first written
+	var seen map[string]bool
+	section, effective := "", false
+	lines := strings.Split(doc, "\n")
+	for i, line := range lines {
+		t := strings.Trim(line, ws)
+		switch {
+		case t == "" || t[0] == ';':
+		case t[0] == '[':
+			name := t[1:]
+			if j := strings.LastIndex(name, "]"); j >= 0 {
+				name = name[:j]
+			}
+			name = strings.Trim(name, ws)
+			spelled, repeated := first[strings.ToLower(name)]
+			if !repeated {
+				first[strings.ToLower(name)] = name
+				spelled = name
+			}
+			section, effective, seen = spelled, !repeated, map[string]bool{}
+		default:
+			k, v, ok := strings.Cut(t, "=")
+			k = strings.Trim(k, ws)
+			if !ok || k == "" {
+				continue
+			}
+			v = strings.Trim(v, ws)
+			if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+				v = v[1 : len(v)-1]
+			}
+			e := ini.Entry{Section: section, Key: k, Value: v, Line: i + 1}
+			if effective && !seen[strings.ToLower(k)] {
+				seen[strings.ToLower(k)] = true
+				read = append(read, e)
+			} else {
+				ignored = append(ignored, e)
+			}
+		}
+	}
+	return read, ignored
+}
+
+// genName draws a name of n choices, in random case.
+func genName(t *rapid.T, prefix string, n int) string {
+	name := prefix + strconv.Itoa(rapid.IntRange(0, n-1).Draw(t, prefix))
+	if rapid.Bool().Draw(t, "upper") {
+		name = strings.ToUpper(name)
+	}
+	return name
+}
+
+// genManyNames draws a document with up to 80 lines and many names, so
+// that a file's names outgrow what is compared one by one.
+func genManyNames(t *rapid.T) string {
+	var b strings.Builder
+	for range rapid.IntRange(0, 80).Draw(t, "lines") {
+		p := func() string { return genPad(t, "pad") }
+		switch rapid.IntRange(0, 5).Draw(t, "kind") {
+		case 0:
+			b.WriteString(p() + "[" + genName(t, "s", 6) + "]" + p())
+		case 1:
+			b.WriteString(strings.Map(func(r rune) rune { // ASCII, for the model
+				if r > unicode.MaxASCII || r == '\n' {
+					return '?'
+				}
+				return r
+			}, genLine(t)))
+		default:
+			b.WriteString(p() + genName(t, "k", 30) + p() + "=" + p() + rapid.SampledFrom(poolValues).Draw(t, "value"))
+		}
+		b.WriteString(rapid.SampledFrom([]string{"\n", "\r\n"}).Draw(t, "eol"))
+	}
+	return b.String()
+}
+
+// TestEntriesMatchModel: Entries and Ignored read documents of up to 80
+// lines, whose names are both compared one by one and hashed, as the model
+// reads them.
+func TestEntriesMatchModel(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		doc := genManyNames(t)
+		f, err := ini.Parse("m.ini", []byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		read, ignored := modelEntries(doc)
+		if diff := cmp.Diff(read, f.Entries(), cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("Entries mismatch (-want +got):\n%s\n%q", diff, doc)
+		}
+		if diff := cmp.Diff(ignored, f.Ignored(), cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("Ignored mismatch (-want +got):\n%s\n%q", diff, doc)
 		}
 	})
 }

@@ -1,7 +1,7 @@
 package ini_test
 
-// Regression tests for defects, one a test, written against the API that
-// predates their fixes so that each can be seen to fail without its fix.
+// Regression tests, one for each defect fixed, written against the API
+// that predates the fixes so that each fails without its fix.
 
 import (
 	"bytes"
@@ -50,9 +50,9 @@ func timeSetSettings(t *testing.T, n, runs int) time.Duration {
 }
 
 // TestSetSettingsIsLinear: writing back the settings of a file with 16
-// times the keys takes about 16 times as long, not 256 times (SetSettings
-// was quadratic: 40,000 keys took 9.9 s, and this test measured 261 times).
-// The bound of 100 and the retries leave room for a busy machine.
+// times the keys takes about 16 times as long, not 256 times as a
+// quadratic SetSettings would (such a one measured 261 times here). The
+// bound of 100 and the retries leave room for a busy machine.
 func TestSetSettingsIsLinear(t *testing.T) {
 	if testing.Short() {
 		t.Skip("times large files")
@@ -70,10 +70,9 @@ func TestSetSettingsIsLinear(t *testing.T) {
 }
 
 // TestEmptyInstallerReadsAndWritesAlike: an empty Installer= is no
-// installer, the way an empty CertEnrollAction= is no enrollment. Settings
-// used to reject it as an invalid file name while SetSettings, which
-// documents an empty Installer as absent, left the line in place, so the
-// file never read back.
+// installer, the way an empty CertEnrollAction= is no enrollment, for
+// Settings and SetSettings alike: what Settings reads, SetSettings writes
+// back unchanged, and the file reads back.
 func TestEmptyInstallerReadsAndWritesAlike(t *testing.T) {
 	const doc = "[Installer]\r\nInstaller=\r\n[Settings]\r\nClientInstallAction=None\r\n"
 	f, err := ini.Parse("DMCommonInstaller.ini", []byte(doc))
@@ -126,8 +125,8 @@ func nearlyFull(room int, utf16 bool) []byte {
 
 // TestEditsStayWithinMaxSize: an edit that would make a file larger than
 // MaxSize fails with ErrTooLarge and leaves the file as it was, so that
-// Parse always reads back what Bytes returns (an edit used to grow a file
-// past MaxSize, and a value of 2 GiB overflowed the line offsets).
+// Parse always reads back what Bytes returns and the line offsets never
+// overflow.
 func TestEditsStayWithinMaxSize(t *testing.T) {
 	for _, utf16 := range []bool{false, true} {
 		t.Run(fmt.Sprint("utf16=", utf16), func(t *testing.T) {
@@ -187,8 +186,8 @@ func TestEditsStayWithinMaxSize(t *testing.T) {
 
 // TestBareCRIsReported: a file whose lines end in CR alone reads as one
 // line, as Windows reads it, and Settings says so with the file name and
-// the line instead of defaulting the hidden ClientInstallAction=Uninstall
-// to Install without a word.
+// the line: the hidden ClientInstallAction=Uninstall is not defaulted to
+// Install without a word.
 func TestBareCRIsReported(t *testing.T) {
 	docs := map[string][]byte{
 		"ANSI":        []byte("[S]\rClientInstallAction=Uninstall\r"),

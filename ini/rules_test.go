@@ -1,10 +1,14 @@
 package ini_test
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf16"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/mobiledm/dmclient/ini"
 )
@@ -182,5 +186,49 @@ func TestLineNumbers(t *testing.T) {
 	}
 	if n := len(f.Sections()) + len(f.Entries()) + len(f.Ignored()); n != 5 {
 		t.Errorf("got %d sections and entries, want 5", n)
+	}
+}
+
+// utf16be encodes s as UTF-16BE with a byte order mark.
+func utf16be(s string) []byte {
+	out := []byte{0xFE, 0xFF}
+	for _, u := range utf16.Encode([]rune(s)) {
+		out = append(out, byte(u>>8), byte(u))
+	}
+	return out
+}
+
+// TestUTF16Large: a UTF-16 file of many lines, with letters of one, two and
+// three UTF-8 bytes and surrogate pairs at every offset, reads as its UTF-8
+// text reads and writes back byte for byte; a bad unit far into the file is
+// reported at its line.
+func TestUTF16Large(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[S]\r\n")
+	pieces := []string{"a", "é", "東", "😀", "bc"}
+	for i := range 3000 {
+		fmt.Fprintf(&b, "k%d=%s\r\n", i, strings.Repeat(pieces[i%len(pieces)], i%7))
+	}
+	text := b.String()
+	want := mustParse(t, "u.ini", text).Entries()
+	for name, data := range map[string][]byte{"LE": utf16le(text), "BE": utf16be(text)} {
+		f, err := ini.Parse("u.ini", data)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !bytes.Equal(f.Bytes(), data) {
+			t.Errorf("%s: Bytes() differs from the input", name)
+		}
+		if diff := cmp.Diff(want, f.Entries()); diff != "" {
+			t.Errorf("%s: entries mismatch (-want +got):\n%s", name, diff)
+		}
+	}
+	bad := utf16le(text[:strings.Index(text, "k1499=")])
+	bad = append(bad, 0x00, 0xDC) // a low surrogate alone, on line 1501
+	bad = append(bad, utf16le("\r\nmore\r\n")[2:]...)
+	_, err := ini.Parse("u.ini", bad)
+	var e *ini.Error
+	if !errors.As(err, &e) || e.Line != 1501 {
+		t.Errorf("Parse of a bad unit on line 1501: %v", err)
 	}
 }

@@ -208,35 +208,43 @@ func (s Settings) knownValue(i int, raw string) (string, bool) {
 // themselves are not documented, so any such token is accepted.
 func InstallerPlatform(name string) (string, error) {
 	p, why := installerPlatform(name)
-	if why != "" {
-		return "", &problem{what: badInstaller, value: name, why: why}
+	if why > 0 {
+		return "", &problem{text: name, what: badInstaller, why: why, v1: int32(len(name))}
 	}
 	return p, nil
 }
 
+// installerWhy says why a name is not an installer file name.
+var installerWhy = [...]string{
+	1: "not DMInstaller_<platform>.exe",
+	2: "the platform has 0 or more than 64 characters",
+	3: "the platform has a leading, trailing or double '.'",
+	4: "the platform has a character other than ASCII letters, digits, '_', '-' and '.'",
+}
+
 // installerPlatform returns the platform of the installer file name, or
-// why name is not one.
-func installerPlatform(name string) (platform, why string) {
+// why name is not one (an index of installerWhy; 0 for a valid name).
+func installerPlatform(name string) (platform string, why uint8) {
 	const prefix, suffix = "DMInstaller_", ".exe"
 	if len(name) < len(prefix)+len(suffix) ||
 		!strings.EqualFold(name[:len(prefix)], prefix) ||
 		!strings.EqualFold(name[len(name)-len(suffix):], suffix) {
-		return "", "not DMInstaller_<platform>.exe"
+		return "", 1
 	}
 	p := name[len(prefix) : len(name)-len(suffix)]
 	switch {
 	case p == "" || len(p) > 64:
-		return "", "the platform has 0 or more than 64 characters"
+		return "", 2
 	case p[0] == '.' || p[len(p)-1] == '.' || strings.Contains(p, ".."):
-		return "", "the platform has a leading, trailing or double '.'"
+		return "", 3
 	}
 	for i := 0; i < len(p); i++ {
 		c := p[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.') {
-			return "", "the platform has a character other than ASCII letters, digits, '_', '-' and '.'"
+			return "", 4
 		}
 	}
-	return p, ""
+	return p, 0
 }
 
 // InstallerName returns the installer file name DMInstaller_<platform>.exe
@@ -271,12 +279,13 @@ func (f *File) Settings() (Settings, error) {
 	var errs errorSink
 	f.bareCRs(&errs)
 	crErrs := len(errs.list)
-	var entries []Entry
-	if f.keys > 0 {
-		entries = make([]Entry, nKnown, nKnown+f.keys)
-	}
-	known, unknown := entries[:0:min(len(entries), nKnown)], entries[min(len(entries), nKnown):]
-	var first [nKnown]int // 1 + the index in known of each known key
+	// The entries share one array of a slot a key line: Unknown fills it
+	// from the front and Known from the back, in reverse, so they never
+	// meet.
+	entries := make([]Entry, f.keys)
+	nu, nk := 0, 0
+	var first [nKnown]int    // for each known key, nk when it was read
+	var firstSec [nKnown]int // and the first header of its section
 	f.walk(func(sec, k int, effective bool) {
 		if k < 0 || !effective {
 			return
@@ -285,25 +294,33 @@ func (f *File) Settings() (Settings, error) {
 		i := knownIndex(e.Key)
 		switch {
 		case i < 0:
-			unknown = append(unknown, e)
+			entries[nu] = e
+			nu++
 		case first[i] > 0:
-			if prev := &known[first[i]-1]; !strings.EqualFold(prev.Value, e.Value) {
-				errs.add(f.name, e, problem{what: conflict, value: e.Value, section: e.Section,
-					prevValue: prev.Value, prevSection: prev.Section, prevLine: prev.Line})
+			if prev := &entries[len(entries)-first[i]]; !strings.EqualFold(prev.Value, e.Value) {
+				p := f.problem(conflict, k)
+				p.p0, p.p1 = f.unquotedValue(prev.Line - 1)
+				p.s0, p.s1 = f.lines[firstSec[i]].a, f.lines[firstSec[i]].b
+				p.prevLine = int32(prev.Line)
+				errs.add(f.name, e, p)
 			}
 		default:
-			known = append(known, e)
-			first[i] = len(known)
-			if p, ok := s.decode(i, e.Value); !ok {
+			nk++
+			entries[len(entries)-nk] = e
+			first[i], firstSec[i] = nk, sec
+			if what, why := s.decode(i, e.Value); what > 0 {
+				p := f.problem(what, k)
+				p.why = why
 				errs.add(f.name, e, p)
 			}
 		}
 	})
-	if len(known) > 0 {
-		s.Known = known
+	if nk > 0 {
+		s.Known = entries[len(entries)-nk:]
+		slices.Reverse(s.Known)
 	}
-	if len(unknown) > 0 {
-		s.Unknown = unknown
+	if nu > 0 {
+		s.Unknown = entries[:nu:nu]
 	}
 	if first[knownAction] == 0 {
 		s.ClientInstallAction, s.ActionDefaulted = ActionInstall, true
@@ -326,42 +343,59 @@ func (f *File) bareCRs(errs *errorSink) {
 		l := &f.lines[k]
 		i, j := trim(f.text, int(l.start), int(l.end))
 		if c := strings.IndexByte(f.text[i:j], '\r'); c >= 0 {
-			rest := strings.TrimLeft(f.text[i+c:j], " \t\r\v\f")
-			errs.add(f.name, Entry{Line: k + 1}, problem{what: bareCR, value: rest})
+			for c = i + c; isBlank(f.text[c]); c++ {
+			}
+			errs.add(f.name, Entry{Line: k + 1}, problem{text: f.text, what: bareCR, v0: int32(c), v1: int32(j)})
 		}
 	}
 }
 
-// decode sets the field of known key i from value, or returns the problem
-// with it.
-func (s *Settings) decode(i int, value string) (problem, bool) {
+// decode sets the field of known key i from value, or returns the kind of
+// problem with it (0 for none) and, for an Installer, why.
+func (s *Settings) decode(i int, value string) (what, why uint8) {
 	switch i {
 	case knownAction:
 		for _, a := range Actions() {
 			if strings.EqualFold(value, a.String()) {
 				s.ClientInstallAction = a
-				return problem{}, true
+				return 0, 0
 			}
 		}
-		return problem{what: badAction, value: value}, false
+		return badAction, 0
 	case knownCertEnroll:
 		switch {
 		case value == "":
 		case strings.EqualFold(value, CertEnroll):
 			s.CertEnrollAction = CertEnroll
 		default:
-			return problem{what: badCertEnroll, value: value}, false
+			return badCertEnroll, 0
 		}
 	default:
 		if value == "" {
-			return problem{}, true
+			return 0, 0
 		}
-		if _, why := installerPlatform(value); why != "" {
-			return problem{what: badInstaller, value: value, why: why}, false
+		if _, why := installerPlatform(value); why > 0 {
+			return badInstaller, why
 		}
 		s.Installer = value
 	}
-	return problem{}, true
+	return 0, 0
+}
+
+// problem returns a problem of the given kind with the value of key line k.
+func (f *File) problem(what uint8, k int) problem {
+	v0, v1 := f.unquotedValue(k)
+	return problem{text: f.text, what: what, v0: v0, v1: v1}
+}
+
+// unquotedValue returns the span of the value of key line k as Windows
+// reads it.
+func (f *File) unquotedValue(k int) (int32, int32) {
+	v0, v1 := f.lines[k].value(f.text)
+	if quoted(f.text[v0:v1]) {
+		v0, v1 = v0+1, v1-1
+	}
+	return int32(v0), int32(v1)
 }
 
 // The kinds of problem.
@@ -374,58 +408,66 @@ const (
 )
 
 // problem is the cause of an error of Settings, put into words only when
-// its message is asked for.
+// its message is asked for. It holds offsets into the text of the file as
+// it was (text is never modified), so that it costs one pointer.
 type problem struct {
-	what        uint8
-	value       string // the value at fault; for a bare CR, the text after it
-	why         string // what is wrong with an Installer value
-	section     string // of a conflicting value
-	prevValue   string // the first value of a conflict, its section and line
-	prevSection string
-	prevLine    int
+	text     string // the file's text, or the name InstallerPlatform checked
+	what     uint8
+	why      uint8 // for an Installer: an index of installerWhy
+	prevLine int32 // the line of the first value of a conflict
+	v0, v1   int32 // the value at fault; for a bare CR, the text after it
+	p0, p1   int32 // the first value of a conflict
+	s0, s1   int32 // and the name of its section
 }
 
 func (p *problem) Error() string {
+	value := quote.Short(p.text[p.v0:p.v1])
 	switch p.what {
 	case badAction:
-		return "ini: unknown Action " + quote.Short(p.value) + " (accepted: None, Install, Uninstall)"
+		return "ini: unknown Action " + value + " (accepted: None, Install, Uninstall)"
 	case badCertEnroll:
-		return "ini: unknown CertEnrollAction " + quote.Short(p.value) + " (accepted: Enroll, or an empty value)"
+		return "ini: unknown CertEnrollAction " + value + " (accepted: Enroll, or an empty value)"
 	case badInstaller:
-		return "ini: invalid installer file name " + quote.Short(p.value) + ": " + p.why
+		return "ini: invalid installer file name " + value + ": " + installerWhy[p.why]
 	case conflict:
-		return fmt.Sprintf("ini: conflicting values: %s in [%s], %s in [%s] at line %d",
-			quote.Short(p.value), p.section, quote.Short(p.prevValue), p.prevSection, p.prevLine)
+		return fmt.Sprintf("ini: conflicting values: %s here, %s in [%s] at line %d",
+			value, quote.Short(p.text[p.p0:p.p1]), p.text[p.s0:p.s1], p.prevLine)
 	}
-	return "ini: bare CR: it ends no line for Windows, which reads " + quote.Short(p.value) + " after it as part of this line"
+	return "ini: bare CR: it ends no line for Windows, which reads " + value + " after it as part of this line"
 }
 
 // errorSink collects the errors of Settings in few allocations: an Error
 // and its problem live side by side in chunks, which are never copied, so
-// that the pointers to them stay valid.
+// that the pointers to them stay valid; the first chunk and the list share
+// one allocation.
 type errorSink struct {
 	list  ErrorList
-	chunk []struct {
-		Error
-		problem
-	}
+	chunk []located
+}
+
+// located is an Error and the problem it wraps.
+type located struct {
+	Error
+	problem
 }
 
 // add adds the problem p with the entry e of file.
 func (s *errorSink) add(file string, e Entry, p problem) {
 	if len(s.chunk) == cap(s.chunk) {
-		s.chunk = make([]struct {
-			Error
-			problem
-		}, 0, max(4, 2*cap(s.chunk)))
+		if s.list == nil {
+			first := new(struct {
+				list  [4]*Error
+				chunk [4]located
+			})
+			s.list, s.chunk = first.list[:0], first.chunk[:0]
+		} else {
+			s.chunk = make([]located, 0, 2*len(s.list))
+		}
 	}
 	s.chunk = s.chunk[:len(s.chunk)+1]
 	v := &s.chunk[len(s.chunk)-1]
 	v.Error = Error{File: file, Line: e.Line, Key: e.Key, Err: &v.problem}
 	v.problem = p
-	if s.list == nil {
-		s.list = make(ErrorList, 0, 4)
-	}
 	s.list = append(s.list, &v.Error)
 }
 
@@ -567,7 +609,7 @@ type touched struct {
 // scan records the sections and keys of the file in one pass.
 func (e *settingsEdit) scan() {
 	f := e.f
-	e.secs, e.keys = newNameSet(f, make([]slot, 16)), newNameSet(f, make([]slot, 64))
+	e.secs, e.keys = newNameSet(f, 16), newNameSet(f, f.keys)
 	e.first = -1
 	sec, secEffective := -1, false
 	for i := range f.lines {
@@ -677,8 +719,8 @@ func (e *settingsEdit) unknown(entries []Entry) error {
 		}
 		op, changed := f.valueOp(k, u.Value)
 		if !changed {
-			l := &f.lines[k]
-			op = valueOp{k: k, a: l.v0, b: l.v1, s: f.text[l.v0:l.v1]}
+			v0, v1 := f.lines[k].value(f.text)
+			op = valueOp{k: k, a: int32(v0), b: int32(v1), s: f.text[v0:v1]}
 		}
 		if !planned {
 			if e.valAt == nil {
@@ -743,7 +785,13 @@ func (e *settingsEdit) addNew(section string, sec int, key, value string, touch 
 // their section that stays, and into the lines of the new sections.
 func (e *settingsEdit) place() {
 	f := e.f
-	slices.Sort(e.plan.drops)
+	var dropped map[int]bool
+	if len(e.news) > 0 && len(e.plan.drops) > 0 {
+		dropped = make(map[int]bool, len(e.plan.drops))
+		for _, k := range e.plan.drops {
+			dropped[k] = true
+		}
+	}
 	anchors := map[int]int{}
 	groups := make([][]insertOp, len(e.tail))
 	for _, nk := range e.news {
@@ -759,7 +807,7 @@ func (e *settingsEdit) place() {
 		if !ok {
 			after = nk.sec
 			for i := nk.sec + 1; i < len(f.lines) && f.lines[i].kind != lineSection; i++ {
-				if _, dropped := slices.BinarySearch(e.plan.drops, i); f.lines[i].kind == lineKey && !dropped {
+				if f.lines[i].kind == lineKey && !dropped[i] {
 					after = i
 				}
 			}

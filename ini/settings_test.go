@@ -95,8 +95,8 @@ func TestSettingsErrors(t *testing.T) {
 		{"ClientSettings.ini", 2, "ClientInstallAction", errors.New(`ini: ClientSettings.ini:2: ClientInstallAction: unknown Action "" (accepted: None, Install, Uninstall)`)},
 		{"ClientSettings.ini", 3, "CertEnrollAction", errors.New(`ini: ClientSettings.ini:3: CertEnrollAction: unknown CertEnrollAction "No" (accepted: Enroll, or an empty value)`)},
 		{"ClientSettings.ini", 4, "Installer", errors.New(`ini: ClientSettings.ini:4: Installer: invalid installer file name "DMInstaller_..\\x.exe": the platform has a leading, trailing or double '.'`)},
-		{"ClientSettings.ini", 6, "CertEnrollAction", errors.New(`ini: ClientSettings.ini:6: CertEnrollAction: conflicting values: "enroll" in [B], "No" in [A] at line 3`)},
-		{"ClientSettings.ini", 7, "Installer", errors.New(`ini: ClientSettings.ini:7: Installer: conflicting values: "DMInstaller_PPC.exe" in [B], "DMInstaller_..\\x.exe" in [A] at line 4`)},
+		{"ClientSettings.ini", 6, "CertEnrollAction", errors.New(`ini: ClientSettings.ini:6: CertEnrollAction: conflicting values: "enroll" here, "No" in [A] at line 3`)},
+		{"ClientSettings.ini", 7, "Installer", errors.New(`ini: ClientSettings.ini:7: Installer: conflicting values: "DMInstaller_PPC.exe" here, "DMInstaller_..\\x.exe" in [A] at line 4`)},
 	}
 	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b error) bool { return a.Error() == b.Error() })); diff != "" {
 		t.Errorf("errors mismatch (-want +got):\n%s", diff)
@@ -430,5 +430,52 @@ func TestEnums(t *testing.T) {
 	}
 	if _, err := json.Marshal(struct{ A ini.Action }{}); err == nil {
 		t.Errorf("JSON of the zero Action succeeded")
+	}
+}
+
+// TestErrorMessagesAreShort: a bad name or value, however long, is quoted
+// in at most about 100 bytes, in the message and in the key it prints.
+func TestErrorMessagesAreShort(t *testing.T) {
+	long := strings.Repeat("k", 1<<20)
+	f := mustParse(t, "x.ini", "[S]\nk=v\n")
+	_, err := f.SetSettings(ini.Settings{ActionDefaulted: true, ClientInstallAction: ini.ActionInstall,
+		Unknown: []ini.Entry{{Section: "S", Key: long + "=", Value: "v", Line: 7}}})
+	var e *ini.Error
+	if !errors.As(err, &e) || e.Line != 7 || e.Key != long+"=" || len(err.Error()) > 400 {
+		t.Errorf("SetSettings of a long bad key: %d bytes: %.300s", len(err.Error()), err)
+	}
+	for _, err := range []error{
+		f.Set("S", long+"\n", "v"), f.Set("S", "k", long+"\x00"), f.Set(long+"]", "k", "v"),
+		&ini.Error{File: "x.ini", Line: 1, Key: "a\x1b[2Jb", Err: errors.New("cause")},
+	} {
+		if err == nil || len(err.Error()) > 400 || strings.ContainsRune(err.Error(), 0x1b) {
+			t.Errorf("message of %d bytes: %.300q", len(err.Error()), err)
+		}
+	}
+}
+
+// TestManyErrors: every problem of a file with many is reported, in line
+// order, each with its own line and message.
+func TestManyErrors(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[S0]\nClientInstallAction=None\n")
+	for i := 1; i <= 20; i++ {
+		fmt.Fprintf(&b, "[S%d]\rhidden\nClientInstallAction=v%d\n", i, i)
+	}
+	f := mustParse(t, "many.ini", b.String())
+	_, err := f.Settings()
+	var list ini.ErrorList
+	if !errors.As(err, &list) || len(list) != 40 {
+		t.Fatalf("%d errors, want 40: %v", len(list), err)
+	}
+	for i, e := range list {
+		n := i/2 + 1 // the section
+		line, want := 2*n+1, fmt.Sprintf(`ini: many.ini:%d: bare CR: it ends no line for Windows, which reads "hidden" after it`, 2*n+1)
+		if i%2 == 1 {
+			line, want = 2*n+2, fmt.Sprintf(`ini: many.ini:%d: ClientInstallAction: conflicting values: "v%d" here, "None" in [S0] at line 2`, 2*n+2, n)
+		}
+		if e.Line != line || !strings.HasPrefix(e.Error(), want) {
+			t.Errorf("error %d: line %d %q; want line %d %q", i, e.Line, e, line, want)
+		}
 	}
 }
