@@ -91,6 +91,9 @@ func TestSample(t *testing.T) {
 		t.Fatalf("-json: status %d, stderr %q", status, errOut)
 	}
 	golden(t, "sample.json.golden", out)
+	if !strings.Contains(out, `"hresult": "0x80070005"`) || strings.Contains(out, "2147942405") {
+		t.Error("-json does not write the HRESULT as 0x80070005")
+	}
 
 	var s sampleJSON
 	if err := json.Unmarshal([]byte(out), &s); err != nil {
