@@ -453,6 +453,49 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// TestCheckStoppedRuns: the outcomes of runs that never start, for bad
+// input or a machine called from its own observer, satisfy Check; made to
+// claim they did something, they do not.
+func TestCheckStoppedRuns(t *testing.T) {
+	bad := policy.DefaultScenario()
+	bad.Device.Platform = 0
+	invalid, err := lifecycle.Run(context.Background(), bad, lifecycle.Options{})
+	if !errors.Is(err, lifecycle.ErrInvalidInput) {
+		t.Fatalf("Run of an invalid device: %v", err)
+	}
+	sc := policy.DefaultScenario()
+	var busy lifecycle.Outcome
+	var m *lifecycle.Machine
+	m, err = lifecycle.NewMachine(sc.Device, lifecycle.Options{Observer: lifecycle.Observer{
+		OnStep: func(ctx context.Context, from, to lifecycle.Step) {
+			if busy.Err == nil {
+				busy, _ = m.Deploy(ctx, sc.Deployment)
+			}
+		},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Deploy(context.Background(), sc.Deployment); err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(busy.Err, lifecycle.ErrBusy) {
+		t.Fatalf("re-entrant Deploy: %v", busy.Err)
+	}
+	for name, c := range map[string]struct {
+		sc  lifecycle.Scenario
+		out lifecycle.Outcome
+	}{"invalid": {bad, invalid}, "busy": {sc, busy}} {
+		if err := lifecycletest.Check(c.sc, c.out); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		c.out.Steps = []lifecycle.Step{lifecycle.Staged}
+		if err := lifecycletest.Check(c.sc, c.out); err == nil {
+			t.Errorf("%s with steps: no violation", name)
+		}
+	}
+}
+
 // TestAssert: Assert is silent on a good outcome and fails with the
 // violations, the scenario and the outcome on a bad one.
 func TestAssert(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -109,5 +110,42 @@ func BenchmarkCheck(b *testing.B) {
 			}
 			reportPerScenario(b, scenarios, time.Since(start), cpuTime()-cpu0)
 		})
+	}
+}
+
+// BenchmarkCheckCancel measures how long Check takes to return once its
+// context is canceled mid-check (ns/cancel), with a quick policy and with
+// one that takes 200 µs a call, on one worker and on every processor.
+// Each op starts a check, waits until the policy has been called, cancels,
+// and waits for Check to return.
+func BenchmarkCheckCancel(b *testing.B) {
+	for _, slow := range []bool{false, true} {
+		for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
+			b.Run(fmt.Sprintf("slow=%v/workers=%d", slow, workers), func(b *testing.B) {
+				var total time.Duration
+				for b.Loop() {
+					ctx, cancel := context.WithCancel(context.Background())
+					started := make(chan struct{})
+					var once sync.Once
+					done := make(chan struct{})
+					go func() {
+						defer close(done)
+						policy.Check(ctx, func(lifecycle.Scenario, lifecycle.Outcome) bool {
+							once.Do(func() { close(started) })
+							if slow {
+								time.Sleep(200 * time.Microsecond)
+							}
+							return true
+						}, policy.Workers(workers))
+					}()
+					<-started
+					t0 := time.Now()
+					cancel()
+					<-done
+					total += time.Since(t0)
+				}
+				b.ReportMetric(float64(total.Nanoseconds())/float64(b.N), "ns/cancel")
+			})
+		}
 	}
 }

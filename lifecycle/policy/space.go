@@ -91,9 +91,10 @@ func DefaultScenario() lifecycle.Scenario {
 //   - the component ([lifecycle.Components]) and the platform
 //     ([certs.Platforms]);
 //   - the device's security: one of each distinct result of the trust step
-//     ([certs.EstablishTrust]) on the platform; where signing does not
-//     apply that is the default's alone, elsewhere unlocked, privileges
-//     restricted, and Mobile2Market not trusted;
+//     ([certs.EstablishTrust]) on the platform, the one nearest the
+//     default; where signing does not apply that is the default's alone,
+//     elsewhere unlocked, Mobile2Market not trusted, and privileges
+//     restricted;
 //   - the component's installed version: none, older (4.0.6221.1000), same
 //     (4.0.6487.2000, the deployed version) or newer (4.0.6487.2157), in
 //     the field the component's decision reads ([lifecycle.Scenario.Event]);
@@ -114,15 +115,19 @@ func DefaultScenario() lifecycle.Scenario {
 //     certificate (a native site without Enroll reports
 //     [lifecycle.ErrEnrollmentNotEnforced]), whether the device holds one
 //     and whether the deployment renews it; and where enrollment runs, one
-//     of each distinct result of [certs.Enroll].
+//     of each distinct result of [certs.Enroll], the one nearest the
+//     default.
 //
 // Every other input keeps the default's value: the device's ID, the
 // package version, and the enrollment conditions, certificate and renewal
-// where no rule reads them. A device synchronises through the default's
-// computer when its connection goes through one (a managed or unmanaged
-// computer) and has none otherwise. A policy that reads an input the space
-// holds fixed sees only that value: the space stands for every scenario
-// whose outcome it can tell apart, not for every value of every field.
+// where no rule reads them. A policy that reads an input the space holds
+// fixed sees only that value: the space stands for every scenario whose
+// outcome it can tell apart, not for every value of every field.
+//
+// Modelling choice: no rule reads the computer's name, so a device
+// synchronises through the default's computer ("DESKTOP-01") when its
+// connection goes through one (a managed or an unmanaged computer) and has
+// none otherwise, as a fleet's devices would.
 //
 // The space has 1,625,472 scenarios. Scenarios share their slices: do not
 // modify them.
@@ -194,6 +199,9 @@ func newSpace() *space {
 		needsCert bool
 	}
 	kinds := map[kind][]innerEntry{}
+	// At most: components x platforms x securities x 7 installed-and-settings
+	// variants x repair x folder x actions.
+	sp.outer = make([]outerEntry, 0, len(lifecycle.Components())*len(certs.Platforms())*len(certs.Securities())*7*2*2*len(actions))
 	for _, comp := range lifecycle.Components() {
 		own, other := installedFields(def, comp)
 		otherMatters := managedBy(def, comp, methods, own, other)
