@@ -242,7 +242,7 @@ func TestBadFiles(t *testing.T) {
 		{"broken device", head + strings.Replace(good, "%", "0", 1) + `, {"id": "x",, }]}`, "deploy: fleet: device 1 at offset"},
 		{"bad site", `{"sites": {"s": {"mode": "cloud"}}}`, `deploy: fleet: at offset 16: sites["s"].mode: certs: unknown SiteMode "cloud"`},
 		{"bad package ini", `{"packages": {"p": {"version": "4.0.1.2", "ini": "[S]\nCertEnrollAction=Enrol\n"}}}`,
-			`deploy: fleet: at offset 19: packages["p"].ini: ClientSettings.ini:2`},
+			`deploy: fleet: at offset 19: packages["p"].ini: ini: ClientSettings.ini:2`},
 	} {
 		status, out, errOut := runCapture(t, false, "-fleet", writeTemp(t, "fleet.json", tc.text))
 		if status != 1 || !strings.Contains(errOut, tc.want) {
