@@ -208,9 +208,17 @@ func Explain(sc lifecycle.Scenario, out lifecycle.Outcome) Explanation {
 	d.Action, d.ActionDefaulted = valid(settings.ClientInstallAction), settings.ActionDefaulted
 	d.Repair = dep.Repair
 	d.Event = sc.Event()
-	for _, t := range lifecycle.ClientTransitions() {
-		if t.Event == d.Event && t.From == d.State {
-			d.Permitted = true
+	switch {
+	case d.Event == lifecycle.NoAction:
+	case !d.Repair:
+		// The guards of the events Decide chooses are derived from Decide:
+		// what it chooses, the table declares.
+		d.Permitted = true
+	default:
+		for _, t := range lifecycle.ClientTransitions() {
+			if t.Event == d.Event && t.From == d.State {
+				d.Permitted = true
+			}
 		}
 	}
 	d.From, d.To, d.Transitioned = out.From, out.To, out.Transitioned()
