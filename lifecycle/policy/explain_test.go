@@ -673,6 +673,18 @@ func TestCounterfactualsIssueExamples(t *testing.T) {
 		if !slices.ContainsFunc(cfs, func(cf policy.Counterfactual) bool { return cf.String() == c.want }) {
 			t.Errorf("alternatives %v lack %q", cfs, c.want)
 		}
+		// A counterfactual is plain data: its JSON decodes back to it.
+		data, err := json.Marshal(cfs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back []policy.Counterfactual
+		if err := json.Unmarshal(data, &back); err != nil {
+			t.Fatalf("unmarshal %s: %v", data, err)
+		}
+		if diff := cmp.Diff(cfs, back, equateErrors); diff != "" {
+			t.Errorf("JSON round trip mismatch (-want +got):\n%s", diff)
+		}
 	}
 }
 
