@@ -754,3 +754,23 @@ func BenchmarkExplain(b *testing.B) {
 		})
 	}
 }
+
+// TestDecidedEventsPermitted: every event Decide chooses is declared from
+// its state, as Explain takes for granted where no repair is asked for
+// (Decision.Permitted).
+func TestDecidedEventsPermitted(t *testing.T) {
+	table := lifecycle.ClientTransitions()
+	for _, s := range lifecycle.States() {
+		for _, a := range ini.Actions() {
+			ev := lifecycle.Decide(s, a)
+			if ev == lifecycle.NoAction {
+				continue
+			}
+			if !slices.ContainsFunc(table, func(tr lifecycle.Transition[lifecycle.State, lifecycle.Event]) bool {
+				return tr.Event == ev && tr.From == s
+			}) {
+				t.Errorf("Decide(%v, %v) = %v, which the table does not declare from %v", s, a, ev, s)
+			}
+		}
+	}
+}
