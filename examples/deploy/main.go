@@ -35,6 +35,9 @@
 //	-clock TIME     the time the device logs are stamped with, RFC 3339,
 //	                or "now" (default 2026-11-26T09:43:00Z, so that the
 //	                output is reproducible)
+//	-explain ID     run device ID alone and print why it got its outcome
+//	                and the nearest scenarios where it would succeed
+//	                (see explain.go); with -json, as JSON
 //
 // The fleet file is JSON; sample/fleet.json is its example and
 // [fleet.Decoder] documents it: "sites" and "packages" by name, then
@@ -120,6 +123,7 @@ type config struct {
 	json               bool
 	workers, generate  int
 	clock              func() time.Time
+	explain            string
 }
 
 // run is the program: it returns the exit status.
@@ -146,6 +150,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 	}
 	defer file.Close()
 	dec := fleet.NewDecoder(file, settings)
+	if cfg.explain != "" {
+		return explainDevice(ctx, dec, fleetName, cfg, stdout, stderr)
+	}
 	entries, total := dec.Devices(), -1
 	if cfg.generate > 0 {
 		base, err := collect(dec)
@@ -241,6 +248,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	workers := fs.Int("workers", 0, "run `N` deployments at a time (0: every core)")
 	generate := fs.Int("generate", 0, "run `N` devices cycling through the fleet, print counts only")
 	clock := fs.String("clock", "2026-11-26T09:43:00Z", "log time stamp, RFC 3339 `TIME` or \"now\"")
+	explain := fs.String("explain", "", explainUsage)
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -248,6 +256,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return config{}, fmt.Errorf("unexpected argument %s", strconv.Quote(fs.Arg(0)))
 	}
 	cfg := config{fleetFile: *fleetFile, iniFile: *iniFile, json: *asJSON, workers: *workers, generate: *generate, clock: time.Now}
+	cfg.explain = *explain
 	if *generate < 0 {
 		return config{}, errors.New("-generate must not be negative")
 	}

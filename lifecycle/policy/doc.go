@@ -49,6 +49,19 @@
 // transition, in the XState sense: a test suite that replays them exercises
 // every declared transition.
 //
+// # Explanations
+//
+// [Explain] says why a scenario got its outcome, as data ([Explanation]):
+// the [Decision], each [Prerequisite] met or missing, the [Trust] step,
+// [Enrollment] and the [Evidence] the run left, each with the rule of
+// package lifecycle or certs that owns it; printable as a few lines of
+// text and as JSON. [Counterfactuals] finds the nearest scenarios in which
+// a wanted condition holds ("the client ends in same"), fewest changed
+// inputs first, each [Counterfactual] with its [Change]s in words ("would
+// succeed if the device's privileges were not restricted"). [Changes]
+// lists the inputs in which two scenarios differ: its length is the
+// distance between them.
+//
 // This package is not for sampling (see package lifecycletest's
 // generators) and does not run fleets (see package fleet).
 package policy
