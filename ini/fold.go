@@ -10,9 +10,10 @@ import (
 // line feed that ends a line. Modelling choice: blanks are space, tab, CR,
 // VT and FF, as in the Wine reimplementation of the profile functions; a CR
 // that is not part of a CRLF line ending is therefore trimmed like a space.
-func isBlank(c byte) bool {
-	return c == ' ' || '\t' <= c && c <= '\r' && c != '\n'
-}
+func isBlank(c byte) bool { return blanks[c] }
+
+// blanks marks the bytes isBlank reports; it is never modified.
+var blanks = [256]bool{' ': true, '\t': true, '\v': true, '\f': true, '\r': true}
 
 // trim returns the span [i, j) of text with blanks removed from both ends.
 func trim(text string, i, j int) (int, int) {
