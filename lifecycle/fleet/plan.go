@@ -85,8 +85,9 @@ type Wave struct {
 }
 
 // Target selects the devices of a fleet that a [Wave] deploys to. A device
-// is targeted when it meets every criterion given; a target must give at
-// least one. All targets every device and goes alone.
+// is targeted when it meets every criterion given (an empty list gives
+// none); a target must give at least one. All targets every device and
+// goes alone.
 //
 // Modelling choice: a target reads what a deployment does not change (the
 // id, platform, connection and computer), so which devices a wave targets

@@ -163,6 +163,7 @@ func (p *Plan) Run(ctx context.Context, fleet iter.Seq2[Entry, error], opts Plan
 	if opts.Machine.Clock != nil {
 		start = opts.Machine.Clock()
 	}
+	start = start.Round(0) // no monotonic reading: wave times are dates
 	r := newRollout(ctx, p, opts, start)
 	defer r.close()
 	stopped, err := r.pull(ctx, fleet)
