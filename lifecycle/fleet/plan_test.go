@@ -97,7 +97,9 @@ func TestReadPlanSettings(t *testing.T) {
 // TestReadPlanErrors: a plan that cannot run is an *fleet.Error naming the
 // wave and the member, before anything runs.
 func TestReadPlanErrors(t *testing.T) {
-	wave := func(members string) string { return `{"waves": [{"name": "w1", "target": {"all": true}}, {"name": "w2", ` + members + `}]}` }
+	wave := func(members string) string {
+		return `{"waves": [{"name": "w1", "target": {"all": true}}, {"name": "w2", ` + members + `}]}`
+	}
 	many := make([]string, fleet.MaxWaves+1)
 	for i := range many {
 		many[i] = fmt.Sprintf(`{"name": "w%d", "target": {"all": true}}`, i)

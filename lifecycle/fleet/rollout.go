@@ -112,8 +112,9 @@ type WaveReport struct {
 	Report Report `json:"report"`
 }
 
-// FailedBy is the devices that exactly the waves Waves failed
-// ([FailureOf] is not [NoFailure]), among those that targeted them.
+// FailedBy is the devices that exactly the waves Waves failed ([FailureOf]
+// is not [NoFailure]: the outcome has an error), among those that
+// targeted them.
 type FailedBy struct {
 	// Waves are the waves' positions in the plan, in order.
 	Waves []int `json:"waves"`
@@ -393,33 +394,37 @@ func (w *roller) device(index int, e *Entry, ferr error, h *History) {
 			continue
 		}
 		we := c.deployment(e)
-		v := Visit{Wave: i, Time: c.at, Deployment: we.Deployment, Package: we.Package, Site: we.Site}
+		var o lifecycle.Outcome
+		ran := false
 		switch {
 		case ferr != nil:
-			v.Outcome = notRun(&we, ferr)
+			o = notRun(&we, ferr)
 		case w.ctx.Err() != nil:
-			v.Outcome = notRun(&we, w.ctx.Err())
+			o = notRun(&we, w.ctx.Err())
 		default:
 			w.now = c.at
-			v.Outcome, _ = w.m.Deploy(w.ctx, we.Deployment)
-			v.Ran = len(v.Outcome.Steps) > 0 || !errors.Is(v.Outcome.Err, context.Canceled) && !errors.Is(v.Outcome.Err, context.DeadlineExceeded)
+			o, _ = w.m.Deploy(w.ctx, we.Deployment)
+			// Not run: the context ended before the deployment started.
+			ran = o.Err == nil || len(o.Steps) > 0 ||
+				!errors.Is(o.Err, context.Canceled) && !errors.Is(o.Err, context.DeadlineExceeded)
 		}
 		n := &w.counts[i]
-		if v.Ran {
+		if ran {
 			n.Ran++
-			if v.Outcome.From != v.Outcome.To {
+			if o.From != o.To {
 				n.Changed++
 			}
 		} else {
 			n.NotRun++
 			w.canceled = w.canceled || ferr == nil
 		}
-		if FailureOf(v.Outcome) != NoFailure {
+		if o.Err != nil { // FailureOf(o) != NoFailure
 			failed |= 1 << i
 		}
-		w.aggs[i].Add(index, we, v.Outcome)
+		w.aggs[i].Add(index, we, o)
 		if h != nil {
-			h.Visits = append(h.Visits, v)
+			h.Visits = append(h.Visits, Visit{Wave: i, Ran: ran, Time: c.at, Deployment: we.Deployment,
+				Package: we.Package, Site: we.Site, Outcome: o})
 		}
 	}
 	if failed != 0 {
