@@ -8,6 +8,7 @@ import (
 
 	"github.com/mobiledm/dmclient/lifecycle"
 	"github.com/mobiledm/dmclient/lifecycle/fleet"
+	"github.com/mobiledm/dmclient/version"
 )
 
 // jsonPrinter writes the run as one JSON object, streamed:
@@ -16,8 +17,8 @@ import (
 //	 "histories": [{"index", "id", "error", "visits": [...], "device"}, ...],
 //	 "report": {...}, "error": "..."}
 //
-// Each visit is {"wave", "name", "time", "ran", "package", "site",
-// "deployment", "outcome"}, the outcome with its steps, logs, status
+// Each visit is {"wave", "name", "time", "ran", "package", "version",
+// "site", "repair", "outcome"}, the outcome with its steps, logs, status
 // message and error. With countsOnly (-generate) there are no histories.
 type jsonPrinter struct {
 	w          *errWriter
@@ -42,10 +43,12 @@ type visitJSON struct {
 	Time    time.Time `json:"time"`
 	Ran     bool      `json:"ran"`
 	Package string    `json:"package,omitempty"`
-	Site    string    `json:"site,omitempty"`
-	// Deployment is nil for a visit that did not run.
-	Deployment *lifecycle.Deployment `json:"deployment"`
-	Outcome    lifecycle.Outcome     `json:"outcome"`
+	// Version is the version of the package deployed, nil for a visit
+	// that did not run.
+	Version *version.Version  `json:"version"`
+	Site    string            `json:"site,omitempty"`
+	Repair  bool              `json:"repair,omitempty"`
+	Outcome lifecycle.Outcome `json:"outcome"`
 }
 
 func (p *jsonPrinter) start(planName, fleetName, iniName string) {
@@ -71,7 +74,7 @@ func (p *jsonPrinter) history(h fleet.History) {
 		out.Visits[i] = visitJSON{Wave: v.Wave, Name: p.plan.Waves[v.Wave].Name, Time: v.Time, Ran: v.Ran, Package: v.Package,
 			Site: v.Site, Outcome: v.Outcome}
 		if v.Ran {
-			out.Visits[i].Deployment = &v.Deployment
+			out.Visits[i].Version, out.Visits[i].Repair = &v.Deployment.Package.Version, v.Deployment.Repair
 		}
 	}
 	fmt.Fprintf(p.w, "\n    %s", p.marshal(out, "    "))

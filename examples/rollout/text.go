@@ -110,7 +110,7 @@ func (p *textPrinter) end(r fleet.PlanReport, picked []fleet.History, err error)
 		for j, wi := range f.Waves {
 			names[j] = strconv.Itoa(wi+1) + " " + quoted(r.Waves[wi].Name)
 		}
-		fmt.Fprintf(w, "  waves %s: %d devices%s\n", strings.Join(names, ", "), f.Count, refs(f.Devices))
+		fmt.Fprintf(w, "  %s %s: %s%s\n", plural(len(names), "wave")[2:], strings.Join(names, ", "), plural(f.Count, "device"), refs(f.Devices))
 	}
 	if len(picked) > 0 {
 		fmt.Fprintf(w, "\nHistories of a few devices (the most changes, the most failures, a repair, an uninstall, a device that could not be read)\n")
@@ -162,7 +162,7 @@ func (p *textPrinter) wave(i int, wr fleet.WaveReport, devices int) {
 		if !c.Managed {
 			kind = "not a ConfigMgr client: it reports nothing"
 		}
-		fmt.Fprintf(w, "    %s, %s: %d devices%s\n", quoted(c.Name), kind, c.Devices.Count, refs(c.Devices.Devices))
+		fmt.Fprintf(w, "    %s, %s: %s%s\n", quoted(c.Name), kind, plural(c.Devices.Count, "device"), refs(c.Devices.Devices))
 	}
 	if len(rep.StatusDetails) > 0 {
 		fmt.Fprintf(w, "  Device Client Agent Deployment Status Details\n")
@@ -219,6 +219,14 @@ func detail(d fleet.StatusDetail) string {
 		result = "failed (" + d.Failure.String() + ")"
 	}
 	return what + "; " + result + ", " + d.Health.String()
+}
+
+// plural returns n and the noun, with an "s" unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 // refs lists devices after a colon, or nothing.
