@@ -71,8 +71,9 @@ type Wave struct {
 	// Repair and RenewCertificate are what [lifecycle.Deployment] says.
 	Repair, RenewCertificate bool
 	// After is how long after the wave before it this wave runs; the
-	// first wave runs After the rollout's start. Zero means a day for a
-	// wave after the first (and at the start for the first). The logs a
+	// first wave runs After the rollout's start. Zero means at the start
+	// for the first wave and, modelling choice, a day after the wave
+	// before for the others. The logs a
 	// wave writes are stamped with its time (see [PlanOptions]), so that
 	// the logs of successive waves tell them apart, as
 	// [lifecycle.Verify] needs: a wave after the first runs at least a

@@ -105,10 +105,15 @@ type WaveReport struct {
 	NotTargeted int `json:"notTargeted"`
 	// Changed counts the devices whose component changed state
 	// ([lifecycle.Outcome] From and To differ): installs, upgrades,
-	// uninstalls, and repairs of an older or newer component.
+	// uninstalls, and repairs of an older or newer component. Modelling
+	// choice: a reconfiguration, even one that enrolled a certificate,
+	// leaves the state as it was.
 	Changed int `json:"changed"`
 	// Report is the product page's reports over the devices the wave
 	// targeted (Ran and NotRun), as [Run] reports one deployment.
+	// Modelling choice: a device the wave did not target is in none of
+	// its reports, as a device not in an advertisement's collection is in
+	// none of its status messages.
 	Report Report `json:"report"`
 }
 
@@ -143,8 +148,8 @@ type FailedBy struct {
 //
 // The plan is checked before anything runs, and its names are looked up
 // when the first device arrives: an error in the plan (an [*Error] naming
-// the wave and the member) is returned with an empty report, and no device
-// has run.
+// the wave and the member, at Offset 0 for a plan made in code) is
+// returned with an empty report, and no device has run.
 //
 // Every device pulled is counted exactly once in every wave. When ctx
 // ends, Run stops pulling fleet, between two devices; the waves not yet run
@@ -153,9 +158,10 @@ type FailedBy struct {
 // pulled and ctx's error; the error is nil when fleet ended and every
 // wave ran, even if ctx ended afterwards.
 //
-// A panic in a callback reaches the caller of Run: OnHistory's and fleet's
-// as they are, one of Options.Machine as a [*PanicError]; Run stops its
-// workers first and leaves no goroutine behind.
+// A panic in a callback reaches the caller of Run: OnHistory's, fleet's
+// and the Clock's (read on the calling goroutine) as they are, one of the
+// Observer's as a [*PanicError]; Run stops its workers first and leaves no
+// goroutine behind.
 func (p *Plan) Run(ctx context.Context, fleet iter.Seq2[Entry, error], opts PlanOptions) (PlanReport, error) {
 	if err := p.check(); err != nil {
 		return PlanReport{}, err
