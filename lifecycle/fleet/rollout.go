@@ -138,8 +138,8 @@ type FailedBy struct {
 // [lifecycle.Machine.Deploy] of every wave that targets it, on one
 // machine, so that what one wave installed the next one finds. A device
 // yielded with an error, or one Restore rejects, runs no wave: every wave
-// that targets it counts it as not run, failed with that error. Run streams
-// as [Run] does: the devices are pulled on the calling goroutine and
+// that targets it counts it as not run, failed with that error. It streams
+// as the fleet runner [Run] does: the devices are pulled on the calling goroutine and
 // handed to the workers in batches, a device's waves run one after the
 // other on one worker, and each worker counts into aggregators of its own,
 // one per wave, merged at the end; memory does not grow with the fleet
