@@ -37,6 +37,17 @@
 // sees every outcome in fleet order. A panic in a worker's callback reaches
 // the caller as a [*PanicError].
 //
+// # Rollouts
+//
+// A [Plan] is waves of deployments sent to a fleet in order, each with its
+// [Target] (every device, ids, a [Share] of the fleet by id, or devices
+// matching a platform, connection or computer); [ReadPlan] reads the JSON
+// plan file. [Plan.Run] takes each device through the waves on one
+// machine, so that what a wave installed the next one finds, streaming as
+// [Run] does, and returns a [PlanReport]: each wave's reports and the
+// devices grouped by the waves that failed them ([FailedBy]); each device's
+// [History] goes to a callback.
+//
 // # Reports
 //
 // [Aggregator] folds outcomes into the product page's reports ([Report]):
