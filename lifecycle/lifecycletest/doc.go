@@ -1,7 +1,7 @@
 // Package lifecycletest helps users write policy tests against the
 // [lifecycle] model in a few lines.
 //
-// It has two parts:
+// It has three parts:
 //
 //   - rapid generators for the model's inputs: [Device], [Package], [Site]
 //     and [Scenario], drawing from every platform, security, client state,
@@ -9,7 +9,10 @@
 //     samples the whole input space (and more: versions are drawn freely);
 //   - [Check], which verifies every invariant the library promises on one
 //     scenario and its [lifecycle.Outcome], and [Assert], its form for
-//     tests.
+//     tests;
+//   - [Walk], a ready rapid state machine: one device under random
+//     deployments (rapid's T.Repeat), for sampling long histories against
+//     a model of your own.
 //
 // A policy test samples with rapid:
 //

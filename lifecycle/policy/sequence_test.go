@@ -321,7 +321,7 @@ func TestExploreCancel(t *testing.T) {
 			atCancel.Store(calls.Load())
 		}
 		return true
-	}})
+	}}, policy.Starting(bare()))
 	limit := int(atCancel.Load()) + runtime.GOMAXPROCS(0) - 1
 	if !errors.Is(err, context.Canceled) || res.Edges < n || res.Edges > limit || int64(res.Edges) != calls.Load() {
 		t.Errorf("Explore stopped after %d edges (%d calls) with %v; want %d to %d edges", res.Edges, calls.Load(), err, n, limit)
@@ -330,10 +330,10 @@ func TestExploreCancel(t *testing.T) {
 	done, stop := context.WithCancel(context.Background())
 	stop()
 	never := func(lifecycle.Scenario, lifecycle.Outcome) bool { t.Error("property called"); return true }
-	if res, err := policy.Explore(done, policy.Property{Step: never}); !errors.Is(err, context.Canceled) || res.Edges != 0 {
+	if res, err := policy.Explore(done, policy.Property{Step: never}, policy.Starting(bare())); !errors.Is(err, context.Canceled) || res.Edges != 0 {
 		t.Errorf("done context: %+v, %v", res, err)
 	}
-	if res, err := policy.Histories(done, 2, func(policy.Trace) bool { t.Error("called"); return true }); !errors.Is(err, context.Canceled) || res.Edges != 0 {
+	if res, err := policy.Histories(done, 2, func(policy.Trace) bool { t.Error("called"); return true }, policy.Starting(bare())); !errors.Is(err, context.Canceled) || res.Edges != 0 {
 		t.Errorf("done context, Histories: %+v, %v", res, err)
 	}
 
@@ -343,11 +343,13 @@ func TestExploreCancel(t *testing.T) {
 	h, err := policy.Histories(hctx, 3, func(policy.Trace) bool {
 		if calls.Add(1) == n {
 			hcancel()
+			atCancel.Store(calls.Load())
 		}
 		return true
-	})
-	if !errors.Is(err, context.Canceled) || h.Edges < n || h.Edges > n+runtime.GOMAXPROCS(0)-1 {
-		t.Errorf("Histories stopped after %d histories with %v", h.Edges, err)
+	}, policy.Starting(bare()))
+	limit = int(atCancel.Load()) + runtime.GOMAXPROCS(0) - 1
+	if !errors.Is(err, context.Canceled) || h.Edges < n || h.Edges > limit || int64(h.Edges) != calls.Load() {
+		t.Errorf("Histories stopped after %d histories (%d calls) with %v; want %d to %d", h.Edges, calls.Load(), err, n, limit)
 	}
 }
 
@@ -358,11 +360,12 @@ func TestExploreReturnsOnCancel(t *testing.T) {
 	slow := func() { time.Sleep(200 * time.Microsecond) }
 	for name, run := range map[string]func(ctx context.Context, started func()) error{
 		"explore": func(ctx context.Context, started func()) error {
-			_, err := policy.Explore(ctx, policy.Property{Step: func(lifecycle.Scenario, lifecycle.Outcome) bool { started(); slow(); return true }}, policy.Workers(64))
+			_, err := policy.Explore(ctx, policy.Property{Step: func(lifecycle.Scenario, lifecycle.Outcome) bool { started(); slow(); return true }},
+				policy.Starting(bare()), policy.Workers(64))
 			return err
 		},
 		"histories": func(ctx context.Context, started func()) error {
-			_, err := policy.Histories(ctx, 3, func(policy.Trace) bool { started(); slow(); return true })
+			_, err := policy.Histories(ctx, 3, func(policy.Trace) bool { started(); slow(); return true }, policy.Starting(bare()))
 			return err
 		},
 	} {
@@ -574,6 +577,7 @@ func TestExplorePanic(t *testing.T) {
 	}
 	for c, lines := range want {
 		t.Run(c, func(t *testing.T) {
+			t.Parallel()
 			cmd := exec.Command(os.Args[0], "-test.run=^TestExplorePanic$", "-test.count=1", "-test.v")
 			cmd.Env = append(os.Environ(), "DMCLIENT_EXPLORE_PANIC_CASE="+c)
 			out, err := cmd.CombinedOutput()
@@ -595,8 +599,11 @@ func explorePanicChild(c string) {
 	before := runtime.NumGoroutine()
 	var calls atomic.Int64
 	at := int64(100)
-	if c == "state" {
+	switch c {
+	case "state":
 		at = 2 // the start, then the first state reached
+	case "start":
+		at = 2 // the second start
 	}
 	boom := func() bool {
 		if calls.Add(1) == at {
@@ -608,7 +615,9 @@ func explorePanicChild(c string) {
 		return true
 	}
 	run := func() {
-		starts := policy.Starting(smallStarts()...)
+		withClient := bare()
+		withClient.Client = v2
+		starts := policy.Starting(bare(), withClient)
 		switch c {
 		case "step", "goexit":
 			policy.Explore(context.Background(), policy.Property{Step: func(lifecycle.Scenario, lifecycle.Outcome) bool { return boom() }}, starts)
@@ -616,7 +625,7 @@ func explorePanicChild(c string) {
 			policy.Explore(context.Background(), policy.Property{State: func(lifecycle.Device) bool { return boom() }},
 				policy.Starting(bare()))
 		case "start":
-			policy.Explore(context.Background(), policy.Property{State: func(lifecycle.Device) bool { return boom() }})
+			policy.Explore(context.Background(), policy.Property{State: func(lifecycle.Device) bool { return boom() }}, starts)
 		case "histories":
 			policy.Histories(context.Background(), 2, func(policy.Trace) bool { return boom() }, starts)
 		}
