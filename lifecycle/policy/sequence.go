@@ -119,16 +119,17 @@ func Deploying(deps ...lifecycle.Deployment) Option {
 }
 
 // MaxStates caps the graph of [Explore] at n states (the default is
-// 262,144, about 100 MB): past it, Explore stops with [ErrTooManyStates].
+// 131,072, about 100 MB): past it, Explore stops with [ErrTooManyStates].
 // n < 1 means 1.
 func MaxStates(n int) Option {
 	return func(c *config) { c.seq.maxStates = min(max(n, 1), math.MaxInt32) }
 }
 
-// defaultMaxStates is the default of [MaxStates]. A state costs about 400
-// bytes: the device, its key in the index and its place in the tree of
-// shortest paths.
-const defaultMaxStates = 1 << 18
+// defaultMaxStates is the default of [MaxStates]. A state costs about 700
+// bytes (measured on the default graph): the device, its key in the index,
+// its place in the tree of shortest paths, and its share of the starts and
+// of a level's candidates.
+const defaultMaxStates = 1 << 17
 
 // sequenceInputs are the validated inputs of an exploration.
 type sequenceInputs struct {
@@ -218,7 +219,7 @@ func (in *sequenceInputs) sends(i int, dev *lifecycle.Device) bool {
 //
 // The default graph has 10,678 states and 1,121,866 edges, every state
 // within 2 deployments of a start. Explore holds every state in memory
-// (about 400 bytes each) but no edge, and stops with [ErrTooManyStates]
+// (about 700 bytes each) but no edge, and stops with [ErrTooManyStates]
 // past [MaxStates]. It runs on every processor, one reused machine per
 // worker ([Workers]), and judges each state and each edge once. When ctx
 // ends, each worker stops after the deployment it is running and Explore
@@ -500,6 +501,11 @@ func (w *exploreWorker) level(ctx context.Context, in *sequenceInputs, p Propert
 					continue
 				}
 				if _, ok := w.local[k]; ok {
+					continue
+				}
+				if len(w.local) > in.cfg.seq.maxStates-hi {
+					// The graph cannot take them all: the merge stops at
+					// MaxStates with what this worker holds.
 					continue
 				}
 				w.local[k] = struct{}{}

@@ -568,35 +568,18 @@ func TestExplorePanic(t *testing.T) {
 		t.Skip("-short: runs child processes")
 	}
 	recovered := []string{"recovered: error", "errors.Is: true", "message has stack: true", "goroutines back: true"}
-	want := map[string][]string{
+	runInChildren(t, "TestExplorePanic", "DMCLIENT_EXPLORE_PANIC_CASE", map[string][]string{
 		"step":      recovered,
 		"state":     recovered,
 		"start":     recovered,
 		"histories": recovered,
 		"goexit":    {"caller goroutine exited: true", "goroutines back: true"},
-	}
-	for c, lines := range want {
-		t.Run(c, func(t *testing.T) {
-			t.Parallel()
-			cmd := exec.Command(os.Args[0], "-test.run=^TestExplorePanic$", "-test.count=1", "-test.v")
-			cmd.Env = append(os.Environ(), "DMCLIENT_EXPLORE_PANIC_CASE="+c)
-			out, err := cmd.CombinedOutput()
-			if err != nil {
-				t.Fatalf("child process failed (%v): a panic escaped to a worker goroutine?\n%s", err, out)
-			}
-			for _, l := range lines {
-				if !strings.Contains(string(out), "\n"+l+"\n") {
-					t.Errorf("child output lacks %q:\n%s", l, out)
-				}
-			}
-		})
-	}
+	})
 }
 
 // explorePanicChild runs one case of TestExplorePanic and prints what it
 // saw.
 func explorePanicChild(c string) {
-	before := runtime.NumGoroutine()
 	var calls atomic.Int64
 	at := int64(100)
 	switch c {
@@ -614,10 +597,10 @@ func explorePanicChild(c string) {
 		}
 		return true
 	}
-	run := func() {
-		withClient := bare()
-		withClient.Client = v2
-		starts := policy.Starting(bare(), withClient)
+	withClient := bare()
+	withClient.Client = v2
+	starts := policy.Starting(bare(), withClient)
+	reportCaller(func() {
 		switch c {
 		case "step", "goexit":
 			policy.Explore(context.Background(), policy.Property{Step: func(lifecycle.Scenario, lifecycle.Outcome) bool { return boom() }}, starts)
@@ -629,32 +612,66 @@ func explorePanicChild(c string) {
 		case "histories":
 			policy.Histories(context.Background(), 2, func(policy.Trace) bool { return boom() }, starts)
 		}
-	}
-	func() {
-		if c == "goexit" {
-			exited := make(chan bool)
-			go func() {
-				returned := false
-				defer func() { exited <- !returned }()
-				run()
-				returned = true
-			}()
-			fmt.Printf("\ncaller goroutine exited: %v\n", <-exited)
-			return
-		}
-		defer func() {
-			err, ok := recover().(error)
-			if !ok {
-				fmt.Println("\nrecovered: not an error")
-				return
+	}, c == "goexit", errPolicyBroke, "explorePanicChild")
+}
+
+// runInChildren runs the test named test in a child process once per case
+// of want, in parallel, with the environment variable env set to the case,
+// and checks that each child passes and prints each line of its case: a
+// panic on a worker goroutine, which no recover can catch, then fails the
+// case instead of killing the test binary.
+func runInChildren(t *testing.T, test, env string, want map[string][]string) {
+	for c, lines := range want {
+		t.Run(c, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.count=1", "-test.v")
+			cmd.Env = append(os.Environ(), env+"="+c)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("child process failed (%v): a panic escaped to a worker goroutine?\n%s", err, out)
 			}
-			fmt.Printf("\nrecovered: error\n")
-			fmt.Printf("errors.Is: %v\n", errors.Is(err, errPolicyBroke))
-			fmt.Printf("message has stack: %v\n", strings.Contains(err.Error(), "explorePanicChild"))
+			for _, l := range lines {
+				if !strings.Contains(string(out), "\n"+l+"\n") {
+					t.Errorf("child output lacks %q:\n%s", l, out)
+				}
+			}
+		})
+	}
+}
+
+// reportCaller runs run as its caller would, in a child process of
+// runInChildren, and prints what the caller saw: with goexit, whether run
+// ended the caller's goroutine; otherwise the panic recovered (an error?
+// wrapping want? with stackMark, a function of the goroutine that
+// panicked, in its message?); then whether every goroutine run started is
+// gone.
+func reportCaller(run func(), goexit bool, want error, stackMark string) {
+	before := runtime.NumGoroutine()
+	if goexit {
+		exited := make(chan bool)
+		go func() {
+			returned := false
+			defer func() { exited <- !returned }()
+			run()
+			returned = true
 		}()
-		run()
-		fmt.Println("returned")
-	}()
+		fmt.Printf("\ncaller goroutine exited: %v\n", <-exited)
+	} else {
+		func() {
+			defer func() {
+				err, ok := recover().(error)
+				if !ok {
+					fmt.Println("\nrecovered: not an error")
+					return
+				}
+				fmt.Printf("\nrecovered: error\n")
+				fmt.Printf("errors.Is: %v\n", errors.Is(err, want))
+				fmt.Printf("message has stack: %v\n", strings.Contains(err.Error(), stackMark))
+			}()
+			run()
+			fmt.Println("returned")
+		}()
+	}
 	deadline := time.Now().Add(5 * time.Second)
 	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
