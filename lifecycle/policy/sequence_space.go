@@ -66,19 +66,21 @@ func Devices() []lifecycle.Device {
 	return devs
 }
 
-// Deployments returns the deployments [Explore] sends by default. For
-// each component and each method, package version, ClientInstallAction
-// ([ini.Actions]) and repair asked for or not, it holds one deployment to
-// a site with every prerequisite in place, and where the deployment can
-// need a certificate (a client deployment that can leave a client:
-// [lifecycle.CheckPrerequisites] then asks a site that requires enrollment
-// for CertEnrollAction=Enroll) also: the same to a site of the other kind
-// of mode ([certs.SiteMode.RequiresEnrollment]), and with
-// CertEnrollAction=Enroll, with and without a renewal asked for. And for
-// each component and method, one deployment (the first version, Install,
-// no repair) for each site prerequisite the method needs, missing alone:
-// the client agent, and the management point, distribution point and
-// inventory extension where the method needs them.
+// Deployments returns the deployments [Explore] sends by default: for
+// each component, method, package version, ClientInstallAction
+// ([ini.Actions]) and repair asked for or not,
+//
+//   - one to a Mixed-mode site with every prerequisite in place;
+//   - where the deployment can need a certificate (a client deployment
+//     that can leave a client), also one to a Native-mode site, which
+//     without CertEnrollAction=Enroll [lifecycle.CheckPrerequisites]
+//     rejects where the device holds no certificate, and two with
+//     CertEnrollAction=Enroll, with and without a renewal asked for;
+//
+// and for each component and method, one deployment of the first version
+// (Install, no repair) for each site prerequisite the method needs,
+// missing alone: the client agent, and the management point, distribution
+// point and inventory extension where the method needs them.
 //
 // The methods are those of [lifecycle.Methods] less any that another
 // method with the same needs makes redundant by reaching every connection

@@ -678,3 +678,125 @@ func reportCaller(run func(), goexit bool, want error, stackMark string) {
 	}
 	fmt.Printf("goroutines back: %v\n", runtime.NumGoroutine() <= before)
 }
+
+// TestDeploymentsHeldFixed: what Deployments holds fixed cannot matter, on
+// a stride of the space's devices: a variant of a deployment that the set
+// leaves out has the outcome of the one it keeps (the site mode, and
+// CertEnrollAction and renewal, where no certificate can be needed; the
+// other mode that requires enrollment; manual sync, where manual transfer
+// reaches); and a deployment that misses a site prerequisite fails the
+// same way, leaving the device as it was, whatever its package.
+func TestDeploymentsHeldFixed(t *testing.T) {
+	stride := 29
+	if raceEnabled {
+		stride = 401
+	}
+	deps := policy.Deployments()
+	kept := map[string]bool{}
+	for _, d := range deps {
+		kept[fmt.Sprintf("%+v", d)] = true
+	}
+	full := func(s lifecycle.Site) bool {
+		return s.ClientAgent && s.ManagementPoint && s.DistributionPoint && s.InventoryExtended
+	}
+	enrolled := func(d lifecycle.Deployment, renew bool) lifecycle.Deployment {
+		s, err := lifecycle.ReadSettings("ClientSettings.ini", []byte("[ClientSettings]\r\nClientInstallAction="+
+			d.Package.Settings.ClientInstallAction.String()+"\r\nCertEnrollAction=Enroll\r\nPollingInterval=60\r\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Package.Settings, d.RenewCertificate = s, renew
+		return d
+	}
+	r := newRunner(t)
+	devs := policy.Devices()
+	runs := 0
+	for i := 0; i < len(devs); i += stride {
+		dev := devs[i]
+		run := func(d lifecycle.Deployment) lifecycle.Outcome {
+			runs++
+			return r.run(t, lifecycle.Scenario{Device: dev, Deployment: d})
+		}
+		for _, d := range deps {
+			base := run(d)
+			var same []lifecycle.Deployment // variants that must have base's outcome
+			switch {
+			case !full(d.Site):
+				for _, v := range []version.Version{v2, v3} {
+					for _, repair := range []bool{false, true} {
+						o := d
+						o.Package.Version, o.Repair = v, repair
+						if out := run(o); out.Err == nil || out.Err.Error() != base.Err.Error() || out.Transitioned() {
+							t.Errorf("%v: %+v fails otherwise than %+v: %v, %v", dev.Platform, o, d, out.Err, base.Err)
+						}
+					}
+				}
+			case d.Site.Mode == certs.Mixed && !d.Package.Settings.Enroll():
+				for _, o := range []lifecycle.Deployment{enrolled(d, false), enrolled(d, true)} {
+					if !kept[fmt.Sprintf("%+v", o)] {
+						same = append(same, o)
+					}
+				}
+				native := d
+				native.Site.Mode = certs.Native
+				if !kept[fmt.Sprintf("%+v", native)] {
+					same = append(same, native)
+				}
+				server := native
+				server.Site.Mode = certs.ServerAuthentication
+				// The same but for the mode named in the error.
+				out, want := run(server), run(native)
+				if out.Err != nil && want.Err != nil {
+					out.Err = errors.New(strings.ReplaceAll(out.Err.Error(), certs.ServerAuthentication.String(), certs.Native.String()))
+				}
+				if !sameOutcome(out, want) {
+					t.Errorf("server authentication mode and native differ:\n%s", cmp.Diff(want, out, equateErrors))
+				}
+			}
+			if d.Method == lifecycle.ManualTransfer && (dev.Connection == lifecycle.ViaManagedComputer || dev.Connection == lifecycle.ViaUnmanagedComputer) {
+				sync := d
+				sync.Method = lifecycle.ManualSync
+				same = append(same, sync)
+			}
+			for _, o := range same {
+				out := run(o)
+				out.Method = base.Method
+				if !sameOutcome(base, out) {
+					t.Errorf("%+v: a variant held fixed matters:\n%+v\n%s", dev, o, cmp.Diff(base, out, equateErrors))
+				}
+			}
+		}
+	}
+	t.Logf("%d runs from %d devices", runs, (len(devs)+stride-1)/stride)
+}
+
+// TestExploreSends: a device is sent only the deployments its platform and
+// connection do not rule out before anything runs: not a method that
+// cannot reach its connection, nor the password program beyond Pocket PC
+// 2003.
+func TestExploreSends(t *testing.T) {
+	ota := policy.DefaultScenario().Deployment
+	ota.Method = lifecycle.OverTheAir
+	pp := policy.DefaultScenario().Deployment
+	pp.Component = lifecycle.PasswordProgram
+	pp.Package.Folder = lifecycle.CompleteFolder(certs.Platforms()...)
+	ppc := bare()
+	ppc.Platform = certs.PocketPC2003
+	air := bare()
+	air.Connection, air.Computer = lifecycle.ViaAir, ""
+	for _, c := range []struct {
+		dev   lifecycle.Device
+		dep   lifecycle.Deployment
+		edges int
+	}{
+		{bare(), ota, 0}, // through a managed computer
+		{air, ota, 1},    // not managed: fails, but is sent
+		{bare(), pp, 0},  // Windows Mobile 6 Professional
+		{ppc, pp, 2},     // install, then reconfigure
+	} {
+		res := explore(t, policy.Property{}, policy.Starting(c.dev), policy.Deploying(c.dep))
+		if res.Edges != c.edges {
+			t.Errorf("%v, %v: %v to %v: %d edges, want %d", c.dev.Platform, c.dev.Connection, c.dep.Component, c.dep.Method, res.Edges, c.edges)
+		}
+	}
+}
