@@ -42,10 +42,11 @@ type Step struct {
 }
 
 // Trace is a sequence of deployments from a starting device: a
-// counterexample of [Explore] or [Histories]. Replaying it on a
-// [lifecycle.Machine] (NewMachine of Start, then Deploy of each step's
-// Deployment in order, with a fixed clock of 2026-01-01 00:00:00 UTC) gives
-// each step's Outcome and Device again.
+// counterexample of [Explore] or [Histories]. It replays step by step on a
+// [lifecycle.Machine]: NewMachine of Start, then Deploy of each step's
+// Deployment in order, gives each step's Outcome and Device again (the
+// logs' times too with a clock at 2026-01-01 00:00:00 UTC, the time
+// explorations stamp logs with).
 type Trace struct {
 	Start lifecycle.Device `json:"start"`
 	// Steps are the deployments in order. A trace that violates a property
@@ -107,19 +108,22 @@ type sequenceConfig struct {
 
 // Starting explores from devs instead of the default, [Devices]: the
 // devices of the finite space. Devices equal but for their ID are one
-// start, the first given. Explore and Histories only.
+// start, the first given; no device at all is an error. Explore and
+// Histories only.
 func Starting(devs ...lifecycle.Device) Option {
 	return func(c *config) { c.seq.starts, c.seq.startsSet = devs, true }
 }
 
 // Deploying sends deps instead of the default, [Deployments] of three
-// package versions. Explore and Histories only.
+// package versions; no deployment at all is an error. Explore and
+// Histories only.
 func Deploying(deps ...lifecycle.Deployment) Option {
 	return func(c *config) { c.seq.deps, c.seq.depsSet = deps, true }
 }
 
 // MaxStates caps the graph of [Explore] at n states (the default is
 // 131,072, about 100 MB): past it, Explore stops with [ErrTooManyStates].
+// It also caps the distinct starting devices of Explore and [Histories].
 // n < 1 means 1.
 func MaxStates(n int) Option {
 	return func(c *config) { c.seq.maxStates = min(max(n, 1), math.MaxInt32) }

@@ -2,6 +2,7 @@ package policy_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -131,6 +132,19 @@ func TestExploreShortestStep(t *testing.T) {
 			t.Errorf("trace does not end in an upgrade or repair from v1 to v3: %+v", last.Outcome)
 		}
 	}
+	// The JSON form of the result holds traces that replay too.
+	data, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back policy.Exploration
+	if err := json.Unmarshal(data, &back); err != nil || len(back.Counterexamples) != 3 {
+		t.Fatalf("JSON round trip: %v, %+v", err, back)
+	}
+	for _, tr := range back.Counterexamples {
+		replayTrace(t, tr)
+	}
+
 	withV1 := bare()
 	withV1.Client = v1
 	fromV1 := explore(t, policy.Property{Step: v1to3}, policy.Starting(withV1), policy.MaxCounterexamples(1))
