@@ -6,6 +6,14 @@
 // policy.Check. A broken policy shows what a failed proof gives: its
 // simplest counterexample, with the path its run took.
 //
+// sequence_test.go goes further: two policies over sequences (a device
+// that does not trust Mobile2Market never gets a client; no sequence
+// without a repair lowers a client's version), each a policy.Property
+// proved with policy.Explore over every sequence of deployments, of any
+// length, from every device of the space; and a broken one whose shortest
+// counterexample, a trace of two deployments, is printed and replayed on a
+// lifecycle.Machine.
+//
 // Run them with:
 //
 //	go test ./examples/policy/

@@ -1,6 +1,18 @@
 // Package lifecycletest helps users write policy tests against the
-// [lifecycle] model in a few lines: rapid generators for its inputs, and a
-// check of every invariant the library promises on an outcome.
+// [lifecycle] model in a few lines.
+//
+// It has three parts:
+//
+//   - rapid generators for the model's inputs: [Device], [Package], [Site]
+//     and [Scenario], drawing from every platform, security, client state,
+//     method, site and .ini configuration, so that a property over them
+//     samples the whole input space (and more: versions are drawn freely);
+//   - [Check], which verifies every invariant the library promises on one
+//     scenario and its [lifecycle.Outcome], and [Assert], its form for
+//     tests;
+//   - [Walk], a ready rapid state machine: one device under random
+//     deployments (rapid's T.Repeat), for sampling long histories against
+//     a model of your own.
 //
 // A policy test samples with rapid:
 //

@@ -57,12 +57,13 @@ type Result struct {
 // Holds reports whether the policy held on every scenario checked.
 func (r Result) Holds() bool { return r.Violations == 0 }
 
-// Option configures [Check].
+// Option configures [Check], [Explore] and [Histories].
 type Option func(*config)
 
 type config struct {
 	keep    int
 	workers int
+	seq     sequenceConfig // the options of Explore and Histories (sequence.go)
 }
 
 // MaxCounterexamples keeps at most n counterexamples, the simplest; the

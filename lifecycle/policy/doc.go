@@ -1,5 +1,6 @@
 // Package policy proves rules about the [lifecycle] model over its whole
-// finite input space, and gives the test paths of its two machines.
+// finite input space and over every sequence of deployments, and gives
+// the test paths of its two machines.
 //
 // A policy is a predicate over a scenario and its outcome. [Check] runs it
 // over every scenario of the space:
@@ -40,6 +41,32 @@
 // both machines. It runs the scenarios on every processor, one reused
 // [lifecycle.Machine] per worker, stops promptly when its context ends,
 // and raises a panic of the policy again in the caller's goroutine.
+//
+// # Sequences
+//
+// An administrator's world is a sequence: a pilot, a newer package a month
+// later, a settings change, an uninstall, a repair. [Explore] proves a
+// [Property] (a [Func] on each step, a predicate on each device reached)
+// over every sequence of deployments of any length:
+//
+//	noClientWithoutMobile2Market := policy.Property{Step: func(sc lifecycle.Scenario, out lifecycle.Outcome) bool {
+//		untrusted := sc.Device.Platform.SigningApplies() && !sc.Device.Security.TrustsMobile2Market
+//		return !(untrusted && out.Component == lifecycle.Client && out.Transitioned())
+//	}}
+//	res, err := policy.Explore(ctx, noClientWithoutMobile2Market)
+//	// res.Holds(); res.States, res.Edges: the size of the graph proved
+//	// res.Counterexamples[0]: the shortest Trace, to replay on a Machine
+//
+// What a deployment does depends only on the device it finds, so the
+// devices reachable from the starts ([Devices], the space's) by the
+// deployments ([Deployments], three package versions) form a finite
+// graph, 10,678 states and 1,121,866 edges: Explore walks it breadth first
+// to its fixpoint, running each (state, deployment) pair once, and a
+// property that holds on every edge and state holds for every sequence.
+// Violations come back as shortest [Trace]s. [Histories] is the bounded
+// form for properties over histories rather than steps ("after an
+// uninstall, the next install that succeeds ends in the deployed
+// version"): every history to a given depth.
 //
 // # Test paths
 //
