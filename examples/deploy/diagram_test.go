@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,10 +11,11 @@ import (
 	"github.com/mobiledm/dmclient/lifecycle/fleet"
 )
 
-// overlayDir holds the sample fleet's diagrams: the diagram package's
-// tests render every diagram there with Graphviz and Mermaid, and its
-// fleet-client.svg is the README's picture of the fleet.
-const overlayDir = "../../lifecycle/diagram/testdata"
+// overlayDir holds the sample fleet's diagrams, relative to testdata (see
+// golden): the diagram package's tests render every diagram there with
+// Graphviz and Mermaid, and its fleet-client.svg is the README's picture
+// of the fleet.
+const overlayDir = "../../../lifecycle/diagram/testdata"
 
 // TestDiagram writes the sample fleet's diagrams, each machine in each
 // format, and compares them with the golden files, on one worker and
@@ -30,7 +30,7 @@ func TestDiagram(t *testing.T) {
 				if status != 0 || errOut != "" {
 					t.Fatalf("-diagram %s -machine %s: status %d, stderr %q", f, m, status, errOut)
 				}
-				goldenAt(t, path, out)
+				golden(t, path, out)
 			}
 		}
 	}
@@ -38,23 +38,6 @@ func TestDiagram(t *testing.T) {
 	_, explicit, _ := runCapture(t, false, "-diagram", "DOT", "-machine", "client")
 	if client != explicit || !strings.HasPrefix(client, "digraph client {") {
 		t.Errorf("-diagram dot draws %.40q, not the client machine", client)
-	}
-}
-
-// goldenAt compares got with the file at path, which -update rewrites.
-func goldenAt(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
 	}
 }
 

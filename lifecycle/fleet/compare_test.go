@@ -585,3 +585,38 @@ func TestCompareSourcePanics(t *testing.T) {
 		t.Fatalf("%d goroutines left behind", left)
 	}
 }
+
+// TestCompareIgnoresVersions: modelling choice: a Result holds no
+// versions, so a package of another version changes only the devices
+// whose decision, outcome or health it changes. A build between the
+// installed clients and the deployed one installs and upgrades as the
+// deployed one does; the device with the deployed build becomes older.
+func TestCompareIgnoresVersions(t *testing.T) {
+	entries := held(spreadFleet(2000))
+	build := func(e fleet.Entry) fleet.Entry {
+		e.Deployment.Package.Version = version.MustParse("4.00.6487.2001")
+		return e
+	}
+	c, err := fleet.Compare(context.Background(), entries, build, fleet.Options{Machine: fleetOptions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range c.Changes {
+		if g.Before.From != lifecycle.Same || g.After.From != lifecycle.Older {
+			t.Errorf("a change that is not same -> older: %d devices %s -> %s", g.Count, g.Before, g.After)
+		}
+	}
+	same := 0
+	for e := range entries {
+		client := e.Device.Client
+		if e.Deployment.Component == lifecycle.PasswordProgram {
+			client = e.Device.PasswordProgram
+		}
+		if client == e.Deployment.Package.Version {
+			same++
+		}
+	}
+	if c.Changed == 0 || c.Changed > same {
+		t.Errorf("%d devices changed, %d hold the deployed build", c.Changed, same)
+	}
+}
