@@ -126,7 +126,9 @@ type Comparison struct {
 // change anything of an entry, the device included: to compare two
 // ClientSettings.ini files, two packages, two sites, or two methods. It
 // runs on the goroutine that called Compare, once per device, in fleet
-// order; a nil change compares the fleet with itself.
+// order; a nil change compares the fleet with itself. It gets a copy of the
+// entry, which shares the entry's slices (the device's settings, the
+// package's folder): it must replace them, not write into them.
 //
 // Compare makes one pass over fleet: each entry is pulled once, changed
 // once, and both runs of a device are made back to back by one worker,
@@ -141,7 +143,7 @@ type Comparison struct {
 // workers, the reports' options (for both sides and the changes' device
 // lists), the machines' options, and OnOutcome, which sees both outcomes
 // of every device in fleet order: the entry and its outcome, then the
-// changed entry and its outcome, both with the device's index. Cancelation
+// changed entry and its outcome, both with the device's index. Cancellation
 // and panics are as for Run: when ctx ends, Compare stops pulling fleet,
 // the runs not made yet are canceled (both of a device, or only its
 // second), and it returns the comparison of the devices pulled with ctx's
