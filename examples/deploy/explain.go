@@ -113,7 +113,7 @@ func writeAlternatives(w io.Writer, ex policy.Explanation, alts []policy.Counter
 		io.WriteString(w, "It succeeds as it is.\n")
 	default:
 		n := len(alts[0].Changes)
-		fmt.Fprintf(w, "Nearest successful alternatives (%d input%s changed):\n", n, plural(n))
+		fmt.Fprintf(w, "Nearest successful alternatives (%d %s changed):\n", n, plural(n, "input"))
 		for i, a := range alts {
 			if i == explainShown {
 				fmt.Fprintf(w, "  ... and %d more\n", len(alts)-i)
@@ -124,12 +124,6 @@ func writeAlternatives(w io.Writer, ex policy.Explanation, alts []policy.Counter
 	}
 }
 
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
 
 // explainUsage is the -explain flag's usage.
 const explainUsage = "explain why device `ID` got its outcome and print the nearest scenarios where it would succeed"

@@ -39,6 +39,38 @@
 //	                and the nearest scenarios where it would succeed
 //	                (see explain.go); with -json, as JSON
 //
+// What if, and the fleet on the diagram:
+//
+//	-compare FILE   run the fleet under two deployments and print how they
+//	                differ: as it is, and with FILE as the ClientSettings.ini
+//	                of the packages without an .ini of their own (those whose
+//	                settings are -ini's); every device is read once and run
+//	                under both ([fleet.Compare])
+//	-compare-package NAME=FILE
+//	                the same, with the package in FILE (JSON, as the fleet
+//	                file's "packages" hold it; without "ini" it gets the .ini
+//	                of -compare or -ini) instead of the fleet's package NAME
+//	-compare-site NAME=FILE
+//	                the same, with the site in FILE (JSON, as the fleet file's
+//	                "sites" hold it) instead of the fleet's site NAME
+//	-diagram FORMAT write the diagram of a machine, "dot" (Graphviz) or
+//	                "mermaid", with how many devices of the run took each
+//	                transition (diagram.Counts), instead of the results
+//	-machine NAME   the machine -diagram draws: "client" (the default) or
+//	                "chain" (the installer chain)
+//
+// The three -compare flags combine. The comparison lists the devices
+// whose decision, outcome or health changes, grouped by before and after,
+// the reports' counts side by side and the settings changed by the
+// devices' users that each deployment overwrites; with -json it is one
+// JSON object holding a [fleet.Comparison]. For example, with the files
+// beside the sample:
+//
+//	go run ./examples/deploy -compare examples/deploy/sample/Enroll.ini
+//	go run ./examples/deploy -compare-package sp2=examples/deploy/sample/hotfix.json \
+//		-compare-site branch=examples/deploy/sample/branch.json
+//	go run ./examples/deploy -diagram dot | dot -Tsvg > fleet-client.svg
+//
 // The fleet file is JSON; sample/fleet.json is its example and
 // [fleet.Decoder] documents it: "sites" and "packages" by name, then
 // "devices", each a device block and the deployment it gets. A device that
@@ -123,7 +155,9 @@ type config struct {
 	json               bool
 	workers, generate  int
 	clock              func() time.Time
-	explain            string
+	explain            string        // explain.go
+	compare            *compareFlags // compare.go
+	diagram            *diagramFlags // diagram.go
 }
 
 // run is the program: it returns the exit status.
@@ -164,6 +198,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 	shown := false
 	if terminal {
 		entries = withProgress(entries, total, stderr, &shown)
+	}
+	if status := runMode(ctx, cfg, input{fleetName, iniName, settings, dec, entries, &shown}, stdout, stderr); status >= 0 {
+		return status
 	}
 	out := &errWriter{w: bufio.NewWriterSize(stdout, 64<<10)}
 	opts := fleet.Options{
@@ -249,16 +286,20 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	generate := fs.Int("generate", 0, "run `N` devices cycling through the fleet, print counts only")
 	clock := fs.String("clock", "2026-11-26T09:43:00Z", "log time stamp, RFC 3339 `TIME` or \"now\"")
 	explain := fs.String("explain", "", explainUsage)
+	compare, diagram := addCompareFlags(fs), addDiagramFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
 	if fs.NArg() > 0 {
 		return config{}, fmt.Errorf("unexpected argument %s", strconv.Quote(fs.Arg(0)))
 	}
-	cfg := config{fleetFile: *fleetFile, iniFile: *iniFile, json: *asJSON, workers: *workers, generate: *generate, clock: time.Now}
-	cfg.explain = *explain
+	cfg := config{fleetFile: *fleetFile, iniFile: *iniFile, json: *asJSON, workers: *workers, generate: *generate, clock: time.Now,
+		explain: *explain, compare: compare, diagram: diagram}
 	if *generate < 0 {
 		return config{}, errors.New("-generate must not be negative")
+	}
+	if err := modeError(cfg); err != nil {
+		return config{}, err
 	}
 	if *clock != "now" {
 		t, err := time.Parse(time.RFC3339, *clock)

@@ -131,10 +131,16 @@ func TestGolden(t *testing.T) {
 	}
 }
 
+// fleetFiles are the sample fleet's diagrams, which examples/deploy's
+// tests write (go test ./examples/deploy -run TestDiagram -update), and the
+// picture of its client diagram: the renderer tests draw them as they draw
+// the golden files.
+var fleetFiles = []string{"fleet-chain.dot", "fleet-chain.mmd", "fleet-client.dot", "fleet-client.mmd", "fleet-client.svg"}
+
 // TestGoldenSet checks that testdata holds exactly the golden files
-// TestGolden writes, plus the README's picture.
+// TestGolden writes, the README's picture and the sample fleet's diagrams.
 func TestGoldenSet(t *testing.T) {
-	want := []string{"client.svg"}
+	want := append([]string{"client.svg"}, fleetFiles...)
 	for _, m := range machines {
 		for _, f := range formats {
 			for _, v := range variants() {

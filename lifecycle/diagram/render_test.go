@@ -398,30 +398,43 @@ func TestRenderMermaid(t *testing.T) {
 	}
 }
 
-// TestPicture checks that testdata/client.svg, the README's picture, is
-// Graphviz's drawing of the current client diagram with its start state
-// (testdata/client-start.dot): every label line is a text of it. With
-// -update and Graphviz it is drawn anew.
+// TestPicture checks the pictures: testdata/client.svg, the README's
+// picture, is Graphviz's drawing of the current client diagram with its
+// start state (testdata/client-start.dot), and testdata/fleet-client.svg
+// is its drawing of the sample fleet's client diagram
+// (testdata/fleet-client.dot): every label line is a text of it. With
+// -update and Graphviz they are drawn anew.
 func TestPicture(t *testing.T) {
-	src := write(t, diagram.Client, diagram.DOT, diagram.Options{Start: true})
-	path := filepath.Join("testdata", "client.svg")
-	if *update {
-		svg, err := run(renderer(t, "dot", "DMCLIENT_DOT"), src, "-Tsvg")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, svg, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	svg, err := os.ReadFile(path)
+	fleet, err := os.ReadFile(filepath.Join("testdata", "fleet-client.dot"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	texts := svgTexts(t, svg)
-	for _, l := range labelLines(t, diagram.DOT, src) {
-		if !slices.Contains(texts, l) {
-			t.Errorf("%s lacks the text %q: run go test ./lifecycle/diagram -run TestPicture -update", path, l)
+	for _, p := range []struct {
+		name string
+		src  []byte
+	}{
+		{"client.svg", write(t, diagram.Client, diagram.DOT, diagram.Options{Start: true})},
+		{"fleet-client.svg", fleet},
+	} {
+		path := filepath.Join("testdata", p.name)
+		if *update {
+			svg, err := run(renderer(t, "dot", "DMCLIENT_DOT"), p.src, "-Tsvg")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, svg, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		svg, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts := svgTexts(t, svg)
+		for _, l := range labelLines(t, diagram.DOT, p.src) {
+			if !slices.Contains(texts, l) {
+				t.Errorf("%s lacks the text %q: run go test ./lifecycle/diagram -run TestPicture -update", path, l)
+			}
 		}
 	}
 }

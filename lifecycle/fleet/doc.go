@@ -48,6 +48,16 @@
 // devices grouped by the waves that failed them ([FailedBy]); each device's
 // [History] goes to a callback.
 //
+// # What if
+//
+// [Compare] runs a fleet under two deployments, its own and one a function
+// derives from each entry (another ClientSettings.ini, package, site,
+// method, or device), in one pass: each device is read once and run under
+// both on two machines of its worker. It returns the reports of both
+// ([Side]), how many settings changed by the devices' users each
+// overwrites, and the devices whose [Result] (decision, outcome, health)
+// changes, grouped by before and after ([Change]).
+//
 // # Reports
 //
 // [Aggregator] folds outcomes into the product page's reports ([Report]):

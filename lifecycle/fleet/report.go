@@ -267,9 +267,14 @@ func NewAggregator(opts ReportOptions) *Aggregator {
 // report's lists. The reports read e's site name, the device's computer and
 // connection, and from o only what its JSON keeps.
 func (a *Aggregator) Add(index int, e Entry, o lifecycle.Outcome) {
-	a.devices++
 	f := FailureOf(o)
-	h := health(&o, f)
+	a.add(index, e, o, f, health(&o, f))
+}
+
+// add is Add of an outcome whose failure and health are known ([Compare]
+// knows them).
+func (a *Aggregator) add(index int, e Entry, o lifecycle.Outcome, f Failure, h Health) {
+	a.devices++
 	*a.health.field(h)++
 	ref := DeviceRef{Index: index, ID: o.Device}
 	d := a.opts.Details
