@@ -538,6 +538,7 @@ func TestMachineStateful(t *testing.T) {
 			"deploy": func(t *rapid.T) {
 				dep := lifecycletest.Deployment(model.Platform).Draw(t, "deployment")
 				dep.Package.Version = rapid.SampledFrom(versions).Draw(t, "version")
+				dep.Repair = rapid.IntRange(0, 7).Draw(t, "repairOneIn8") == 0
 				if rapid.Bool().Draw(t, "prerequisitesMet") { // so that sequences make progress
 					dep.Method = lifecycle.ManualTransfer
 					dep.Package.Folder = lifecycle.CompleteFolder(model.Platform)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"runtime/metrics"
 	"sync"
 	"testing"
 	"time"
@@ -43,7 +44,7 @@ func benchmarkDeploySpace(b *testing.B) {
 	}
 	ctx := context.Background()
 	scenarios := 0
-	cpu0 := cpuTime()
+	cpu0, gc0 := cpuTime(), gcShare()
 	start := time.Now()
 	for b.Loop() {
 		for sc := range policy.Scenarios() {
@@ -54,15 +55,42 @@ func benchmarkDeploySpace(b *testing.B) {
 			scenarios++
 		}
 	}
-	reportPerScenario(b, scenarios, time.Since(start), cpuTime()-cpu0)
+	reportPerScenario(b, scenarios, time.Since(start), cpuTime()-cpu0, gc0)
 }
 
-// reportPerScenario reports the wall and CPU time per scenario.
-func reportPerScenario(b *testing.B, scenarios int, wall, cpu time.Duration) {
+// reportPerScenario reports the wall and CPU time per scenario, and the
+// share of the process's CPU time that the garbage collector and the
+// scavenger took since gc0 (see gcShare): on an idle machine, one worker
+// leaves the collector the other processor, and all workers share them
+// with it.
+func reportPerScenario(b *testing.B, scenarios int, wall, cpu time.Duration, gc0 [2]float64) {
 	b.ReportMetric(float64(wall.Nanoseconds())/float64(scenarios), "ns/scenario")
 	if cpu > 0 {
 		b.ReportMetric(float64(cpu.Nanoseconds())/float64(scenarios), "cpu-ns/scenario")
 	}
+	gc1 := gcShare()
+	if total := gc1[1] - gc0[1]; total > 0 {
+		b.ReportMetric(100*(gc1[0]-gc0[0])/total, "gc-cpu-%")
+	}
+}
+
+// gcShare returns the CPU seconds the runtime estimates the garbage
+// collector and the scavenger used, and all CPU seconds it accounts.
+func gcShare() [2]float64 {
+	samples := []metrics.Sample{
+		{Name: "/cpu/classes/gc/total:cpu-seconds"},
+		{Name: "/cpu/classes/scavenge/total:cpu-seconds"},
+		{Name: "/cpu/classes/total:cpu-seconds"},
+		{Name: "/cpu/classes/idle:cpu-seconds"},
+	}
+	metrics.Read(samples)
+	v := func(i int) float64 {
+		if samples[i].Value.Kind() != metrics.KindFloat64 {
+			return 0
+		}
+		return samples[i].Value.Float64()
+	}
+	return [2]float64{v(0) + v(1), v(2) - v(3)}
 }
 
 func benchmarkDeploySample(b *testing.B) {
@@ -99,7 +127,7 @@ func BenchmarkCheck(b *testing.B) {
 	for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
 			scenarios := 0
-			cpu0 := cpuTime()
+			cpu0, gc0 := cpuTime(), gcShare()
 			start := time.Now()
 			for b.Loop() {
 				res, err := policy.Check(context.Background(), holds, policy.Workers(workers))
@@ -108,19 +136,20 @@ func BenchmarkCheck(b *testing.B) {
 				}
 				scenarios += res.Checked
 			}
-			reportPerScenario(b, scenarios, time.Since(start), cpuTime()-cpu0)
+			reportPerScenario(b, scenarios, time.Since(start), cpuTime()-cpu0, gc0)
 		})
 	}
 }
 
 // BenchmarkCheckCancel measures how long Check takes to return once its
 // context is canceled mid-check (ns/cancel), with a quick policy and with
-// one that takes 200 µs a call, on one worker and on every processor.
+// one that takes 200 µs a call, on one worker, on every processor, and with
+// 2048 workers asked for.
 // Each op starts a check, waits until the policy has been called, cancels,
 // and waits for Check to return.
 func BenchmarkCheckCancel(b *testing.B) {
 	for _, slow := range []bool{false, true} {
-		for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
+		for _, workers := range []int{1, runtime.GOMAXPROCS(0), 2048} {
 			b.Run(fmt.Sprintf("slow=%v/workers=%d", slow, workers), func(b *testing.B) {
 				var total time.Duration
 				for b.Loop() {
