@@ -107,7 +107,7 @@ func (m *Machine) runChain(r *run) error {
 	lines = append(lines, trustLine, lineCalled, lineExited, setupLine(dep.Component, ev))
 	installerLog(4)
 	out.Logs = append(out.Logs, LogFile{Kind: DMClientSetupLog, Time: r.at, Lines: lines[4:5:5]})
-	if ev != Uninstall {
+	if dep.Component == Client && ev != Uninstall {
 		out.Overwritten = overwrites(sc, out.From)
 	}
 	if dep.Component == Client && ev != Uninstall {
@@ -128,8 +128,8 @@ func (m *Machine) runChain(r *run) error {
 			r.late = err
 		}
 	}
-	if err := m.chainStep(r, chainFinish); err != nil && r.late == nil {
-		r.late = err
+	if err := m.chainStep(r, chainFinish); err != nil {
+		r.late = errors.Join(r.late, err) // a failed enrollment and a context that ended both tell
 	}
 	return nil
 }
@@ -186,8 +186,9 @@ func enrollLine(r certs.EnrollmentResult) string {
 	return lineEnrolled
 }
 
-// overwrites lists the device's settings that the package's configuration
-// replaces, sorted by key. Keys compare case-insensitively, as .ini keys do;
+// overwrites lists the device's client settings that the package's
+// configuration replaces, sorted by key. Only a client deployment has them:
+// the password program leaves the client's settings alone. Keys compare case-insensitively, as .ini keys do;
 // a device without the component has no settings to overwrite.
 func overwrites(sc *Scenario, from State) []Overwrite {
 	if from == None || len(sc.Device.Settings) == 0 {

@@ -85,8 +85,10 @@ type Machine struct {
 	now    func() time.Time
 
 	// observer is the id of the goroutine running an observer function of
-	// this machine, 0 when none runs: a call from it is re-entrant.
+	// this machine, 0 when none runs: a call from it is re-entrant. runner
+	// is the id of the goroutine of the run in progress, read once a run.
 	observer atomic.Uint64
+	runner   uint64
 
 	// cur is the run in progress, read by the looplab callback. It holds
 	// the caller's context for the duration of one run only, because
@@ -176,7 +178,7 @@ func (m *Machine) Deploy(ctx context.Context, dep Deployment) (Outcome, error) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	defer func() { m.cur = run{} }() // drop the run's references, also after a panic
+	defer func() { m.cur, m.runner = run{}, 0 }() // drop the run's references, also after a panic
 	m.dmu.RLock()
 	m.cur.sc = Scenario{Device: m.dev, Deployment: dep}
 	m.dmu.RUnlock()
@@ -228,9 +230,13 @@ func goroutineID() uint64 {
 }
 
 // observe runs f as the machine's observer: calls into the machine from
-// it are re-entrant.
+// it are re-entrant. The run's goroutine id is read at its first observer
+// call only.
 func (m *Machine) observe(f func()) {
-	m.observer.Store(goroutineID())
+	if m.runner == 0 {
+		m.runner = goroutineID()
+	}
+	m.observer.Store(m.runner)
 	defer m.observer.Store(0)
 	f()
 }
@@ -373,10 +379,9 @@ func (d Device) after(out *Outcome, dep *Deployment) Device {
 	case out.Event == Uninstall:
 		d.Settings = nil
 	case out.Event == Install || out.Event == Repair:
-		pairs := dep.Package.Settings.Pairs()
-		d.Settings = make([]Setting, len(pairs))
-		for i, p := range pairs {
-			d.Settings[i] = Setting{Key: p.Key, Value: p.Value}
+		d.Settings = nil
+		for _, e := range dep.Package.Settings.Unknown {
+			d.Settings = append(d.Settings, Setting{Key: e.Key, Value: e.Value})
 		}
 	case len(out.Overwritten) > 0:
 		d.Settings = slices.Clone(d.Settings)

@@ -62,7 +62,27 @@ const (
 
 // sentinel returns the sentinel error of p.
 func (p prerequisite) sentinel() error {
-	return sentinels()[p].err // sentinels lists the prerequisites first, in order
+	switch p {
+	case noClientAgent:
+		return ErrNoClientAgent
+	case folderIncomplete:
+		return ErrFolderIncomplete
+	case invalidSettings:
+		return ErrInvalidSettings
+	case connection:
+		return ErrConnection
+	case notManaged:
+		return ErrNotManaged
+	case noManagementPoint:
+		return ErrNoManagementPoint
+	case noDistributionPoint:
+		return ErrNoDistributionPoint
+	case inventoryNotExtended:
+		return ErrInventoryNotExtended
+	case passwordProgramPlatform:
+		return ErrPasswordProgramPlatform
+	}
+	return ErrEnrollmentNotEnforced
 }
 
 // prerequisiteError reports every prerequisite a deployment misses. It

@@ -171,9 +171,14 @@ type Device struct {
 	Certificate bool `json:"certificate,omitempty"`
 	// Settings are the client settings on the device now, user changes
 	// included. Only a device with a client has settings that matter. A
-	// client install or repair leaves the package's settings
-	// ([ini.Settings.Pairs]); an upgrade or reconfigure overwrites those
-	// that differ from the package's; an uninstall removes them all.
+	// client install or repair leaves the package's client settings; an
+	// upgrade or reconfigure overwrites those that differ from the
+	// package's; an uninstall removes them all.
+	//
+	// Modelling choice: the client settings of a package are the keys of
+	// its .ini that the library does not interpret ([ini.Settings].Unknown,
+	// such as PollingInterval); ClientInstallAction, CertEnrollAction and
+	// Installer direct the installer and are not kept on the device.
 	Settings []Setting `json:"settings,omitempty"`
 }
 

@@ -555,12 +555,14 @@ func (c *checker) story() {
 // overwritten restates the page's note: "Any ... client settings on the
 // mobile device that do not conform to the new client configuration will be
 // overwritten ... This includes any settings the user may have changed":
-// when DMClientSetup configures an installed component, each device
-// setting whose key (ignoring case) the package sets to another value.
+// when DMClientSetup configures an installed client, each device setting
+// whose key (ignoring case) the package sets to another value. The
+// password program leaves the client's settings alone (the library's
+// modelling choice).
 func (c *checker) overwritten() {
 	out, sc := &c.out, &c.sc
 	var want []lifecycle.Overwrite
-	if c.ran && out.Event != lifecycle.Uninstall && out.From != lifecycle.None {
+	if c.ran && sc.Deployment.Component == lifecycle.Client && out.Event != lifecycle.Uninstall && out.From != lifecycle.None {
 		pairs := sc.Deployment.Package.Settings.Pairs()
 		for _, s := range sc.Device.Settings {
 			i := slices.IndexFunc(pairs, func(p ini.Pair) bool { return strings.EqualFold(p.Key, s.Key) })

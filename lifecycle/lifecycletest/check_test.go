@@ -86,7 +86,7 @@ func (s *stepper) run(sc lifecycle.Scenario, at int) (lifecycle.Outcome, lifecyc
 // context's error to the enrollment's, set this to true: the test then
 // holds those runs to Check like any other, and fails while it is false and
 // the defect is gone.
-const coreReportsLateCancel = false
+const coreReportsLateCancel = true
 
 // isLateCancelDefect reports an outcome of the defect coreReportsLateCancel
 // describes: steps that stop at enrollment, a failed enrollment's error,
@@ -169,8 +169,10 @@ func deviceAfter(sc lifecycle.Scenario, out lifecycle.Outcome) lifecycle.Device 
 			switch out.Event {
 			case lifecycle.Install, lifecycle.Repair:
 				want.Settings = nil
-				for _, p := range dep.Package.Settings.Pairs() {
-					want.Settings = append(want.Settings, lifecycle.Setting{Key: p.Key, Value: p.Value})
+				// The client keeps the package's settings that direct the
+				// client, not the installer's keys.
+				for _, e := range dep.Package.Settings.Unknown {
+					want.Settings = append(want.Settings, lifecycle.Setting{Key: e.Key, Value: e.Value})
 				}
 			case lifecycle.Uninstall:
 				want.Settings = nil
