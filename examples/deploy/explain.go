@@ -124,6 +124,5 @@ func writeAlternatives(w io.Writer, ex policy.Explanation, alts []policy.Counter
 	}
 }
 
-
 // explainUsage is the -explain flag's usage.
 const explainUsage = "explain why device `ID` got its outcome and print the nearest scenarios where it would succeed"
