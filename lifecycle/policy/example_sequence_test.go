@@ -49,7 +49,7 @@ func ExampleExplore() {
 		fmt.Println("replayed:", out.Event == s.Outcome.Event && out.After == s.Outcome.After)
 	}
 	// Output:
-	// holds: true (29 states, 3799 edges)
+	// holds: true (8 states, 1048 edges)
 	// holds: false
 	//   install of 4.0.6221.1000: none -> same, client 4.0.6221.1000
 	//   repair of 4.0.6487.2157: older -> same, client 4.0.6487.2157

@@ -17,7 +17,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mobiledm/dmclient/certs"
-	"github.com/mobiledm/dmclient/ini"
 	"github.com/mobiledm/dmclient/lifecycle"
 	"github.com/mobiledm/dmclient/lifecycle/lifecycletest"
 	"github.com/mobiledm/dmclient/lifecycle/policy"
@@ -34,8 +33,8 @@ var (
 // The default graph's size, documented in Explore and the package
 // documentation.
 const (
-	defaultStates = 10678
-	defaultEdges  = 1121866
+	defaultStates = 5134
+	defaultEdges  = 533230
 	defaultDepth  = 2
 )
 
@@ -169,19 +168,16 @@ func TestExploreShortestStep(t *testing.T) {
 }
 
 // TestExploreShortestState seeds a state violation three deployments away
-// from a bare Pocket PC 2003 device: a client of the third version whose
-// settings say ClientInstallAction=None, beside the password program of
-// the first. Each deployment changes one component; an install leaves
-// ClientInstallAction=Install in the settings (a repair needs a client),
-// so the client needs two deployments and the password program one.
+// from a bare Pocket PC 2003 device: no client, yet a certificate, beside
+// the password program of the first version. Only a client deployment
+// enrolls, and it leaves a client; the uninstall that removes it keeps the
+// certificate; the password program is a third deployment.
 func TestExploreShortestState(t *testing.T) {
 	start := bare()
 	start.Platform = certs.PocketPC2003
+	start.Enrollment = certs.EnrollmentConditions{CAReachable: true, AuthenticationSucceeds: true}
 	target := func(d lifecycle.Device) bool {
-		none := slices.ContainsFunc(d.Settings, func(s lifecycle.Setting) bool {
-			return s.Key == ini.KeyClientInstallAction && s.Value == ini.ActionNone.String()
-		})
-		return !(d.Client == v3 && d.PasswordProgram == v1 && none)
+		return !(!d.Client.IsValid() && d.Certificate && d.PasswordProgram == v1)
 	}
 	res := explore(t, policy.Property{State: target}, policy.Starting(start), policy.MaxCounterexamples(1))
 	if res.Holds() {
