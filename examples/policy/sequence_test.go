@@ -140,7 +140,7 @@ func Example_brokenSequencePolicy() {
 		fmt.Printf("     %s: %s -> %s, client %s -> %s\n", o.Event, o.From, o.To, installed(o.Before), installed(o.After))
 	}
 	// Output:
-	// holds: false (594 of 3799 deployments violate it)
+	// holds: false (126 of 1048 deployments violate it)
 	// shortest trace, 2 deployments from wm6pro-01 (client none):
 	//   1. client 4.0.6487.2000, ClientInstallAction=Install, repair false, by software distribution
 	//      install: none -> same, client none -> 4.0.6487.2000
