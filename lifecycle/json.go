@@ -85,11 +85,21 @@ func join(path, name string) string {
 	return path + "." + name
 }
 
+// syntaxReason is the message of a JSON decoding error, cut to about 200
+// bytes: encoding/json quotes a bad number whole.
 func syntaxReason(err error) string {
 	if err == io.EOF || err == io.ErrUnexpectedEOF {
 		return "unexpected end of JSON"
 	}
-	return err.Error()
+	msg := err.Error()
+	if len(msg) > 2*quote.Max {
+		cut := 2 * quote.Max
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "..."
+	}
+	return msg
 }
 
 // jsonString decodes raw as a JSON string of at most max bytes.
