@@ -176,8 +176,8 @@ func TestCompareEscapes(t *testing.T) {
 // within a second, with the comparison of the devices read so far and
 // status 1.
 func TestCompareInterrupt(t *testing.T) {
-	cmd, stdout, stderr := child(t, "-compare", "sample/Enroll.ini", "-generate", "1000000000")
-	out := collectOutput(stdout)
+	out := &output{}
+	cmd, _, stderr := child(t, out, "-compare", "sample/Enroll.ini", "-generate", "1000000000")
 	stderr.waitFor(t, "/1000000000", 30*time.Second)
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
