@@ -239,7 +239,7 @@ func handDeploy(sc lifecycle.Scenario, now time.Time) lifecycle.Outcome {
 		lifecycle.Repair: "Repaired the " + what + ": removed it, then installed the deployed version.",
 	}[ev]
 	log(lifecycle.DMClientSetupLog, setup)
-	if ev != lifecycle.Uninstall && s != lifecycle.None {
+	if dep.Component == lifecycle.Client && ev != lifecycle.Uninstall && s != lifecycle.None {
 		for _, set := range dev.Settings {
 			for _, p := range dep.Package.Settings.Pairs() {
 				if strings.EqualFold(p.Key, set.Key) {
