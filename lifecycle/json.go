@@ -48,7 +48,7 @@ func members(data []byte, path string, fields map[string]func(json.RawMessage) e
 			return inputError(path, syntaxReason(err))
 		}
 		name := tok.(string) // an object's keys are strings
-		field := join(path, name)
+		field := join(path, quote.Name(name))
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			return inputError(field, syntaxReason(err))

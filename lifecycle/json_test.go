@@ -26,6 +26,8 @@ func TestDeviceJSONStrict(t *testing.T) {
 		{`{"security": {"trusts": true}}`, "device.security.trusts", "unknown member"},
 		{`{"enrollment": {"caReachable": "yes"}}`, "device.enrollment.caReachable", "true or false"},
 		{`{"settings": [{"key": "a", "value": "b", "x": 1}]}`, "device.settings[0].x", "unknown member"},
+		{`{"` + strings.Repeat("x", 3000) + `": 1}`, `device."` + strings.Repeat("x", 100) + `"...`, "unknown member"},
+		{`{"security": {"\u001b[2J": 1}}`, `device.security."\x1b[2J"`, "unknown member"},
 		{`[]`, "device", "expected a JSON object"},
 		{`{"id": "a"} {}`, "device", "data after"},
 		{`{"id": `, "device.id", "unexpected end"},

@@ -23,3 +23,18 @@ func Short(s string) string {
 	}
 	return strconv.Quote(s[:cut]) + "..."
 }
+
+// Name returns s as it is when it is at most [Max] bytes of printable
+// text, and [Short] of s otherwise: for a name from the input, such as a
+// JSON member, that goes into an error's field path.
+func Name(s string) string {
+	if len(s) > Max {
+		return Short(s)
+	}
+	for _, r := range s {
+		if r < ' ' || r == 0x7f || r == utf8.RuneError || r >= 0x80 && r < 0xa0 {
+			return Short(s)
+		}
+	}
+	return s
+}

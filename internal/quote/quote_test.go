@@ -32,3 +32,36 @@ func FuzzShort(f *testing.F) {
 		}
 	})
 }
+
+func TestName(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"colour", "colour"},
+		{`waves["w2"].when`, `waves["w2"].when`},
+		{"é", "é"},
+		{"\x1b[2J", `"\x1b[2J"`},
+		{"\u0085", `"\u0085"`},
+		{"\xff", `"\xff"`},
+		{strings.Repeat("a", 100), strings.Repeat("a", 100)},
+		{strings.Repeat("a", 101), `"` + strings.Repeat("a", 100) + `"...`},
+	} {
+		if got := quote.Name(tc.in); got != tc.want {
+			t.Errorf("Name(%.20q) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
+func FuzzName(f *testing.F) {
+	f.Add("abc")
+	f.Fuzz(func(t *testing.T, s string) {
+		q := quote.Name(s)
+		if len(q) > 4*quote.Max+8 || !utf8.ValidString(q) {
+			t.Fatalf("Name(%q) = %q", s, q)
+		}
+		for _, r := range q {
+			if r < ' ' || r == 0x7f {
+				t.Fatalf("Name(%q) = %q holds a control character", s, q)
+			}
+		}
+	})
+}

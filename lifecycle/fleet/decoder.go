@@ -72,7 +72,7 @@ func (e *Error) Error() string {
 	}
 	b.WriteString("at offset " + strconv.FormatInt(e.Offset, 10))
 	if e.Field != "" {
-		b.WriteString(": " + printable(e.Field))
+		b.WriteString(": " + quote.Name(e.Field))
 	}
 	b.WriteString(": " + e.Err.Error())
 	return b.String()
@@ -85,20 +85,6 @@ func (e *Error) Unwrap() []error {
 		return []error{e.Err}
 	}
 	return []error{lifecycle.ErrInvalidInput, e.Err}
-}
-
-// printable returns s as it is when it is short and printable, and quoted
-// short otherwise: a field path can hold a member name from the file.
-func printable(s string) string {
-	if len(s) > quote.Max {
-		return quote.Short(s)
-	}
-	for _, r := range s {
-		if r < ' ' || r == 0x7f || r == utf8.RuneError || r >= 0x80 && r < 0xa0 {
-			return quote.Short(s)
-		}
-	}
-	return s
 }
 
 var (
