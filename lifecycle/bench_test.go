@@ -118,7 +118,7 @@ func BenchmarkDeploy(b *testing.B) {
 		sc   lifecycle.Scenario
 	}{{"install", install}, {"reconfigure", same}, {"denied", denied}, {"prerequisites", prereq}} {
 		b.Run(bc.name, func(b *testing.B) {
-			m := newMachine(b, bc.sc.Device, lifecycle.Observer{})
+			m := newMachine(b, bc.sc.Device, lifecycle.Options{})
 			for b.Loop() {
 				_ = m.Restore(bc.sc.Device)
 				_, _ = m.Deploy(context.Background(), bc.sc.Deployment)
@@ -140,7 +140,7 @@ func BenchmarkDeployByHand(b *testing.B) {
 // TestHandDeployAgrees: the hand-written baseline gives the outcome Deploy
 // gives, so that the benchmarks compare the same work.
 func TestHandDeployAgrees(tt *testing.T) {
-	m := newMachine(tt, device(), lifecycle.Observer{})
+	m := newMachine(tt, device(), lifecycle.Options{})
 	rapid.Check(tt, func(t *rapid.T) {
 		sc := genScenario(tt).Draw(t, "scenario")
 		if err := m.Restore(sc.Device); err != nil {

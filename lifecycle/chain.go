@@ -45,8 +45,8 @@ func (m *Machine) chainStep(r *run, e string) error {
 		return errors.New("lifecycle: installer chain: " + e + " not declared from " + from.String())
 	}
 	r.out.Steps = append(r.out.Steps, to)
-	if m.obs.OnStep != nil {
-		m.observe(func() { m.obs.OnStep(r.ctx, from, to) })
+	if m.opts.OnStep != nil {
+		m.observe(func() { m.opts.OnStep(r.ctx, from, to) })
 	}
 	return nil
 }

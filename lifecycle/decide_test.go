@@ -170,10 +170,10 @@ func checkEnum[T interface {
 // TestEnumText checks every enumerated type's text form.
 func TestEnumText(t *testing.T) {
 	checkEnum[lifecycle.State](t, "State", lifecycle.States())
-	checkEnum[lifecycle.Event](t, "Event", lifecycle.Events())
+	checkEnum[lifecycle.Event](t, "Event", events)
 	checkEnum[lifecycle.Step](t, "Step", []lifecycle.Step{lifecycle.Staged, lifecycle.DMInstaller,
 		lifecycle.DMClientSetup, lifecycle.Enrollment, lifecycle.Done, lifecycle.Denied})
-	checkEnum[lifecycle.Component](t, "Component", lifecycle.Components())
+	checkEnum[lifecycle.Component](t, "Component", components)
 	checkEnum[lifecycle.Method](t, "Method", lifecycle.Methods())
 	checkEnum[lifecycle.Connection](t, "Connection", lifecycle.Connections())
 	checkEnum[lifecycle.LogKind](t, "LogKind", []lifecycle.LogKind{lifecycle.DMInstallerLog,

@@ -74,6 +74,6 @@
 // A Machine serialises its runs. A context that is done before a run
 // returns its error at once; one that ends during a run stops the
 // installer chain at the next step boundary, and the outcome, its logs and
-// the machine's device agree on what ran. An [Observer] sees every
+// the machine's device agree on what ran. An observer ([Options]) sees every
 // transition as it happens, on the caller's goroutine.
 package lifecycle

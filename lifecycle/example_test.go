@@ -211,3 +211,19 @@ func ExampleDevice_UnmarshalJSON() {
 	// lifecycle: invalid device.installed: unknown member
 	// {"id":"ce-01","platform":"Windows CE","security":{"trustsMobile2Market":false,"privilegesRestricted":false},"connection":"direct","enrollment":{"caReachable":false,"authenticationSucceeds":false},"client":"none","passwordProgram":"none"}
 }
+
+// A folder is worked out once, when it is made: the scenarios that share
+// its package pay a bit test each.
+func ExampleNewFolder() {
+	folder := lifecycle.NewFolder("DMInstaller_WM6Pro.exe", "clientsettings.ini", `..\DMClientSetup_WM6Pro.exe`)
+	sc := lifecycle.Scenario{
+		Device: lifecycle.Device{Platform: certs.WM6Professional, Connection: lifecycle.Direct},
+		Deployment: lifecycle.Deployment{Component: lifecycle.Client, Method: lifecycle.ManualTransfer,
+			Package: lifecycle.Package{Version: version.MustParse("4.00.6487.2000"), Folder: folder,
+				Settings: ini.Settings{ClientInstallAction: ini.ActionInstall}},
+			Site: lifecycle.Site{Mode: certs.Mixed, ClientAgent: true}},
+	}
+	fmt.Println(lifecycle.CheckPrerequisites(sc))
+	// Output:
+	// lifecycle: deployment folder incomplete: missing DMClientSetup_WM6Pro.exe for Windows Mobile 6 Professional
+}

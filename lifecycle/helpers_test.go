@@ -62,11 +62,14 @@ func scenario(t testing.TB) lifecycle.Scenario {
 	return lifecycle.Scenario{Device: device(), Deployment: deployment(t, sp2)}
 }
 
-// newMachine returns a machine of dev with the fixed clock and the given
-// observer.
-func newMachine(t testing.TB, dev lifecycle.Device, obs lifecycle.Observer) *lifecycle.Machine {
+// newMachine returns a machine of dev with opts and, unless opts has a
+// clock, the fixed clock.
+func newMachine(t testing.TB, dev lifecycle.Device, opts lifecycle.Options) *lifecycle.Machine {
 	t.Helper()
-	m, err := lifecycle.NewMachine(dev, lifecycle.Options{Clock: clock, Observer: obs})
+	if opts.Clock == nil {
+		opts.Clock = clock
+	}
+	m, err := lifecycle.NewMachine(dev, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,10 +105,10 @@ func genScenario(t testing.TB) *rapid.Generator[lifecycle.Scenario] {
 		}
 		folder := lifecycle.CompleteFolder(p)
 		if rapid.IntRange(0, 9).Draw(t, "folder") == 0 {
-			folder = folder[1:]
+			folder = lifecycle.NewFolder(folder.Names()[1:]...)
 		}
 		dep := lifecycle.Deployment{
-			Component: rapid.SampledFrom(lifecycle.Components()).Draw(t, "component"),
+			Component: rapid.SampledFrom(components).Draw(t, "component"),
 			Method:    rapid.SampledFrom(lifecycle.Methods()).Draw(t, "method"),
 			Package: lifecycle.Package{Version: rapid.SampledFrom(versions[1:]).Draw(t, "deployed"), Folder: folder,
 				Settings: rapid.SampledFrom(inis).Draw(t, "ini")},
@@ -118,3 +121,9 @@ func genScenario(t testing.TB) *rapid.Generator[lifecycle.Scenario] {
 		return lifecycle.Scenario{Device: dev, Deployment: dep}
 	})
 }
+
+// The components and the events, every valid value of each.
+var (
+	components = []lifecycle.Component{lifecycle.Client, lifecycle.PasswordProgram}
+	events     = []lifecycle.Event{lifecycle.NoAction, lifecycle.Install, lifecycle.Upgrade, lifecycle.Reconfigure, lifecycle.Uninstall, lifecycle.Repair}
+)

@@ -283,7 +283,7 @@ func (p *Package) unmarshal(data []byte, path string) error {
 					return errors.New("a file name longer than " + strconv.Itoa(maxNameLen) + " bytes: " + quote.Short(n))
 				}
 			}
-			pkg.Folder = names
+			pkg.Folder = newFolder(names)
 			return nil
 		},
 		"ini": func(raw json.RawMessage) error {

@@ -64,7 +64,7 @@ func TestScenarioJSONStrict(t *testing.T) {
 		t.Fatal(err)
 	}
 	if sc.Device.Platform != certs.PocketPC2003 || sc.Deployment.Component != lifecycle.Client ||
-		len(sc.Deployment.Package.Folder) != 2*len(certs.Platforms())+1 {
+		!sc.Deployment.Package.Folder.Equal(lifecycle.CompleteFolder(certs.Platforms()...)) {
 		t.Errorf("decoded %+v", sc)
 	}
 	for _, tc := range []struct{ in, field string }{

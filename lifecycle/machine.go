@@ -28,7 +28,7 @@ func transitionError(ev Event, s State) error {
 	return fmt.Errorf("%w: %s in state %s", ErrInvalidTransition, ev, s)
 }
 
-// ErrBusy is returned by a call into a [Machine] from its own [Observer]
+// ErrBusy is returned by a call into a [Machine] from its own observer
 // while the machine runs a deployment: the call would wait for the run
 // that is waiting for the observer.
 var ErrBusy = errors.New("lifecycle: machine called from its own observer during a run")
@@ -38,25 +38,22 @@ var ErrBusy = errors.New("lifecycle: machine called from its own observer during
 // DeadlineExceeded) still holds.
 var errCanceled = errors.New("lifecycle: run canceled")
 
-// Observer sees every transition of both machines as it happens, on the
-// goroutine of the run; a nil function is not called. Its functions may
-// read [Machine.Device]; any other call into the machine it observes
-// returns [ErrBusy]. A panic in an Observer function reaches the caller of
-// [Machine.Deploy] and leaves the machine's device as it was before the
-// run. An Observer that blocks blocks the run: it should honour ctx.
-type Observer struct {
+// Options configure a [Machine]; the zero Options are the defaults.
+//
+// The observer functions, OnTransition and OnStep, see every transition of
+// both machines as it happens, on the goroutine of the run; a nil function
+// is not called. They may read [Machine.Device]; any other call into the
+// machine they observe returns [ErrBusy]. A panic in one reaches the
+// caller of [Machine.Deploy] and leaves the machine's device as it was
+// before the run. An observer that blocks blocks the run: it should honour
+// ctx.
+type Options struct {
 	// OnTransition is called after the client machine moved from one state
 	// to another (or to itself) by event e.
 	OnTransition func(ctx context.Context, from, to State, e Event)
 	// OnStep is called after the installer chain moved from one step to
 	// the next (see [ChainTransitions]).
 	OnStep func(ctx context.Context, from, to Step)
-}
-
-// Options configure a [Machine]; the zero Options are the defaults.
-type Options struct {
-	// Observer sees every transition of the machine.
-	Observer Observer
 	// Clock is read instead of time.Now for the time that stamps the log
 	// files; use a fixed clock for reproducible outcomes.
 	Clock func() time.Time
@@ -81,8 +78,7 @@ type Machine struct {
 	dmu    sync.RWMutex // guards dev; never held while user code runs
 	dev    Device
 	client *fsm.FSM // built at the first run
-	obs    Observer
-	now    func() time.Time
+	opts   Options  // the observer functions and the clock
 
 	// observer is the id of the goroutine running an observer function of
 	// this machine, 0 when none runs: a call from it is re-entrant. runner
@@ -113,7 +109,7 @@ func NewMachine(dev Device, opts Options) (*Machine, error) {
 	if err := validateDevice(&dev); err != nil {
 		return nil, err
 	}
-	return &Machine{dev: dev, obs: opts.Observer, now: opts.Clock}, nil
+	return &Machine{dev: dev, opts: opts}, nil
 }
 
 func validateDevice(dev *Device) error {
@@ -129,8 +125,9 @@ func validateDevice(dev *Device) error {
 }
 
 // Device returns the device as the machine holds it now: the form to store
-// and give back to [NewMachine] or [Machine.Restore]. An [Observer] may
-// call it; during a run it returns the device as it was before the run.
+// and give back to [NewMachine] or [Machine.Restore]. An observer function
+// ([Options]) may call it; during a run it returns the device as it was
+// before the run.
 func (m *Machine) Device() Device {
 	m.dmu.RLock()
 	defer m.dmu.RUnlock()
@@ -273,8 +270,8 @@ func (m *Machine) run(ctx context.Context) {
 	}
 	m.client.SetState(out.From.String())
 	now := time.Now
-	if m.now != nil {
-		now = m.now
+	if m.opts.Clock != nil {
+		now = m.opts.Clock
 	}
 	m.cur.at = now().UTC().Truncate(time.Second)
 	// looplab gets a context that is never canceled: v1.0.3 wedges for good
@@ -294,8 +291,8 @@ func (m *Machine) run(ctx context.Context) {
 		out.After = version.Version{}
 	}
 	out.Downgrade = ev == Repair && out.From == Newer
-	if m.obs.OnTransition != nil {
-		m.observe(func() { m.obs.OnTransition(ctx, out.From, to, ev) })
+	if m.opts.OnTransition != nil {
+		m.observe(func() { m.opts.OnTransition(ctx, out.From, to, ev) })
 	}
 	out.Err = m.cur.late
 }

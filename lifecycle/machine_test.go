@@ -40,7 +40,7 @@ func TestLooplabWedgesOnCanceledContext(t *testing.T) {
 // TestCanceledContext: a context already done returns its error before
 // anything runs, and the machine stays usable.
 func TestCanceledContext(t *testing.T) {
-	m := newMachine(t, device(), lifecycle.Observer{})
+	m := newMachine(t, device(), lifecycle.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	out, err := m.Deploy(ctx, deployment(t, sp2))
@@ -71,7 +71,7 @@ func TestCancelAtEveryStep(t *testing.T) {
 		t.Run(at.String(), func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			m := newMachine(t, device(), lifecycle.Observer{
+			m := newMachine(t, device(), lifecycle.Options{
 				OnStep: func(_ context.Context, from, to lifecycle.Step) {
 					if to == at || (at == lifecycle.Staged && from == lifecycle.Staged) {
 						cancel()
@@ -123,7 +123,7 @@ func logOf(out lifecycle.Outcome, k lifecycle.LogKind) (lifecycle.LogFile, bool)
 // TestOneDeviceOverTime: a Machine is one device's client over time. Each
 // deployment decides from what the last one left.
 func TestOneDeviceOverTime(t *testing.T) {
-	m := newMachine(t, device(), lifecycle.Observer{})
+	m := newMachine(t, device(), lifecycle.Options{})
 	uninstall := withAction(t, deployment(t, sp2), ini.ActionUninstall)
 	repair := deployment(t, sp1)
 	repair.Repair = true
@@ -148,7 +148,7 @@ func TestOneDeviceOverTime(t *testing.T) {
 		}
 	}
 	// The stored form round-trips through JSON and restores the machine.
-	m2 := newMachine(t, device(), lifecycle.Observer{})
+	m2 := newMachine(t, device(), lifecycle.Options{})
 	if _, err := m2.Deploy(context.Background(), deployment(t, sp1)); err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func TestOneDeviceOverTime(t *testing.T) {
 	if diff := cmp.Diff(m2.Device(), stored); diff != "" {
 		t.Fatalf("stored device mismatch (-want +got):\n%s", diff)
 	}
-	m3 := newMachine(t, stored, lifecycle.Observer{})
+	m3 := newMachine(t, stored, lifecycle.Options{})
 	if out, err := m3.Deploy(context.Background(), deployment(t, sp2)); err != nil || out.Event != lifecycle.Upgrade {
 		t.Fatalf("restored machine: %v, %v", out.Event, err)
 	}
@@ -175,7 +175,7 @@ func TestUnchangedUnlessTransitioned(t *testing.T) {
 	dev := device()
 	dev.Client = sp1
 	dev.Security.PrivilegesRestricted = true
-	m := newMachine(t, dev, lifecycle.Observer{})
+	m := newMachine(t, dev, lifecycle.Options{})
 	if _, err := m.Deploy(context.Background(), deployment(t, sp2)); !errors.Is(err, certs.ErrAccessDenied) {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func TestPasswordProgramOwnVersion(t *testing.T) {
 	dev.Platform, dev.Connection, dev.Client = certs.PocketPC2003, lifecycle.ViaAir, sp2
 	dep := deployment(t, version.MustParse("1.1.0.0"))
 	dep.Component, dep.Method = lifecycle.PasswordProgram, lifecycle.OverTheAir
-	m := newMachine(t, dev, lifecycle.Observer{})
+	m := newMachine(t, dev, lifecycle.Options{})
 	out, err := m.Deploy(context.Background(), dep)
 	if err != nil || out.Event != lifecycle.Install || out.Before.IsValid() {
 		t.Fatalf("over-the-air install of the password program: %v, %v", out.Event, err)
@@ -217,7 +217,7 @@ func TestEnrollsOnce(t *testing.T) {
 	dep := deployment(t, sp1)
 	dep.Site.Mode = certs.Native
 	dep.Package.Settings = settings(t, "[ClientSettings]\nClientInstallAction=Install\nCertEnrollAction=Enroll\n")
-	m := newMachine(t, device(), lifecycle.Observer{})
+	m := newMachine(t, device(), lifecycle.Options{})
 	enrolled := func() bool {
 		out, err := m.Deploy(context.Background(), dep)
 		if err != nil {
@@ -253,7 +253,7 @@ func TestEnrollmentFailureCommits(t *testing.T) {
 	dev.Enrollment.CAReachable = false
 	dep := deployment(t, sp2)
 	dep.Package.Settings = settings(t, "[ClientSettings]\nCertEnrollAction=Enroll\n")
-	m := newMachine(t, dev, lifecycle.Observer{})
+	m := newMachine(t, dev, lifecycle.Options{})
 	out, err := m.Deploy(context.Background(), dep)
 	if !errors.Is(err, certs.ErrCAUnreachable) || !out.Transitioned() || out.To != lifecycle.Same {
 		t.Fatalf("%v, %v", out.To, err)
@@ -266,7 +266,7 @@ func TestEnrollmentFailureCommits(t *testing.T) {
 // TestConcurrentDeploys runs many goroutines on one machine; run with
 // -race. Runs are serialised: each sees the device the previous one left.
 func TestConcurrentDeploys(t *testing.T) {
-	m := newMachine(t, device(), lifecycle.Observer{})
+	m := newMachine(t, device(), lifecycle.Options{})
 	packages := []lifecycle.Deployment{deployment(t, sp1), deployment(t, sp2), deployment(t, r3),
 		withAction(t, deployment(t, sp2), ini.ActionUninstall)}
 	var (
@@ -310,7 +310,7 @@ func TestConcurrentDeploys(t *testing.T) {
 func TestSelfTransitionSucceeds(t *testing.T) {
 	dev := device()
 	dev.Client = sp2
-	out, err := newMachine(t, dev, lifecycle.Observer{}).Deploy(context.Background(), deployment(t, sp2))
+	out, err := newMachine(t, dev, lifecycle.Options{}).Deploy(context.Background(), deployment(t, sp2))
 	if err != nil || out.Event != lifecycle.Reconfigure || out.To != lifecycle.Same || !out.Transitioned() {
 		t.Fatalf("reconfigure: %v by %v, %v", out.To, out.Event, err)
 	}
@@ -321,7 +321,7 @@ func TestSelfTransitionSucceeds(t *testing.T) {
 func TestRejectedEvent(t *testing.T) {
 	dep := deployment(t, sp2)
 	dep.Repair = true
-	m := newMachine(t, device(), lifecycle.Observer{})
+	m := newMachine(t, device(), lifecycle.Options{})
 	out, err := m.Deploy(context.Background(), dep)
 	if !errors.Is(err, lifecycle.ErrInvalidTransition) || out.Event != lifecycle.Repair || len(out.Steps) != 0 ||
 		out.Logs != nil || !strings.Contains(err.Error(), "repair in state none") {
@@ -335,7 +335,7 @@ func TestObserverSeesEveryTransition(t *testing.T) {
 	installed := map[lifecycle.State]version.Version{lifecycle.None: {}, lifecycle.Older: sp1, lifecycle.Same: sp2, lifecycle.Newer: r3}
 	for _, tr := range lifecycle.ClientTransitions() {
 		var got []string
-		obs := lifecycle.Observer{
+		obs := lifecycle.Options{
 			OnTransition: func(_ context.Context, from, to lifecycle.State, e lifecycle.Event) {
 				got = append(got, e.String()+":"+from.String()+"->"+to.String())
 			},
@@ -370,7 +370,7 @@ func TestObserverCallsBack(t *testing.T) {
 	var m *lifecycle.Machine
 	var errs []error
 	var seen []version.Version
-	obs := lifecycle.Observer{
+	obs := lifecycle.Options{
 		OnStep: func(ctx context.Context, _, _ lifecycle.Step) {
 			_, err := m.Deploy(ctx, deployment(t, sp1))
 			errs = append(errs, err, m.Restore(device()))
@@ -405,7 +405,7 @@ func TestObserverCallsBack(t *testing.T) {
 // with its value; the machine stays usable and its device unchanged.
 func TestObserverPanics(t *testing.T) {
 	boom := true
-	m := newMachine(t, device(), lifecycle.Observer{
+	m := newMachine(t, device(), lifecycle.Options{
 		OnStep: func(context.Context, lifecycle.Step, lifecycle.Step) {
 			if boom {
 				panic("observer broke")
@@ -437,7 +437,7 @@ func TestNewMachineInvalidDevice(t *testing.T) {
 	if !errors.Is(err, lifecycle.ErrInvalidInput) || !errors.As(err, &ie) || ie.Field != "device.platform" {
 		t.Errorf("NewMachine(platform 99) = %v", err)
 	}
-	m := newMachine(t, device(), lifecycle.Observer{})
+	m := newMachine(t, device(), lifecycle.Options{})
 	if err := m.Restore(dev); !errors.Is(err, lifecycle.ErrInvalidInput) || m.Device().Platform != certs.WM6Professional {
 		t.Errorf("Restore(platform 99) = %v, device %v", err, m.Device().Platform)
 	}
@@ -469,7 +469,7 @@ func TestDenial(t *testing.T) {
 			dev.Client, dev.Platform, dev.Security, dev.Connection = sp1, certs.WM6Standard, sec, conn
 			dep := deployment(t, sp2)
 			dep.Method = lifecycle.ManualTransfer
-			m := newMachine(t, dev, lifecycle.Observer{})
+			m := newMachine(t, dev, lifecycle.Options{})
 			out, err := m.Deploy(context.Background(), dep)
 			if !errors.Is(err, certs.ErrAccessDenied) {
 				t.Fatalf("%v: err %v", sec, err)
@@ -506,7 +506,7 @@ func TestOverwrites(t *testing.T) {
 	}
 	dep := deployment(t, sp2)
 	dep.Package.Settings = settings(t, "[ClientSettings]\r\nPollingInterval=60\r\nLogLevel=2\r\nServer=mp\r\n")
-	m := newMachine(t, dev, lifecycle.Observer{})
+	m := newMachine(t, dev, lifecycle.Options{})
 	out, err := m.Deploy(context.Background(), dep)
 	if err != nil {
 		t.Fatal(err)
@@ -534,7 +534,7 @@ func TestRepairOfNewerIsDowngrade(t *testing.T) {
 	dev.Client = r3
 	dep := deployment(t, sp2)
 	dep.Repair = true
-	out, err := newMachine(t, dev, lifecycle.Observer{}).Deploy(context.Background(), dep)
+	out, err := newMachine(t, dev, lifecycle.Options{}).Deploy(context.Background(), dep)
 	if err != nil || !out.Downgrade || out.To != lifecycle.Same || !out.After.Less(out.Before) {
 		t.Errorf("repair of newer: %+v, %v", out, err)
 	}
@@ -544,7 +544,7 @@ func TestRepairOfNewerIsDowngrade(t *testing.T) {
 func TestRunIsOneShot(t *testing.T) {
 	sc := scenario(t)
 	got, err := lifecycle.Run(context.Background(), sc, opts)
-	want, werr := newMachine(t, sc.Device, lifecycle.Observer{}).Deploy(context.Background(), sc.Deployment)
+	want, werr := newMachine(t, sc.Device, lifecycle.Options{}).Deploy(context.Background(), sc.Deployment)
 	if diff := cmp.Diff(want, got); diff != "" || err != werr {
 		t.Errorf("Run mismatch (-want +got):\n%s", diff)
 	}

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/mobiledm/dmclient/certs"
-	"github.com/mobiledm/dmclient/ini"
 	"github.com/mobiledm/dmclient/internal/quote"
 )
 
@@ -98,7 +97,7 @@ type prerequisiteError struct {
 	connection Connection
 	mode       certs.SiteMode
 	installer  string
-	folder     []string
+	folder     Folder
 }
 
 // Is reports whether target is the sentinel of a missing prerequisite.
@@ -134,7 +133,7 @@ func (e *prerequisiteError) Error() string {
 func (e *prerequisiteError) detail(p prerequisite) string {
 	switch p {
 	case folderIncomplete:
-		return "missing " + lackingFiles(e.folder, e.platform) + " for " + e.platform.String()
+		return "missing " + e.folder.lacking(e.platform) + " for " + e.platform.String()
 	case invalidSettings:
 		return "Installer=" + quote.Short(e.installer) + " is not the installer for " + e.platform.String()
 	case connection:
@@ -192,18 +191,6 @@ func (m Method) rule() methodRule {
 	return methodRule{}
 }
 
-// CompleteFolder returns a deployment folder that is complete for the given
-// platforms: their DMInstaller_<token>.exe and DMClientSetup_<token>.exe
-// ([certs.Platform.InstallerName], [certs.Platform.SetupName]) and a
-// ClientSettings.ini.
-func CompleteFolder(platforms ...certs.Platform) []string {
-	folder := make([]string, 0, 2*len(platforms)+1)
-	for _, p := range platforms {
-		folder = append(folder, p.InstallerName(), p.SetupName())
-	}
-	return append(folder, "ClientSettings.ini")
-}
-
 // validate reports every field of sc that holds no valid value, each as
 // an [*InputError], joined with errors.Join.
 func validate(sc *Scenario) error {
@@ -256,8 +243,8 @@ func validate(sc *Scenario) error {
 //     deployment that decides no action, and the password program never
 //     enroll, so they do not need it.
 //
-// A folder entry is a file of the folder only when it is a bare name: one
-// with a path separator ('\' or '/'), a drive (':') or ".." is not.
+// Folder completeness is worked out when the [Folder] is made: checking it
+// costs a bit test, however many files the folder holds.
 //
 // A scenario with fields outside their valid values returns an
 // [*InputError] for each (errors.Is [ErrInvalidInput]), joined, instead.
@@ -278,7 +265,7 @@ func checkPrerequisites(sc *Scenario) error {
 	dev, dep := &sc.Device, &sc.Deployment
 	site := &dep.Site
 	need(noClientAgent, site.ClientAgent)
-	need(folderIncomplete, folderComplete(dep.Package.Folder, dev.Platform))
+	need(folderIncomplete, dep.Package.Folder.complete(dev.Platform))
 	inst := dep.Package.Settings.Installer
 	need(invalidSettings, inst == "" || dev.Platform.IsInstallerName(inst))
 	req := dep.Method.rule()
@@ -304,69 +291,4 @@ func leavesClient(ev Event) bool { return ev != NoAction && ev != Uninstall }
 func needsCertificate(sc *Scenario) bool {
 	return sc.Deployment.Component == Client && leavesClient(sc.Event()) &&
 		(!sc.Device.Certificate || sc.Deployment.RenewCertificate)
-}
-
-// folderScan is what a deployment folder holds for one platform.
-type folderScan struct{ installer, setup, ini bool }
-
-// scanFolder checks folder for p's installer and setup files
-// ([certs.Platform.IsInstallerName], [certs.Platform.IsSetupName]) and an
-// .ini file ([ini.KindOf]), without allocating. Entries that are not bare
-// file names do not count.
-func scanFolder(folder []string, p certs.Platform) folderScan {
-	var f folderScan
-	for _, name := range folder {
-		// An installer or setup name is bare by its form; only the .ini
-		// file's name needs the path check.
-		switch {
-		case p.IsInstallerName(name):
-			f.installer = true
-		case p.IsSetupName(name):
-			f.setup = true
-		case !f.ini && len(name) > 4 && strings.EqualFold(name[len(name)-4:], ".ini"):
-			f.ini = bareName(name) && ini.KindOf(name) != ini.KindUnknown
-		}
-		if f == (folderScan{true, true, true}) {
-			break
-		}
-	}
-	return f
-}
-
-// bareName reports whether name is a file name with no path, drive or
-// "..": '\', '/' and ':' do not occur, nor "..".
-func bareName(name string) bool {
-	for i := 0; i < len(name); i++ {
-		switch name[i] {
-		case '\\', '/', ':':
-			return false
-		case '.':
-			if i+1 < len(name) && name[i+1] == '.' {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// folderComplete reports whether folder holds every file a deployment on p
-// needs.
-func folderComplete(folder []string, p certs.Platform) bool {
-	return scanFolder(folder, p) == folderScan{true, true, true}
-}
-
-// lackingFiles names the files folder lacks for platform p, "" if none.
-func lackingFiles(folder []string, p certs.Platform) string {
-	f := scanFolder(folder, p)
-	var lacking []string
-	if !f.installer {
-		lacking = append(lacking, p.InstallerName())
-	}
-	if !f.setup {
-		lacking = append(lacking, p.SetupName())
-	}
-	if !f.ini {
-		lacking = append(lacking, "DMCommonInstaller.ini or ClientSettings.ini")
-	}
-	return strings.Join(lacking, ", ")
 }

@@ -39,7 +39,7 @@ func TestPrerequisitesExhaustive(t *testing.T) {
 	}
 	n := 0
 	base := deployment(t, sp2)
-	for _, comp := range lifecycle.Components() {
+	for _, comp := range components {
 		for _, method := range lifecycle.Methods() {
 			for _, conn := range lifecycle.Connections() {
 				for _, p := range certs.Platforms() {
@@ -56,7 +56,7 @@ func TestPrerequisitesExhaustive(t *testing.T) {
 								}
 								dep.Package.Folder = lifecycle.CompleteFolder(p)
 								if !folderOK {
-									dep.Package.Folder = dep.Package.Folder[1:]
+									dep.Package.Folder = lifecycle.NewFolder(dep.Package.Folder.Names()[1:]...)
 								}
 								installer := p.InstallerName()
 								if !installerOK {
@@ -128,7 +128,7 @@ func TestPrerequisitesExhaustive(t *testing.T) {
 func TestPrerequisitesOneAllocation(t *testing.T) {
 	sc := scenario(t)
 	sc.Deployment.Site = lifecycle.Site{Mode: certs.Native}
-	sc.Deployment.Package.Folder = nil
+	sc.Deployment.Package.Folder = lifecycle.Folder{}
 	if err := lifecycle.CheckPrerequisites(sc); err == nil {
 		t.Fatal("no prerequisite missing")
 	}
@@ -176,7 +176,7 @@ func TestFolderEntriesAreBareNames(t *testing.T) {
 	for _, ini := range []string{`..\..\..\Windows\ClientSettings.ini`, `C:ClientSettings.ini`,
 		"sub/ClientSettings.ini", `..ClientSettings.ini`} {
 		sc := scenario(t)
-		sc.Deployment.Package.Folder = []string{certs.WM6Professional.InstallerName(), certs.WM6Professional.SetupName(), ini}
+		sc.Deployment.Package.Folder = lifecycle.NewFolder(certs.WM6Professional.InstallerName(), certs.WM6Professional.SetupName(), ini)
 		if err := lifecycle.CheckPrerequisites(sc); !errors.Is(err, lifecycle.ErrFolderIncomplete) {
 			t.Errorf("folder with %q: %v", ini, err)
 		}

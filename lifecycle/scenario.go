@@ -10,7 +10,7 @@ import (
 // Component is what the deployment installs. The zero Component is invalid.
 type Component uint8
 
-// The components, in the order [Components] returns them.
+// The components.
 const (
 	// Client is the Configuration Manager 2007 mobile device client.
 	Client Component = iota + 1
@@ -23,13 +23,10 @@ const (
 var componentNames = enum.Names{Pkg: "lifecycle", Type: "Component", First: uint8(Client),
 	List: []string{"client", "password program"}, Err: ErrInvalidInput}
 
-// Components returns [Client] and [PasswordProgram].
-func Components() []Component { return []Component{Client, PasswordProgram} }
-
 // String returns "client" or "password program".
 func (c Component) String() string { return componentNames.Name(uint8(c)) }
 
-// valid reports whether c is one of [Components].
+// valid reports whether c is Client or PasswordProgram.
 func (c Component) valid() bool { return componentNames.Valid(uint8(c)) }
 
 // MarshalText implements encoding.TextMarshaler; an invalid Component is an
@@ -195,9 +192,9 @@ func (d *Device) installed(c Component) version.Version {
 type Package struct {
 	// Version is the version of the deployed client (or password program).
 	Version version.Version `json:"version"`
-	// Folder lists the file names in the deployment folder; see
+	// Folder is the deployment folder; see [NewFolder] and
 	// [CompleteFolder].
-	Folder []string `json:"folder"`
+	Folder Folder `json:"folder"`
 	// Settings is the decoded DMCommonInstaller.ini or ClientSettings.ini.
 	Settings ini.Settings `json:"settings"`
 }

@@ -39,7 +39,7 @@ func (s *State) UnmarshalText(text []byte) error { return enum.Unmarshal(&stateN
 // the client machine. The zero Event is [NoAction].
 type Event uint8
 
-// The events, in the order [Events] returns them.
+// The events.
 const (
 	// NoAction: nothing runs (a newer client, or nothing to act on).
 	NoAction Event = iota
@@ -62,9 +62,6 @@ const (
 var eventNames = enum.Names{Pkg: "lifecycle", Type: "Event", First: uint8(NoAction),
 	List:    []string{"no action", "install", "upgrade", "reconfigure", "uninstall", "repair"},
 	Aliases: map[string]uint8{"noaction": uint8(NoAction)}, Err: ErrInvalidInput}
-
-// Events returns every Event, [NoAction] first.
-func Events() []Event { return []Event{NoAction, Install, Upgrade, Reconfigure, Uninstall, Repair} }
 
 // String returns the lowercase name: "no action", "install", "upgrade",
 // "reconfigure", "uninstall" or "repair". UnmarshalText also accepts

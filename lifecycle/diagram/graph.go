@@ -119,7 +119,7 @@ func clientPath(o *lifecycle.Outcome, rows []lifecycle.Transition[lifecycle.Stat
 	}{
 		{"From", o.From, slices.Contains(lifecycle.States(), o.From)},
 		{"To", o.To, slices.Contains(lifecycle.States(), o.To)},
-		{"Event", o.Event, slices.Contains(lifecycle.Events(), o.Event)},
+		{"Event", o.Event, validEvent(o.Event)},
 	} {
 		if !f.ok {
 			return nil, nil, &inputError{"highlight: " + f.name + " " + f.value.String() + " is not valid"}
@@ -435,4 +435,11 @@ func (g *graph) writeMermaid(b *bytes.Buffer) {
 		b.WriteString("\tclassDef onpath fill:" + pathFill + ",stroke:" + pathStroke + ",stroke-width:3px\n")
 		b.WriteString("\tclass " + strings.Join(marked, ",") + " onpath\n")
 	}
+}
+
+// validEvent reports whether e is one of lifecycle's events: by the enum
+// convention, only those marshal.
+func validEvent(e lifecycle.Event) bool {
+	_, err := e.MarshalText()
+	return err == nil
 }

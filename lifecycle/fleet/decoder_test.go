@@ -80,7 +80,7 @@ func TestDecoder(t *testing.T) {
 			Settings: []lifecycle.Setting{{Key: "K", Value: "v", UserChanged: true}}},
 		Deployment: lifecycle.Deployment{Component: lifecycle.Client, Method: lifecycle.ManualTransfer, Repair: true, RenewCertificate: true,
 			Package: lifecycle.Package{Version: version.MustParse("4.00.6487.2000"),
-				Folder: []string{"DMInstaller_WM6Pro.exe", "DMClientSetup_WM6Pro.exe", "ClientSettings.ini"}},
+				Folder: lifecycle.NewFolder("DMInstaller_WM6Pro.exe", "DMClientSetup_WM6Pro.exe", "ClientSettings.ini")},
 			Site: site},
 		Package: "Retire", Site: "central",
 	}}

@@ -75,7 +75,7 @@ func prereq(t *testing.T, missing ...error) error {
 		case lifecycle.ErrNoClientAgent:
 			sc.Deployment.Site.ClientAgent = false
 		case lifecycle.ErrFolderIncomplete:
-			sc.Deployment.Package.Folder = nil
+			sc.Deployment.Package.Folder = lifecycle.Folder{}
 		case lifecycle.ErrConnection:
 			sc.Device.Connection = lifecycle.Direct
 		case lifecycle.ErrNotManaged:
@@ -249,12 +249,12 @@ func TestOutcomesOfDeployments(t *testing.T) {
 func TestCanceledAfterSetup(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	opts := fleet.Options{Workers: 1, Machine: lifecycle.Options{Observer: lifecycle.Observer{
+	opts := fleet.Options{Workers: 1, Machine: lifecycle.Options{
 		OnStep: func(_ context.Context, _, to lifecycle.Step) {
 			if to == lifecycle.DMClientSetup {
 				cancel()
 			}
-		}}}}
+		}}}
 	dev := lifecycle.Device{ID: "d", Platform: certs.WM6Professional, Security: certs.Unrestricted.Security(),
 		Connection: lifecycle.ViaManagedComputer}
 	sc := scenario(dev, lifecycle.SoftwareDistribution)

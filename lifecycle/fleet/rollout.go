@@ -30,8 +30,8 @@ type PlanOptions struct {
 	// Leave Details off for large fleets: memory then does not grow with
 	// the fleet.
 	Report ReportOptions
-	// Machine are the options of every worker's machine. Its Observer runs
-	// on the worker's goroutine, and should honour ctx. Its Clock is read
+	// Machine are the options of every worker's machine. Its observer
+	// functions run on the worker's goroutine, and should honour ctx. Its Clock is read
 	// once, when Run starts, for the rollout's start (time.Now when it is
 	// nil); each wave's logs are stamped at the start plus the After of
 	// every wave up to it.
@@ -159,8 +159,8 @@ type FailedBy struct {
 // wave ran, even if ctx ended afterwards.
 //
 // A panic in a callback reaches the caller of Run: OnHistory's, fleet's
-// and the Clock's (read on the calling goroutine) as they are, one of the
-// Observer's as a [*PanicError]; Run stops its workers first and leaves no
+// and the Clock's (read on the calling goroutine) as they are, one of an
+// observer function's as a [*PanicError]; Run stops its workers first and leaves no
 // goroutine behind.
 func (p *Plan) Run(ctx context.Context, fleet iter.Seq2[Entry, error], opts PlanOptions) (PlanReport, error) {
 	if err := p.check(); err != nil {
@@ -384,7 +384,9 @@ func (w *roller) clock() time.Time { return w.now }
 func (w *roller) device(index int, e *Entry, ferr error, h *History) {
 	if ferr == nil {
 		if w.m == nil {
-			w.m, ferr = lifecycle.NewMachine(e.Device, lifecycle.Options{Observer: w.opts.Machine.Observer, Clock: w.clock})
+			mo := w.opts.Machine
+			mo.Clock = w.clock
+			w.m, ferr = lifecycle.NewMachine(e.Device, mo)
 		} else {
 			ferr = w.m.Restore(e.Device)
 		}

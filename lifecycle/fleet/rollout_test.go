@@ -303,7 +303,7 @@ func TestRolloutMatchesByHandProperty(t *testing.T) {
 				Package:          rapid.SampledFrom(names).Draw(t, "package"),
 				Site:             rapid.SampledFrom([]string{"", "native"}).Draw(t, "site"),
 				Method:           rapid.SampledFrom(append(lifecycle.Methods(), 0)).Draw(t, "method"),
-				Component:        rapid.SampledFrom(append(lifecycle.Components(), 0)).Draw(t, "component"),
+				Component:        rapid.SampledFrom([]lifecycle.Component{lifecycle.Client, lifecycle.PasswordProgram, 0}).Draw(t, "component"),
 				Repair:           rapid.Bool().Draw(t, "repair"),
 				RenewCertificate: rapid.Bool().Draw(t, "renew"),
 				After:            time.Duration(rapid.IntRange(0, 3).Draw(t, "after")) * time.Hour,
@@ -401,7 +401,7 @@ func TestRolloutFleetNames(t *testing.T) {
 		dec := fleet.NewDecoder(strings.NewReader(fleetFile), ini.Settings{})
 		called := false
 		r, err := plan.Run(context.Background(), dec.Devices(), fleet.PlanOptions{Decoder: dec,
-			Machine:   lifecycle.Options{Observer: lifecycle.Observer{OnStep: func(context.Context, lifecycle.Step, lifecycle.Step) { called = true }}},
+			Machine:   lifecycle.Options{OnStep: func(context.Context, lifecycle.Step, lifecycle.Step) { called = true }},
 			OnHistory: func(fleet.History) { called = true }})
 		var fe *fleet.Error
 		if !errors.As(err, &fe) || fe.Field != tc.field || !strings.Contains(err.Error(), tc.want) || called || r.Devices != 0 {
@@ -537,11 +537,11 @@ func TestRolloutCanceledMidDevice(t *testing.T) {
 	steps := 0
 	var h fleet.History
 	r, err := plan.Run(ctx, fromItems([]item{{e: entry}}), fleet.PlanOptions{Workers: 1,
-		Machine: lifecycle.Options{Observer: lifecycle.Observer{OnStep: func(_ context.Context, _, to lifecycle.Step) {
+		Machine: lifecycle.Options{OnStep: func(_ context.Context, _, to lifecycle.Step) {
 			if steps++; to == lifecycle.DMInstaller && steps > 3 {
 				cancel() // during the second wave
 			}
-		}}},
+		}},
 		OnHistory: func(got fleet.History) { h = got }})
 	if !errors.Is(err, context.Canceled) || len(h.Visits) != 3 {
 		t.Fatalf("%v, %+v", err, h)
@@ -611,20 +611,20 @@ var rolloutPanics = map[string]func() (fleet.PlanOptions, iter.Seq2[fleet.Entry,
 	},
 	"OnStep": func() (fleet.PlanOptions, iter.Seq2[fleet.Entry, error]) {
 		var n atomic.Int64
-		return fleet.PlanOptions{Workers: 2, Machine: lifecycle.Options{Observer: lifecycle.Observer{
+		return fleet.PlanOptions{Workers: 2, Machine: lifecycle.Options{
 			OnStep: func(context.Context, lifecycle.Step, lifecycle.Step) {
 				if n.Add(1) == 3000 {
 					panic(errBoom)
 				}
-			}}}}, rolloutFleet(2000)
+			}}}, rolloutFleet(2000)
 	},
 	"one worker": func() (fleet.PlanOptions, iter.Seq2[fleet.Entry, error]) {
-		return fleet.PlanOptions{Workers: 1, Machine: lifecycle.Options{Observer: lifecycle.Observer{
-			OnTransition: func(context.Context, lifecycle.State, lifecycle.State, lifecycle.Event) { panic(errBoom) }}}}, rolloutFleet(100)
+		return fleet.PlanOptions{Workers: 1, Machine: lifecycle.Options{
+			OnTransition: func(context.Context, lifecycle.State, lifecycle.State, lifecycle.Event) { panic(errBoom) }}}, rolloutFleet(100)
 	},
 	"Goexit": func() (fleet.PlanOptions, iter.Seq2[fleet.Entry, error]) {
-		return fleet.PlanOptions{Workers: 2, Machine: lifecycle.Options{Observer: lifecycle.Observer{
-			OnTransition: func(context.Context, lifecycle.State, lifecycle.State, lifecycle.Event) { runtime.Goexit() }}}}, rolloutFleet(2000)
+		return fleet.PlanOptions{Workers: 2, Machine: lifecycle.Options{
+			OnTransition: func(context.Context, lifecycle.State, lifecycle.State, lifecycle.Event) { runtime.Goexit() }}}, rolloutFleet(2000)
 	},
 }
 

@@ -35,8 +35,9 @@ type Options struct {
 	// Report configures the report Run returns. Leave Details off for
 	// large fleets: memory then does not grow with the fleet.
 	Report ReportOptions
-	// Machine are the options of every worker's machine: its Observer and
-	// Clock run on the worker's goroutine, and should honour ctx.
+	// Machine are the options of every worker's machine: its observer
+	// functions and Clock run on the worker's goroutine, and should honour
+	// ctx.
 	Machine lifecycle.Options
 	// OnOutcome, if not nil, is called with every device's entry and
 	// outcome, in fleet order (index from 0), on the goroutine that called
@@ -49,7 +50,7 @@ type Options struct {
 const MaxWorkers = 256
 
 // PanicError is what [Run] panics with, on the goroutine that called it,
-// when a function of Options.Machine (the Observer's or the Clock)
+// when a function of Options.Machine (an observer function or the Clock)
 // panicked while a worker ran it: Value is what the callback panicked with,
 // and Stack the worker's stack where it did. On a worker goroutine, a
 // callback that called runtime.Goexit is reported as a panic too, since the

@@ -340,21 +340,21 @@ var panicCases = map[string]func() fleet.Options{
 		}}
 	},
 	"OnStep": func() fleet.Options {
-		return fleet.Options{Workers: 2, Machine: lifecycle.Options{Observer: lifecycle.Observer{
+		return fleet.Options{Workers: 2, Machine: lifecycle.Options{
 			OnStep: func(_ context.Context, from, to lifecycle.Step) {
 				if to == lifecycle.Done {
 					panic(errBoom)
 				}
-			}}}}
+			}}}
 	},
 	"OnTransition": func() fleet.Options {
 		var n atomic.Int64
-		return fleet.Options{Workers: 3, Machine: lifecycle.Options{Observer: lifecycle.Observer{
+		return fleet.Options{Workers: 3, Machine: lifecycle.Options{
 			OnTransition: func(context.Context, lifecycle.State, lifecycle.State, lifecycle.Event) {
 				if n.Add(1) == 50 {
 					panic(errBoom)
 				}
-			}}}}
+			}}}
 	},
 	"Clock": func() fleet.Options {
 		return fleet.Options{Machine: lifecycle.Options{Clock: func() time.Time { panic(errBoom) }}}
@@ -426,7 +426,7 @@ func TestRunDeadline(t *testing.T) {
 	defer cancel()
 	var mu sync.Mutex
 	blocked, late := 0, 0
-	opts := fleet.Options{Workers: workers, Machine: lifecycle.Options{Observer: lifecycle.Observer{
+	opts := fleet.Options{Workers: workers, Machine: lifecycle.Options{
 		OnStep: func(ctx context.Context, _, to lifecycle.Step) {
 			if to != lifecycle.DMInstaller {
 				return
@@ -438,7 +438,7 @@ func TestRunDeadline(t *testing.T) {
 			blocked++
 			mu.Unlock()
 			<-ctx.Done() // a slow device: it honours ctx
-		}}}}
+		}}}
 	endless := func(yield func(fleet.Entry, error) bool) {
 		for {
 			for e, err := range generatedFleet(1000) {

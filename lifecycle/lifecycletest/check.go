@@ -370,7 +370,7 @@ func (c *checker) missing() []error {
 	need(dep.Site.ClientAgent, lifecycle.ErrNoClientAgent)
 	// "A mobile device client deployment folder containing all necessary
 	// client installation files", and the .ini file.
-	need(folderComplete(dep.Package.Folder, dev.Platform), lifecycle.ErrFolderIncomplete)
+	need(folderComplete(dep.Package.Folder.Names(), dev.Platform), lifecycle.ErrFolderIncomplete)
 	// "A DMCommonInstaller.ini file or ClientSettings.ini file properly
 	// configured for your environment": its Installer names the device's.
 	inst := dep.Package.Settings.Installer

@@ -37,13 +37,13 @@ type stepper struct {
 
 func newStepper() *stepper {
 	s := &stepper{}
-	m, err := lifecycle.NewMachine(policy.DefaultScenario().Device, lifecycle.Options{Clock: fixedClock, Observer: lifecycle.Observer{
+	m, err := lifecycle.NewMachine(policy.DefaultScenario().Device, lifecycle.Options{Clock: fixedClock,
 		OnStep: func(ctx context.Context, from, to lifecycle.Step) {
 			if s.steps++; s.steps == s.at {
 				s.cancel()
 			}
 		},
-	}})
+	})
 	if err != nil {
 		panic(err) // the default device is valid
 	}
@@ -468,13 +468,13 @@ func TestCheckStoppedRuns(t *testing.T) {
 	sc := policy.DefaultScenario()
 	var busy lifecycle.Outcome
 	var m *lifecycle.Machine
-	m, err = lifecycle.NewMachine(sc.Device, lifecycle.Options{Observer: lifecycle.Observer{
+	m, err = lifecycle.NewMachine(sc.Device, lifecycle.Options{
 		OnStep: func(ctx context.Context, from, to lifecycle.Step) {
 			if busy.Err == nil {
 				busy, _ = m.Deploy(ctx, sc.Deployment)
 			}
 		},
-	}})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,8 @@
 package lifecycletest
 
 import (
+	"slices"
+
 	"github.com/mobiledm/dmclient/certs"
 	"github.com/mobiledm/dmclient/ini"
 	"github.com/mobiledm/dmclient/lifecycle"
@@ -98,13 +100,13 @@ func Settings(platform certs.Platform) *rapid.Generator[ini.Settings] {
 // any [Version], a complete folder or one lacking a file, and [Settings].
 func Package(platform certs.Platform) *rapid.Generator[lifecycle.Package] {
 	return rapid.Custom(func(t *rapid.T) lifecycle.Package {
-		folder := lifecycle.CompleteFolder(platform)
-		if drop := rapid.IntRange(-1, len(folder)-1).Draw(t, "drop"); drop >= 0 {
-			folder = append(folder[:drop:drop], folder[drop+1:]...)
+		names := lifecycle.CompleteFolder(platform).Names()
+		if drop := rapid.IntRange(-1, len(names)-1).Draw(t, "drop"); drop >= 0 {
+			names = slices.Delete(names, drop, drop+1)
 		}
 		return lifecycle.Package{
 			Version:  Version().Draw(t, "version"),
-			Folder:   folder,
+			Folder:   lifecycle.NewFolder(names...),
 			Settings: Settings(platform).Draw(t, "settings"),
 		}
 	})
@@ -129,7 +131,7 @@ func Site() *rapid.Generator[lifecycle.Site] {
 func Deployment(platform certs.Platform) *rapid.Generator[lifecycle.Deployment] {
 	return rapid.Custom(func(t *rapid.T) lifecycle.Deployment {
 		return lifecycle.Deployment{
-			Component:        rapid.SampledFrom(lifecycle.Components()).Draw(t, "component"),
+			Component:        rapid.SampledFrom([]lifecycle.Component{lifecycle.Client, lifecycle.PasswordProgram}).Draw(t, "component"),
 			Method:           rapid.SampledFrom(lifecycle.Methods()).Draw(t, "method"),
 			Package:          Package(platform).Draw(t, "package"),
 			Site:             Site().Draw(t, "site"),

@@ -180,7 +180,7 @@ func changes(a, b *view) []Change {
 type base struct {
 	sc         *lifecycle.Scenario
 	incomplete bool // sc's folder is incomplete for its platform
-	folders    map[folderKey][]string
+	folders    map[folderKey]lifecycle.Folder
 }
 
 type folderKey struct {
@@ -190,7 +190,7 @@ type folderKey struct {
 
 // folder returns sc's folder made complete for platform p, or lacking
 // p's installer.
-func (b *base) folder(p certs.Platform, incomplete bool) []string {
+func (b *base) folder(p certs.Platform, incomplete bool) lifecycle.Folder {
 	if p == b.sc.Device.Platform && incomplete == b.incomplete {
 		return b.sc.Deployment.Package.Folder
 	}
@@ -198,18 +198,19 @@ func (b *base) folder(p certs.Platform, incomplete bool) []string {
 	if f, ok := b.folders[k]; ok {
 		return f
 	}
-	f := slices.Clone(b.sc.Deployment.Package.Folder)
+	names := b.sc.Deployment.Package.Folder.Names()
 	if incomplete {
-		f = slices.DeleteFunc(f, p.IsInstallerName)
+		names = slices.DeleteFunc(names, p.IsInstallerName)
 	} else {
-		for _, name := range lifecycle.CompleteFolder(p) {
-			if !slices.Contains(f, name) {
-				f = append(f, name)
+		for _, name := range lifecycle.CompleteFolder(p).Names() {
+			if !slices.Contains(names, name) {
+				names = append(names, name)
 			}
 		}
 	}
+	f := lifecycle.NewFolder(names...)
 	if b.folders == nil {
-		b.folders = map[folderKey][]string{}
+		b.folders = map[folderKey]lifecycle.Folder{}
 	}
 	b.folders[k] = f
 	return f

@@ -211,7 +211,7 @@ func TestExplainPrerequisiteNames(t *testing.T) {
 	sc := policy.DefaultScenario()
 	sc.Deployment.Site = lifecycle.Site{Mode: certs.Native}
 	sc.Deployment.Component = lifecycle.PasswordProgram
-	sc.Deployment.Package.Folder = nil
+	sc.Deployment.Package.Folder = lifecycle.Folder{}
 	sc.Deployment.Package.Settings.Installer = certs.WM5Smartphone.InstallerName()
 	sc.Device.Connection = lifecycle.ViaAir
 	out, _ := lifecycle.Run(context.Background(), sc, lifecycle.Options{Clock: fixedClock})
@@ -380,7 +380,7 @@ func TestChangesEveryInput(t *testing.T) {
 	dev.Settings = []lifecycle.Setting{{Key: "PollingInterval", Value: "15", UserChanged: true}}
 	dep.Repair, dep.RenewCertificate = true, true
 	dep.Package.Version = version.New(4, 0, 6487, 2157)
-	dep.Package.Folder = nil
+	dep.Package.Folder = lifecycle.Folder{}
 	dep.Package.Settings = readSettings(t, "[ClientSettings]\r\nClientInstallAction=Uninstall\r\nCertEnrollAction=Enroll\r\nInstaller=DMInstaller_WM6Std.exe\r\n")
 	dep.Site = lifecycle.Site{Mode: certs.Native}
 	cs := policy.Changes(def, far)

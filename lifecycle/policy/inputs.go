@@ -93,7 +93,7 @@ var inputs = [...]input{
 		value:  func(v *view) string { return v.sc.Deployment.Component.String() },
 		phrase: func(v *view) string { return "the deployment were of the " + v.sc.Deployment.Component.String() },
 		alternatives: func(b *base) []edit {
-			return others(b.sc.Deployment.Component, lifecycle.Components(), func(sc *lifecycle.Scenario, c lifecycle.Component) { sc.Deployment.Component = c })
+			return others(b.sc.Deployment.Component, components(), func(sc *lifecycle.Scenario, c lifecycle.Component) { sc.Deployment.Component = c })
 		},
 	},
 	{

@@ -131,7 +131,7 @@ func Deployments(versions ...version.Version) []lifecycle.Deployment {
 	requiring := enrollingModes()
 	type enrollment struct{ enroll, renew bool }
 	var deps []lifecycle.Deployment
-	for _, comp := range lifecycle.Components() {
+	for _, comp := range components() {
 		own, _ := installedFields(def, comp)
 		for _, mp := range sequenceMethods(def) {
 			full := lifecycle.Site{ClientAgent: true, ManagementPoint: true, DistributionPoint: true, InventoryExtended: true}
@@ -301,7 +301,7 @@ func newSendTable() *sendTable {
 	def := DefaultScenario()
 	for _, p := range certs.Platforms() {
 		for _, c := range lifecycle.Connections() {
-			for _, comp := range lifecycle.Components() {
+			for _, comp := range components() {
 				for _, m := range lifecycle.Methods() {
 					sc := def
 					sc.Device.Platform, sc.Device.Connection = p, c

@@ -201,13 +201,13 @@ func newSpace() *space {
 	kinds := map[kind][]innerEntry{}
 	// At most: components x platforms x securities x 7 installed-and-settings
 	// variants x repair x folder x actions.
-	sp.outer = make([]outerEntry, 0, len(lifecycle.Components())*len(certs.Platforms())*len(certs.Securities())*7*2*2*len(actions))
-	for _, comp := range lifecycle.Components() {
+	sp.outer = make([]outerEntry, 0, len(components())*len(certs.Platforms())*len(certs.Securities())*7*2*2*len(actions))
+	for _, comp := range components() {
 		own, other := installedFields(def, comp)
 		otherMatters := managedBy(def, comp, methods, own, other)
 		for _, p := range certs.Platforms() {
 			complete := lifecycle.CompleteFolder(p)
-			incomplete := slices.DeleteFunc(lifecycle.CompleteFolder(p), p.IsInstallerName)
+			incomplete := lifecycle.NewFolder(slices.DeleteFunc(complete.Names(), p.IsInstallerName)...)
 			secs := distinct(def.Device.Security, certs.Securities(), securityDistance, func(s certs.Security) string {
 				r, err := certs.EstablishTrust(p, s)
 				return fmt.Sprintf("%+v %v", r, err)
@@ -220,7 +220,7 @@ func newSpace() *space {
 					}
 					for _, devSettings := range variants {
 						for _, repair := range []bool{false, true} {
-							for _, folder := range [][]string{complete, incomplete} {
+							for _, folder := range []lifecycle.Folder{complete, incomplete} {
 								for ai := range actions {
 									sc := def
 									sc.Deployment.Component = comp
@@ -568,4 +568,9 @@ func distance(sc, def *lifecycle.Scenario, folderIncomplete bool) int {
 		p.Site.DistributionPoint != dp.Site.DistributionPoint,
 		p.Site.InventoryExtended != dp.Site.InventoryExtended,
 	)
+}
+
+// components returns every lifecycle component.
+func components() []lifecycle.Component {
+	return []lifecycle.Component{lifecycle.Client, lifecycle.PasswordProgram}
 }
