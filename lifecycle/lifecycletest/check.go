@@ -425,11 +425,8 @@ func folderComplete(folder []string, p certs.Platform) bool {
 
 func (c *checker) prerequisites() {
 	out := &c.out
-	all := []error{lifecycle.ErrNoClientAgent, lifecycle.ErrFolderIncomplete, lifecycle.ErrInvalidSettings,
-		lifecycle.ErrConnection, lifecycle.ErrNotManaged, lifecycle.ErrNoManagementPoint, lifecycle.ErrNoDistributionPoint,
-		lifecycle.ErrInventoryNotExtended, lifecycle.ErrPasswordProgramPlatform, lifecycle.ErrEnrollmentNotEnforced}
 	missing := c.missing()
-	for _, s := range all {
+	for _, s := range sentinels[:prerequisites] {
 		reported := out.Err != nil && errors.Is(out.Err, s)
 		switch want := slices.Contains(missing, s); {
 		case want && !reported && !c.notStarted():
@@ -578,7 +575,10 @@ func (c *checker) overwritten() {
 }
 
 // sentinels are the errors an outcome's JSON keeps the identity of, as
-// [lifecycle.Outcome]'s Err documents.
+// [lifecycle.Outcome]'s Err documents; the first prerequisites of them are
+// the missing prerequisites.
+const prerequisites = 10
+
 var sentinels = [...]error{
 	lifecycle.ErrNoClientAgent, lifecycle.ErrFolderIncomplete, lifecycle.ErrInvalidSettings, lifecycle.ErrConnection,
 	lifecycle.ErrNotManaged, lifecycle.ErrNoManagementPoint, lifecycle.ErrNoDistributionPoint,

@@ -79,31 +79,11 @@ func (s *stepper) run(sc lifecycle.Scenario, at int) (lifecycle.Outcome, lifecyc
 	return out, m.Device(), nil
 }
 
-// coreReportsLateCancel records a defect of the core, to be fixed there: a
-// run whose enrollment failed and whose context then ended at the last step
-// boundary (before "finish") reports the enrollment's error alone, so its
-// steps stop at enrollment with nothing saying why. When the core joins the
-// context's error to the enrollment's, set this to true: the test then
-// holds those runs to Check like any other, and fails while it is false and
-// the defect is gone.
-const coreReportsLateCancel = true
-
-// isLateCancelDefect reports an outcome of the defect coreReportsLateCancel
-// describes: steps that stop at enrollment, a failed enrollment's error,
-// and no context error.
-func isLateCancelDefect(out lifecycle.Outcome) bool {
-	n := len(out.Steps)
-	return n > 0 && out.Steps[n-1] == lifecycle.Enrollment && out.Enrollment != certs.Enrolled &&
-		(errors.Is(out.Err, certs.ErrCAUnreachable) || errors.Is(out.Err, certs.ErrAuthenticationFailed)) &&
-		!errors.Is(out.Err, context.Canceled)
-}
-
 // checkEveryStep runs sc to completion and canceled at every step boundary
 // (invariant 8: the observer cancels the context when the chain takes its
 // k-th step, for every k), and checks each outcome with check and the
-// device each run leaves. It returns how many outcomes showed the
-// late-cancel defect.
-func checkEveryStep(s *stepper, sc lifecycle.Scenario, check func(lifecycle.Scenario, lifecycle.Outcome) error) (defects int, err error) {
+// device each run leaves.
+func checkEveryStep(s *stepper, sc lifecycle.Scenario, check func(lifecycle.Scenario, lifecycle.Outcome) error) error {
 	full, after, err := s.run(sc, -1)
 	if err == nil {
 		err = check(sc, full)
@@ -112,29 +92,24 @@ func checkEveryStep(s *stepper, sc lifecycle.Scenario, check func(lifecycle.Scen
 		err = checkDevice(sc, full, after)
 	}
 	if err != nil {
-		return 0, err
+		return err
 	}
 	for at := 0; at < len(full.Steps); at++ {
 		out, after, err := s.run(sc, at)
-		if err == nil && !coreReportsLateCancel && isLateCancelDefect(out) {
-			defects++
+		if err == nil {
+			err = check(sc, out)
+		}
+		if err == nil && at < len(full.Steps)-1 && !errors.Is(out.Err, context.Canceled) {
+			err = fmt.Errorf("the run ended with %v, not the context's error", out.Err)
+		}
+		if err == nil {
 			err = checkDevice(sc, out, after)
-		} else {
-			if err == nil {
-				err = check(sc, out)
-			}
-			if err == nil && at < len(full.Steps)-1 && !errors.Is(out.Err, context.Canceled) {
-				err = fmt.Errorf("the run ended with %v, not the context's error", out.Err)
-			}
-			if err == nil {
-				err = checkDevice(sc, out, after)
-			}
 		}
 		if err != nil {
-			return defects, fmt.Errorf("canceled at step %d of %v: %w", at, full.Steps, err)
+			return fmt.Errorf("canceled at step %d of %v: %w", at, full.Steps, err)
 		}
 	}
-	return defects, nil
+	return nil
 }
 
 // checkDevice: the device a machine holds after a run is what the run's
@@ -247,10 +222,10 @@ func checkRoundTrip(sc lifecycle.Scenario, out lifecycle.Outcome) error {
 func checkSpace(t *testing.T, stride int, check func(lifecycle.Scenario, lifecycle.Outcome) error) int {
 	workers := runtime.GOMAXPROCS(0)
 	type result struct {
-		checked, defects int
-		failed           int // index of the first failure, -1 if none
-		sc               lifecycle.Scenario
-		err              error
+		checked int
+		failed  int // index of the first failure, -1 if none
+		sc      lifecycle.Scenario
+		err     error
 	}
 	results := make([]result, workers)
 	var wg sync.WaitGroup
@@ -266,9 +241,8 @@ func checkSpace(t *testing.T, stride int, check func(lifecycle.Scenario, lifecyc
 				if i++; i%stride != 0 || (i/stride)%workers != w {
 					continue
 				}
-				n, err := checkEveryStep(s, sc, check)
+				err := checkEveryStep(s, sc, check)
 				r.checked++
-				r.defects += n
 				if err != nil {
 					r.failed, r.sc, r.err = i, sc, err
 					return
@@ -277,12 +251,11 @@ func checkSpace(t *testing.T, stride int, check func(lifecycle.Scenario, lifecyc
 		}()
 	}
 	wg.Wait()
-	checked, defects := 0, 0
+	checked := 0
 	var first *result
 	for i := range results {
 		r := &results[i]
 		checked += r.checked
-		defects += r.defects
 		if r.failed >= 0 && (first == nil || r.failed < first.failed) {
 			first = r
 		}
@@ -290,18 +263,7 @@ func checkSpace(t *testing.T, stride int, check func(lifecycle.Scenario, lifecyc
 	if first != nil {
 		t.Fatalf("scenario %d: %v\nscenario: %+v", first.failed, first.err, first.sc)
 	}
-	checkDefects(t, defects)
 	return checked
-}
-
-func checkDefects(t *testing.T, n int) {
-	t.Helper()
-	if !coreReportsLateCancel && n == 0 {
-		t.Error("no run showed the late-cancel defect: the core reports it now; set coreReportsLateCancel")
-	}
-	if n > 0 {
-		t.Logf("known core defect (coreReportsLateCancel): %d runs canceled after a failed enrollment report only the enrollment's error", n)
-	}
 }
 
 // TestCheckRapid samples far beyond the finite space (any versions,
@@ -314,9 +276,6 @@ func TestCheckRapid(t *testing.T) {
 		out, after, err := s.run(sc, at)
 		if err != nil {
 			t.Fatal(err)
-		}
-		if !coreReportsLateCancel && isLateCancelDefect(out) {
-			t.Skip("known core defect: see coreReportsLateCancel")
 		}
 		lifecycletest.Assert(t, sc, out)
 		if err := checkDevice(sc, out, after); err != nil {
