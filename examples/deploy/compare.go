@@ -242,7 +242,7 @@ func runCompare(ctx context.Context, cfg config, in input, stdout, stderr io.Wri
 	if err != nil {
 		return fail(err)
 	}
-	entries, small, stop := peek(in.entries, listLimit)
+	entries, small, stop := peek(in.entries, cli.ListLimit)
 	defer stop()
 	c, runErr := fleet.Compare(ctx, entries, ch.apply, fleet.Options{
 		Workers: cfg.Workers,
@@ -337,7 +337,7 @@ func writeComparison(w io.Writer, fleetName string, sides [2]side, c fleet.Compa
 	}
 	fmt.Fprintf(w, "\n%d of %d devices change their decision, outcome or health\n", c.Changed, c.Devices)
 	if c.Changed > 0 && len(c.Changes[0].Devices) == 0 {
-		fmt.Fprintf(w, "  (counts only: the devices are listed for a fleet of at most %d devices run without -generate)\n", listLimit)
+		fmt.Fprintf(w, "  (counts only: the devices are listed for a fleet of at most %d devices run without -generate)\n", cli.ListLimit)
 	}
 	for _, g := range c.Changes {
 		fmt.Fprintf(w, "\n  %d %s\n    before: %s\n    after:  %s\n", g.Count, plural(g.Count, "device"), g.Before, g.After)

@@ -110,10 +110,6 @@ import (
 //go:embed sample/fleet.json sample/ClientSettings.ini
 var sample embed.FS
 
-// listLimit is the largest fleet whose reports list their devices; a
-// larger one prints the reports' counts (each device has its own block).
-const listLimit = 10_000
-
 const usageLine = "deploy decides and runs the mobile device client deployment of every device of a fleet\n" +
 	"and prints each device's result and the product page's ten reports."
 
@@ -161,7 +157,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 		Machine: lifecycle.Options{Clock: cfg.clock},
 	}
 	// The report's per-device lists come from an aggregator of the first
-	// listLimit devices, so that memory stays flat for any fleet.
+	// [cli.ListLimit] devices, so that memory stays flat for any fleet.
 	lists := fleet.NewAggregator(fleet.ReportOptions{Details: true})
 	var p printer
 	switch {
@@ -174,7 +170,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 	if p != nil {
 		p.start(fleetName, iniName)
 		opts.OnOutcome = func(i int, e fleet.Entry, o lifecycle.Outcome) {
-			if i < listLimit {
+			if i < cli.ListLimit {
 				lists.Add(i, e, o)
 			}
 			p.outcome(i, e, o)

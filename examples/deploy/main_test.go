@@ -233,20 +233,8 @@ func TestUsage(t *testing.T) {
 // TestEscapes: values from the fleet file reach the output quoted or
 // escaped: no control character but the newlines the command writes.
 func TestEscapes(t *testing.T) {
-	evil := cli.Hostile
-	text := `{"sites": {"` + evil + `": {"mode": "mixed", "clientAgent": true, "managementPoint": true, "distributionPoint": true, "inventoryExtended": true}},
-	  "packages": {"` + evil + `": {"version": "4.00.6487.2000"}},
-	  "devices": [
-	    {"device": {"id": "` + evil + `", "platform": "WM6Std", "security": "Restricted", "connection": "managed computer", "computer": "` + evil + `",
-	                "settings": [{"key": "` + evil + `", "value": "` + evil + `"}]},
-	     "deployment": {"method": "software distribution"}},
-	    {"device": {"id": "` + evil + `x", "platform": "` + evil + `", "security": "Restricted", "connection": "direct"},
-	     "deployment": {"method": "manual sync"}},
-	    {"device": {"id": "` + evil + `y", "platform": "CE", "security": "Restricted", "connection": "direct", "` + evil + `": 1},
-	     "deployment": {"method": "manual sync"}}
-	  ]}`
 	for _, args := range [][]string{nil, {"-json"}, {"-generate", "30"}} {
-		status, out, errOut := cli.Capture(run, false, append(args, "-fleet", cli.WriteTemp(t, "fleet.json", text))...)
+		status, out, errOut := cli.Capture(run, false, append(args, "-fleet", cli.WriteTemp(t, "fleet.json", cli.HostileFleet))...)
 		if status != 0 {
 			t.Fatalf("%v: status %d, %s", args, status, errOut)
 		}

@@ -152,7 +152,7 @@ func (p *textPrinter) end(r fleet.Report, err error) {
 		fmt.Fprintf(w, "\nThe run did not finish: %s\n", cli.Clean(err.Error()))
 	}
 	if r.Devices > 0 && len(r.StatusDetails) == 0 {
-		fmt.Fprintf(w, "\nThe reports give counts only: they list the devices of a fleet of at most %d devices run without -generate.\n", listLimit)
+		fmt.Fprintf(w, "\nThe reports give counts only: they list the devices of a fleet of at most %d devices run without -generate.\n", cli.ListLimit)
 	}
 	fmt.Fprintf(w, "\nSoftware Distribution Status Report for DM client install program\n")
 	if len(r.SoftwareDistribution) == 0 {

@@ -72,9 +72,6 @@ import (
 //go:embed sample/plan.json sample/fleet.json sample/ClientSettings.ini
 var sample embed.FS
 
-// listLimit is the largest fleet whose reports list their devices.
-const listLimit = 10_000
-
 const usageLine = "rollout runs a rollout plan, waves of deployments in order, over a fleet of devices\n" +
 	"and prints each wave's reports and the histories of a few devices."
 
@@ -129,7 +126,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 				started = true
 				p.start(planName, fleetName, iniName)
 			}
-			if cfg.Generate == 0 && h.Index < listLimit {
+			if cfg.Generate == 0 && h.Index < cli.ListLimit {
 				lists.add(h)
 			}
 			picks.add(h)
@@ -150,7 +147,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 	if !started {
 		p.start(planName, fleetName, iniName)
 	}
-	if report.Devices <= listLimit && cfg.Generate == 0 {
+	if report.Devices <= cli.ListLimit && cfg.Generate == 0 {
 		lists.fill(&report)
 	}
 	stop := interrupted(runErr, report)
@@ -228,7 +225,7 @@ type printer interface {
 	end(r fleet.PlanReport, picked []fleet.History, err error)
 }
 
-// lister keeps the per-device lists of the reports of the first listLimit
+// lister keeps the per-device lists of the reports of the first [cli.ListLimit]
 // devices: an aggregator with details per wave, and the failures.
 type lister struct {
 	aggs   []*fleet.Aggregator

@@ -215,18 +215,10 @@ func TestUsage(t *testing.T) {
 // writes.
 func TestEscapes(t *testing.T) {
 	evil := cli.Hostile
-	fleetText := `{"sites": {"` + evil + `": {"mode": "mixed", "clientAgent": true, "managementPoint": true, "distributionPoint": true, "inventoryExtended": true}},
-	  "packages": {"` + evil + `": {"version": "4.00.6487.2000"}},
-	  "devices": [
-	    {"device": {"id": "` + evil + `", "platform": "WM6Std", "security": "Restricted", "connection": "managed computer", "computer": "` + evil + `"},
-	     "deployment": {"method": "software distribution"}},
-	    {"device": {"id": "` + evil + `x", "platform": "` + evil + `", "security": "Restricted", "connection": "direct"},
-	     "deployment": {"method": "manual sync"}}
-	  ]}`
 	planText := `{"packages": {"new` + evil + `": {"version": "4.00.6487.2157"}}, "waves": [
 	    {"name": "` + evil + `", "target": {"all": true}},
 	    {"name": "b` + evil + `", "target": {"ids": ["` + evil + `"], "computer": "` + evil + `"}, "deployment": {"package": "new` + evil + `"}}]}`
-	fleetFile, planFile := cli.WriteTemp(t, "fleet.json", fleetText), cli.WriteTemp(t, "plan.json", planText)
+	fleetFile, planFile := cli.WriteTemp(t, "fleet.json", cli.HostileFleet), cli.WriteTemp(t, "plan.json", planText)
 	badPlan := cli.WriteTemp(t, "bad.json", `{"waves": [{"name": "`+evil+`", "target": {"share": 101}}]}`)
 	for _, args := range [][]string{nil, {"-json"}, {"-generate", "30"}, {"-plan", badPlan}} {
 		status, out, errOut := cli.Capture(run, false, append([]string{"-fleet", fleetFile, "-plan", planFile}, args...)...)

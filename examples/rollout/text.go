@@ -55,7 +55,7 @@ func (p *textPrinter) end(r fleet.PlanReport, picked []fleet.History, err error)
 		fmt.Fprintf(w, "\nThe run did not finish: %s\n", cli.Clean(err.Error()))
 	}
 	if r.Devices > 0 && len(r.Waves) > 0 && r.Waves[0].Report.Devices > 0 && len(r.Waves[0].Report.StatusDetails) == 0 {
-		fmt.Fprintf(w, "\nThe reports give counts only: they list the devices of a fleet of at most %d devices run without -generate.\n", listLimit)
+		fmt.Fprintf(w, "\nThe reports give counts only: they list the devices of a fleet of at most %d devices run without -generate.\n", cli.ListLimit)
 	}
 	for i, wr := range r.Waves {
 		p.wave(i, wr, r.Devices)

@@ -28,6 +28,11 @@ import (
 	"os/signal"
 )
 
+// ListLimit is the largest fleet whose reports the commands list device
+// by device: the reports of a larger fleet, or of one run with -generate,
+// give counts only, so that memory stays flat whatever the fleet's size.
+const ListLimit = 10_000
+
 // A Program is a command: it runs with the command line's arguments (the
 // command's name left out), writes its output to stdout and its messages
 // to stderr, and returns the exit status. terminal says whether stderr is

@@ -124,6 +124,24 @@ func Fails(t TB, run Program, status int, cases ...Case) {
 // own that fakes a report, and reverses the text after it.
 const Hostile = `\u001b[2J\r\nFAKE: all devices healthy\u202e`
 
+// HostileFleet is a fleet file whose every name holds [Hostile]: a site
+// and a package, and three devices deployed from them, with ids Hostile,
+// Hostile+"x" and Hostile+"y". The first is connected through a managed
+// computer named Hostile, and its user changed a setting whose key and
+// value are Hostile; the other two cannot be read: the second's platform
+// is Hostile, the third has a member named Hostile.
+const HostileFleet = `{"sites": {"` + Hostile + `": {"mode": "mixed", "clientAgent": true, "managementPoint": true, "distributionPoint": true, "inventoryExtended": true}},
+  "packages": {"` + Hostile + `": {"version": "4.00.6487.2000"}},
+  "devices": [
+    {"device": {"id": "` + Hostile + `", "platform": "WM6Std", "security": "Restricted", "connection": "managed computer", "computer": "` + Hostile + `",
+                "settings": [{"key": "` + Hostile + `", "value": "` + Hostile + `"}]},
+     "deployment": {"method": "software distribution"}},
+    {"device": {"id": "` + Hostile + `x", "platform": "` + Hostile + `", "security": "Restricted", "connection": "direct"},
+     "deployment": {"method": "manual sync"}},
+    {"device": {"id": "` + Hostile + `y", "platform": "CE", "security": "Restricted", "connection": "direct", "` + Hostile + `": 1},
+     "deployment": {"method": "manual sync"}}
+  ]}`
+
 // CheckEscaped fails the test unless out, what a command wrote (to
 // stdout or stderr) from input files holding [Hostile], is escaped: it
 // holds no control character but newlines, no line of its own that

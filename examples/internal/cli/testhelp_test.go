@@ -1,12 +1,15 @@
 package cli_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/mobiledm/dmclient/examples/internal/cli"
+	"github.com/mobiledm/dmclient/ini"
+	"github.com/mobiledm/dmclient/lifecycle/fleet"
 )
 
 // recorder is a cli.TB that keeps the errors the helpers report, for
@@ -53,6 +56,23 @@ func TestFails(t *testing.T) {
 		cli.Case{Name: "other status", Args: []string{"unknown"}})
 	if len(r.errs) != 2 || !strings.HasPrefix(r.errs[0], "other message: status 3") || !strings.HasPrefix(r.errs[1], "other status: status 2") {
 		t.Errorf("errors: %q", r.errs)
+	}
+}
+
+// TestHostileFleet: the fleet is what its doc says.
+func TestHostileFleet(t *testing.T) {
+	var hostile string
+	if err := json.Unmarshal([]byte(`"`+cli.Hostile+`"`), &hostile); err != nil {
+		t.Fatal(err)
+	}
+	dec := fleet.NewDecoder(strings.NewReader(cli.HostileFleet), ini.Settings{})
+	var got []string
+	for e, err := range dec.Devices() {
+		got = append(got, fmt.Sprintf("%q %v", e.Device.ID, err != nil))
+	}
+	want := []string{fmt.Sprintf("%q false", hostile), fmt.Sprintf("%q true", hostile+"x"), fmt.Sprintf("%q true", hostile+"y")}
+	if dec.Err() != nil || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("devices (id, could not be read):\n%s\nwant\n%s\n%v", strings.Join(got, "\n"), strings.Join(want, "\n"), dec.Err())
 	}
 }
 

@@ -63,11 +63,14 @@ func Text(v interface {
 // Steps returns the installer chain's steps that a deployment went
 // through, in order, joined by " -> ".
 func Steps(steps []lifecycle.Step) string {
-	names := make([]string, len(steps))
+	var b strings.Builder
 	for i, s := range steps {
-		names[i] = s.String()
+		if i > 0 {
+			b.WriteString(" -> ")
+		}
+		b.WriteString(s.String())
 	}
-	return strings.Join(names, " -> ")
+	return b.String()
 }
 
 // Log returns a log file that a deployment wrote on one line: its name, a
