@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -16,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mobiledm/dmclient/examples/internal/cli"
 	"github.com/mobiledm/dmclient/ini"
 	"github.com/mobiledm/dmclient/lifecycle"
 	"github.com/mobiledm/dmclient/lifecycle/fleet"
@@ -70,7 +70,7 @@ type input struct {
 	settings           ini.Settings // -ini's, or the sample's
 	dec                *fleet.Decoder
 	entries            iter.Seq2[fleet.Entry, error]
-	shown              *bool // a progress line was written
+	progress           *cli.Progress // nil when stderr is not a terminal
 }
 
 // change is the deployment -compare and its kin compare with: it gives
@@ -198,6 +198,12 @@ func readJSON(file string) ([]byte, error) {
 	return data, err
 }
 
+// item is an entry of the fleet and its error.
+type item struct {
+	e   fleet.Entry
+	err error
+}
+
 // peek reads up to n+1 entries of entries, and returns a fleet that
 // yields them and then the rest, and whether the fleet has at most n
 // devices. The fleet must be ranged over once, and stop called after.
@@ -231,24 +237,19 @@ func peek(entries iter.Seq2[fleet.Entry, error], n int) (all iter.Seq2[fleet.Ent
 // runCompare runs the fleet under both deployments and prints the
 // difference; it returns the exit status.
 func runCompare(ctx context.Context, cfg config, in input, stdout, stderr io.Writer) int {
-	fail := func(err error) int {
-		fmt.Fprintln(stderr, "deploy:", clean(err.Error()))
-		return 1
-	}
+	fail := func(err error) int { return cli.Errors(stderr, "deploy", err) }
 	ch, err := newChange(cfg.compare, in.settings)
 	if err != nil {
 		return fail(err)
 	}
-	entries, small, stop := peek(in.entries, listLimit)
+	entries, small, stop := peek(in.entries, cli.ListLimit)
 	defer stop()
 	c, runErr := fleet.Compare(ctx, entries, ch.apply, fleet.Options{
-		Workers: cfg.workers,
-		Report:  fleet.ReportOptions{Details: small && cfg.generate == 0},
+		Workers: cfg.Workers,
+		Report:  fleet.ReportOptions{Details: small && cfg.Generate == 0},
 		Machine: lifecycle.Options{Clock: cfg.clock},
 	})
-	if *in.shown {
-		fmt.Fprint(stderr, "\n")
-	}
+	in.progress.End()
 	fileErr := in.dec.Err()
 	if fileErr != nil && c.Devices == 0 {
 		return fail(fileErr)
@@ -260,22 +261,15 @@ func runCompare(ctx context.Context, cfg config, in input, stdout, stderr io.Wri
 	if runErr != nil || fileErr != nil {
 		unseen = nil // the fleet was not read to its end
 	}
-	w := &errWriter{w: bufio.NewWriterSize(stdout, 64<<10)}
+	w := cli.NewWriter(stdout, 64<<10)
 	sides := compareSides(cfg.compare, in)
-	if cfg.json {
+	if cfg.JSON {
 		writeComparisonJSON(w, in.fleetName, sides, c, errors.Join(fileErr, runErr))
 	} else {
 		writeComparison(w, in.fleetName, sides, c, errors.Join(fileErr, runErr))
 	}
-	w.flush()
-	status := 0
-	for _, err := range []error{fileErr, runErr, unseen, w.err} {
-		if err != nil {
-			fmt.Fprintln(stderr, "deploy:", clean(err.Error()))
-			status = 1
-		}
-	}
-	return status
+	w.Flush()
+	return cli.Errors(stderr, "deploy", fileErr, runErr, unseen, w.Err())
 }
 
 // side names what one side of a comparison deploys.
@@ -312,7 +306,7 @@ func compareSides(f *compareFlags, in input) [2]side {
 //	 "comparison": {...}, "error": "..."}
 //
 // "comparison" is a [fleet.Comparison].
-func writeComparisonJSON(w *errWriter, fleetName string, sides [2]side, c fleet.Comparison, err error) {
+func writeComparisonJSON(w *cli.Writer, fleetName string, sides [2]side, c fleet.Comparison, err error) {
 	v := struct {
 		Fleet      string           `json:"fleet"`
 		Before     side             `json:"before"`
@@ -325,9 +319,7 @@ func writeComparisonJSON(w *errWriter, fleetName string, sides [2]side, c fleet.
 	}
 	data, jerr := json.MarshalIndent(v, "", "  ")
 	if jerr != nil {
-		if w.err == nil {
-			w.err = fmt.Errorf("writing JSON: %w", jerr)
-		}
+		w.Fail(fmt.Errorf("writing JSON: %w", jerr))
 		return
 	}
 	w.Write(append(data, '\n'))
@@ -336,21 +328,21 @@ func writeComparisonJSON(w *errWriter, fleetName string, sides [2]side, c fleet.
 // writeComparison writes the comparison as text: what each side deploys,
 // the devices that change, grouped, and the reports' counts side by side.
 func writeComparison(w io.Writer, fleetName string, sides [2]side, c fleet.Comparison, err error) {
-	fmt.Fprintf(w, "Fleet %s\n", clean(fleetName))
+	fmt.Fprintf(w, "Fleet %s\n", cli.Clean(fleetName))
 	for i, label := range []string{"before:", "after:"} {
 		fmt.Fprintf(w, "  %-7s %s\n", label, describe(sides[i]))
 	}
 	if err != nil {
-		fmt.Fprintf(w, "\nThe run did not finish: %s\n", clean(err.Error()))
+		fmt.Fprintf(w, "\nThe run did not finish: %s\n", cli.Clean(err.Error()))
 	}
 	fmt.Fprintf(w, "\n%d of %d devices change their decision, outcome or health\n", c.Changed, c.Devices)
 	if c.Changed > 0 && len(c.Changes[0].Devices) == 0 {
-		fmt.Fprintf(w, "  (counts only: the devices are listed for a fleet of at most %d devices run without -generate)\n", listLimit)
+		fmt.Fprintf(w, "  (counts only: the devices are listed for a fleet of at most %d devices run without -generate)\n", cli.ListLimit)
 	}
 	for _, g := range c.Changes {
 		fmt.Fprintf(w, "\n  %d %s\n    before: %s\n    after:  %s\n", g.Count, plural(g.Count, "device"), g.Before, g.After)
 		for _, d := range g.Devices {
-			fmt.Fprintf(w, "    #%d %s\n", d.Index, name(d.ID))
+			fmt.Fprintf(w, "    #%d %s\n", d.Index, cli.Quote(d.ID))
 		}
 	}
 	fmt.Fprintln(w)
@@ -359,7 +351,7 @@ func writeComparison(w io.Writer, fleetName string, sides [2]side, c fleet.Compa
 	t.row("Devices", b.Devices, a.Devices)
 	t.title("Software Distribution Status Report for DM client install program: targeted/accepted/ran/succeeded/failed")
 	for _, k := range programKeys(b, a) {
-		t.rowText("  "+name(k.site)+" "+k.program.String(), programCounts(b, k), programCounts(a, k))
+		t.rowText("  "+cli.Quote(k.site)+" "+k.program.String(), programCounts(b, k), programCounts(a, k))
 	}
 	t.title("Configuration Manager client computers reporting ActiveSync-connected devices")
 	for _, k := range computerNames(b, a) {
@@ -390,12 +382,12 @@ func writeComparison(w io.Writer, fleetName string, sides [2]side, c fleet.Compa
 // describe says what a side deploys.
 func describe(s side) string {
 	var parts []string
-	parts = append(parts, "settings "+clean(s.Settings)+" for packages without an .ini of their own")
+	parts = append(parts, "settings "+cli.Clean(s.Settings)+" for packages without an .ini of their own")
 	for _, k := range sortedKeys(s.Packages) {
-		parts = append(parts, "package "+name(k)+" from "+clean(s.Packages[k]))
+		parts = append(parts, "package "+cli.Quote(k)+" from "+cli.Clean(s.Packages[k]))
 	}
 	for _, k := range sortedKeys(s.Sites) {
-		parts = append(parts, "site "+name(k)+" from "+clean(s.Sites[k]))
+		parts = append(parts, "site "+cli.Quote(k)+" from "+cli.Clean(s.Sites[k]))
 	}
 	return strings.Join(parts, "; ")
 }
@@ -464,9 +456,9 @@ func computerNames(rs ...fleet.Report) []string {
 
 func computerName(c fleet.Computer) string {
 	if c.Managed {
-		return name(c.Name) + " (managed)"
+		return cli.Quote(c.Name) + " (managed)"
 	}
-	return name(c.Name) + " (not a ConfigMgr client)"
+	return cli.Quote(c.Name) + " (not a ConfigMgr client)"
 }
 
 func computerCount(r fleet.Report, n string) int {

@@ -2,15 +2,16 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mobiledm/dmclient/examples/internal/cli"
 	"github.com/mobiledm/dmclient/lifecycle/fleet"
 )
 
@@ -35,17 +36,17 @@ var compareCases = []struct {
 func TestCompare(t *testing.T) {
 	for _, tc := range compareCases {
 		for _, workers := range []string{"1", "2", "0"} {
-			status, out, errOut := runCapture(t, false, append(tc.args, "-workers", workers)...)
+			status, out, errOut := cli.Capture(run, false, append(tc.args, "-workers", workers)...)
 			if status != 0 || errOut != "" {
 				t.Fatalf("%v: status %d, stderr %q", tc.args, status, errOut)
 			}
-			golden(t, tc.golden+".golden", out)
+			cli.Golden(t, tc.golden+".golden", out, *update)
 		}
-		status, out, errOut := runCapture(t, false, append(tc.args, "-json")...)
+		status, out, errOut := cli.Capture(run, false, append(tc.args, "-json")...)
 		if status != 0 || errOut != "" {
 			t.Fatalf("%v -json: status %d, stderr %q", tc.args, status, errOut)
 		}
-		golden(t, tc.golden+".json.golden", out)
+		cli.Golden(t, tc.golden+".json.golden", out, *update)
 	}
 }
 
@@ -54,12 +55,12 @@ func TestCompare(t *testing.T) {
 func TestCompareMatchesTwoRuns(t *testing.T) {
 	var runs [2]sampleJSON
 	for i, args := range [][]string{{"-json"}, {"-json", "-ini", "sample/Enroll.ini"}} {
-		_, out, _ := runCapture(t, false, args...)
+		_, out, _ := cli.Capture(run, false, args...)
 		if err := json.Unmarshal([]byte(out), &runs[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
-	_, out, _ := runCapture(t, false, "-compare", "sample/Enroll.ini", "-json")
+	_, out, _ := cli.Capture(run, false, "-compare", "sample/Enroll.ini", "-json")
 	var got compareJSON
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatal(err)
@@ -107,7 +108,7 @@ func TestCompareMatchesTwoRuns(t *testing.T) {
 // TestCompareLarge: beyond the listing limit, or with -generate, the
 // comparison gives counts only.
 func TestCompareLarge(t *testing.T) {
-	status, out, errOut := runCapture(t, false, "-compare", "sample/Enroll.ini", "-generate", "22000")
+	status, out, errOut := cli.Capture(run, false, "-compare", "sample/Enroll.ini", "-generate", "22000")
 	if status != 0 || !strings.Contains(out, "devices change their decision") || !strings.Contains(out, "(counts only") ||
 		strings.Contains(out, `#0 "`) {
 		t.Errorf("status %d, stderr %q, output:\n%s", status, errOut, out)
@@ -127,11 +128,11 @@ func TestCompareErrors(t *testing.T) {
 		want   string
 	}{
 		{"missing ini", []string{"-compare", filepath.Join(dir, "none.ini")}, 1, "no such file"},
-		{"bad ini", []string{"-compare", writeTemp(t, "Bad.ini", "[S]\nCertEnrollAction=Enrol\n")}, 1, "Bad.ini:2"},
+		{"bad ini", []string{"-compare", cli.WriteTemp(t, "Bad.ini", "[S]\nCertEnrollAction=Enrol\n")}, 1, "Bad.ini:2"},
 		{"missing package", []string{"-compare-package", "sp2=" + filepath.Join(dir, "none.json")}, 1, "no such file"},
-		{"bad package", []string{"-compare-package", "sp2=" + writeTemp(t, "p.json", `{"version": "4.x"}`)}, 1, "p.json: lifecycle: invalid package.version: version: parsing"},
-		{"bad site", []string{"-compare-site", "branch=" + writeTemp(t, "s.json", `{"clientAgent": true}`)}, 1, `s.json: a site needs a "mode"`},
-		{"bad site mode", []string{"-compare-site", "branch=" + writeTemp(t, "m.json", `{"mode": "cloud"}`)}, 1,
+		{"bad package", []string{"-compare-package", "sp2=" + cli.WriteTemp(t, "p.json", `{"version": "4.x"}`)}, 1, "p.json: lifecycle: invalid package.version: version: parsing"},
+		{"bad site", []string{"-compare-site", "branch=" + cli.WriteTemp(t, "s.json", `{"clientAgent": true}`)}, 1, `s.json: a site needs a "mode"`},
+		{"bad site mode", []string{"-compare-site", "branch=" + cli.WriteTemp(t, "m.json", `{"mode": "cloud"}`)}, 1,
 			`m.json: lifecycle: invalid site.mode: certs: unknown SiteMode "cloud"`},
 		{"unknown package", []string{"-compare-package", "sp3=sample/hotfix.json"}, 1, `no device of the fleet gets a package named "sp3"`},
 		{"unknown site", []string{"-compare-site", "east=sample/branch.json"}, 1, `no device of the fleet is deployed from a site named "east"`},
@@ -143,7 +144,7 @@ func TestCompareErrors(t *testing.T) {
 		{"bad format", []string{"-diagram", "svg"}, 2, "svg"},
 		{"bad machine", []string{"-diagram", "dot", "-machine", "toaster"}, 2, "toaster"},
 	} {
-		status, out, errOut := runCapture(t, false, tc.args...)
+		status, out, errOut := cli.Capture(run, false, tc.args...)
 		if status != tc.status || !strings.Contains(errOut, tc.want) {
 			t.Errorf("%s: status %d, stderr %q; want %d and %q", tc.name, status, errOut, tc.status, tc.want)
 		}
@@ -163,12 +164,9 @@ func TestCompareEscapes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{{"-compare-package", "sp2=" + path}, {"-compare-package", "nope" + evil + "=" + path}} {
-		_, out, errOut := runCapture(t, false, args...)
-		for _, s := range []string{out, errOut} {
-			if i := strings.IndexFunc(s, func(r rune) bool { return r != '\n' && (r < ' ' || r == 0x202e) }); i >= 0 {
-				t.Errorf("%q: a control character in the output at %d: %q", args, i, s[max(0, i-40):min(len(s), i+40)])
-			}
-		}
+		_, out, errOut := cli.Capture(run, false, args...)
+		cli.CheckEscaped(t, fmt.Sprintf("%q stdout", args), out, false)
+		cli.CheckEscaped(t, fmt.Sprintf("%q stderr", args), errOut, false)
 	}
 }
 
@@ -176,21 +174,9 @@ func TestCompareEscapes(t *testing.T) {
 // within a second, with the comparison of the devices read so far and
 // status 1.
 func TestCompareInterrupt(t *testing.T) {
-	out := &output{}
-	cmd, _, stderr := child(t, out, "-compare", "sample/Enroll.ini", "-generate", "1000000000")
-	stderr.waitFor(t, "/1000000000", 30*time.Second)
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	stderr.waitFor(t, "interrupted: stopping", 10*time.Second)
-	start := time.Now()
-	status := exitOf(t, cmd, 10*time.Second)
-	if took := time.Since(start); took > time.Second {
-		t.Errorf("the command ended %v after the interrupt", took)
-	}
-	stderr.waitFor(t, "devices read before the interrupt", time.Second)
-	out.waitFor(t, "on devices", time.Second)
-	if status != 1 || !strings.Contains(out.String(), "The run did not finish") {
+	status, out, stderr := cli.Interrupted(t, "/1000000000", "-compare", "sample/Enroll.ini", "-generate", "1000000000")
+	if status != 1 || !strings.Contains(out, "The run did not finish") || !strings.Contains(out, "on devices") ||
+		!strings.Contains(stderr, "devices read before the interrupt") {
 		t.Errorf("status %d, output %q, stderr %q", status, out, stderr)
 	}
 }

@@ -5,10 +5,10 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"iter"
 
+	"github.com/mobiledm/dmclient/examples/internal/cli"
 	"github.com/mobiledm/dmclient/lifecycle"
 	"github.com/mobiledm/dmclient/lifecycle/diagram"
 	"github.com/mobiledm/dmclient/lifecycle/fleet"
@@ -39,11 +39,11 @@ func (d *diagramFlags) set() bool { return d.format != 0 }
 // together.
 func modeError(cfg config) error {
 	switch {
-	case cfg.explain != "" && (cfg.diagram.set() || cfg.compare.set() || cfg.generate > 0):
+	case cfg.explain != "" && (cfg.diagram.set() || cfg.compare.set() || cfg.Generate > 0):
 		return errors.New("-explain explains one device: it cannot be combined with -diagram, -compare or -generate")
 	case cfg.diagram.set() && cfg.compare.set():
 		return errors.New("-diagram draws one run: it cannot be combined with -compare, -compare-package or -compare-site")
-	case cfg.diagram.set() && cfg.json:
+	case cfg.diagram.set() && cfg.JSON:
 		return errors.New("-diagram writes DOT or Mermaid: it cannot be combined with -json")
 	case cfg.diagram.machineSet && !cfg.diagram.set():
 		return errors.New("-machine needs -diagram")
@@ -68,7 +68,7 @@ func runMode(ctx context.Context, cfg config, in input, stdout, stderr io.Writer
 func fleetCounts(ctx context.Context, cfg config, entries iter.Seq2[fleet.Entry, error], report fleet.ReportOptions) (*diagram.Counts, fleet.Report, error) {
 	counts := &diagram.Counts{}
 	r, err := fleet.Run(ctx, entries, fleet.Options{
-		Workers:   cfg.workers,
+		Workers:   cfg.Workers,
 		Machine:   lifecycle.Options{Clock: cfg.clock},
 		Report:    report,
 		OnOutcome: func(_ int, _ fleet.Entry, o lifecycle.Outcome) { counts.Add(o) },
@@ -80,25 +80,15 @@ func fleetCounts(ctx context.Context, cfg config, entries iter.Seq2[fleet.Entry,
 // -machine with the run's counts; it returns the exit status.
 func runDiagram(ctx context.Context, cfg config, in input, stdout, stderr io.Writer) int {
 	counts, r, runErr := fleetCounts(ctx, cfg, in.entries, fleet.ReportOptions{})
-	if *in.shown {
-		fmt.Fprint(stderr, "\n")
-	}
+	in.progress.End()
 	fileErr := in.dec.Err()
 	if fileErr != nil && r.Devices == 0 {
-		fmt.Fprintln(stderr, "deploy:", clean(fileErr.Error()))
-		return 1
+		return cli.Errors(stderr, "deploy", fileErr)
 	}
 	w := bufio.NewWriter(stdout)
 	err := diagram.Write(w, cfg.diagram.machine, cfg.diagram.format, diagram.Options{Start: true, Counts: counts})
 	if err == nil {
 		err = w.Flush()
 	}
-	status := 0
-	for _, err := range []error{fileErr, interrupted(runErr, r), err} {
-		if err != nil {
-			fmt.Fprintln(stderr, "deploy:", clean(err.Error()))
-			status = 1
-		}
-	}
-	return status
+	return cli.Errors(stderr, "deploy", fileErr, interrupted(runErr, r), err)
 }

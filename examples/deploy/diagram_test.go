@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mobiledm/dmclient/examples/internal/cli"
 	"github.com/mobiledm/dmclient/lifecycle"
 	"github.com/mobiledm/dmclient/lifecycle/fleet"
 )
@@ -26,16 +27,16 @@ func TestDiagram(t *testing.T) {
 			ext := map[string]string{"dot": ".dot", "mermaid": ".mmd"}[f]
 			path := filepath.Join(overlayDir, "fleet-"+m+ext)
 			for _, workers := range []string{"1", "2", "0"} {
-				status, out, errOut := runCapture(t, false, "-diagram", f, "-machine", m, "-workers", workers)
+				status, out, errOut := cli.Capture(run, false, "-diagram", f, "-machine", m, "-workers", workers)
 				if status != 0 || errOut != "" {
 					t.Fatalf("-diagram %s -machine %s: status %d, stderr %q", f, m, status, errOut)
 				}
-				golden(t, path, out)
+				cli.Golden(t, path, out, *update)
 			}
 		}
 	}
-	_, client, _ := runCapture(t, false, "-diagram", "dot")
-	_, explicit, _ := runCapture(t, false, "-diagram", "DOT", "-machine", "client")
+	_, client, _ := cli.Capture(run, false, "-diagram", "dot")
+	_, explicit, _ := cli.Capture(run, false, "-diagram", "DOT", "-machine", "client")
 	if client != explicit || !strings.HasPrefix(client, "digraph client {") {
 		t.Errorf("-diagram dot draws %.40q, not the client machine", client)
 	}
@@ -59,15 +60,11 @@ func TestOverlayMatchesReport(t *testing.T) {
 			t.Fatal(err)
 		}
 		dec := fleet.NewDecoder(file, base)
-		entries := dec.Devices()
-		if generate > 0 {
-			items, err := collect(dec)
-			if err != nil {
-				t.Fatal(err)
-			}
-			entries = cycle(items, generate)
+		entries, err := cli.Devices(dec, generate, nil)
+		if err != nil {
+			t.Fatal(err)
 		}
-		cfg := config{workers: 2}
+		cfg := config{Flags: cli.Flags{Workers: 2}}
 		counts, r, err := fleetCounts(context.Background(), cfg, entries, fleet.ReportOptions{Details: true})
 		file.Close()
 		if err != nil {

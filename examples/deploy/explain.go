@@ -1,13 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/mobiledm/dmclient/examples/internal/cli"
 	"github.com/mobiledm/dmclient/lifecycle"
 	"github.com/mobiledm/dmclient/lifecycle/fleet"
 	"github.com/mobiledm/dmclient/lifecycle/policy"
@@ -39,10 +39,7 @@ type alternativeJSON struct {
 // cannot be deployed as written.
 func explainDevice(ctx context.Context, dec *fleet.Decoder, fleetName string, cfg config, stdout, stderr io.Writer) int {
 	id := cfg.explain
-	fail := func(err error) int {
-		fmt.Fprintln(stderr, "deploy:", clean(err.Error()))
-		return 1
-	}
+	fail := func(err error) int { return cli.Errors(stderr, "deploy", err) }
 	var e fleet.Entry
 	found := false
 	for entry, err := range dec.Devices() {
@@ -50,7 +47,7 @@ func explainDevice(ctx context.Context, dec *fleet.Decoder, fleetName string, cf
 			continue
 		}
 		if err != nil {
-			return fail(fmt.Errorf("-explain: device %s cannot be deployed as written: %w", name(id), err))
+			return fail(fmt.Errorf("-explain: device %s cannot be deployed as written: %w", cli.Quote(id), err))
 		}
 		e, found = entry, true
 		break
@@ -59,7 +56,7 @@ func explainDevice(ctx context.Context, dec *fleet.Decoder, fleetName string, cf
 		if err := dec.Err(); err != nil {
 			return fail(err)
 		}
-		return fail(fmt.Errorf("-explain: no device %s in %s", name(id), fleetName))
+		return fail(fmt.Errorf("-explain: no device %s in %s", cli.Quote(id), fleetName))
 	}
 	sc := lifecycle.Scenario{Device: e.Device, Deployment: e.Deployment}
 	out, err := lifecycle.Run(ctx, sc, lifecycle.Options{Clock: cfg.clock})
@@ -71,8 +68,8 @@ func explainDevice(ctx context.Context, dec *fleet.Decoder, fleetName string, cf
 	if err != nil {
 		return fail(err)
 	}
-	w := &errWriter{w: bufio.NewWriter(stdout)}
-	if cfg.json {
+	w := cli.NewWriter(stdout, 0)
+	if cfg.JSON {
 		v := explainJSON{Explanation: ex, Alternatives: []alternativeJSON{}}
 		for _, a := range alts {
 			v.Alternatives = append(v.Alternatives, alternativeJSON{If: a.String(), Changes: a.Changes})
@@ -85,9 +82,8 @@ func explainDevice(ctx context.Context, dec *fleet.Decoder, fleetName string, cf
 	} else {
 		writeAlternatives(w, ex, alts)
 	}
-	w.flush()
-	if w.err != nil {
-		return fail(w.err)
+	if err := w.Flush(); err != nil {
+		return fail(err)
 	}
 	return 0
 }
@@ -104,7 +100,7 @@ func succeeds(event lifecycle.Event) policy.Func {
 // writeAlternatives writes the explanation and the alternatives as text.
 func writeAlternatives(w io.Writer, ex policy.Explanation, alts []policy.Counterfactual) {
 	for line := range strings.Lines(ex.String()) {
-		fmt.Fprintln(w, clean(strings.TrimSuffix(line, "\n")))
+		fmt.Fprintln(w, cli.Clean(strings.TrimSuffix(line, "\n")))
 	}
 	switch {
 	case len(alts) == 0:
@@ -119,7 +115,7 @@ func writeAlternatives(w io.Writer, ex policy.Explanation, alts []policy.Counter
 				fmt.Fprintf(w, "  ... and %d more\n", len(alts)-i)
 				break
 			}
-			fmt.Fprintf(w, "  would succeed if %s\n", clean(a.String()))
+			fmt.Fprintf(w, "  would succeed if %s\n", cli.Clean(a.String()))
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mobiledm/dmclient/examples/internal/cli"
 	"github.com/mobiledm/dmclient/lifecycle"
 )
 
@@ -25,7 +26,7 @@ var explainGolden = []string{
 func TestExplainFlag(t *testing.T) {
 	var b strings.Builder
 	for _, id := range explainGolden {
-		status, out, errOut := runCapture(t, false, "-explain", id)
+		status, out, errOut := cli.Capture(run, false, "-explain", id)
 		if status != 0 || errOut != "" {
 			t.Fatalf("-explain %s: status %d, stderr %q", id, status, errOut)
 		}
@@ -34,9 +35,9 @@ func TestExplainFlag(t *testing.T) {
 		}
 		b.WriteString("$ deploy -explain " + id + "\n" + out)
 	}
-	golden(t, "explain.golden", b.String())
+	cli.Golden(t, "explain.golden", b.String(), *update)
 
-	_, js, _ := runCapture(t, false, "-json")
+	_, js, _ := cli.Capture(run, false, "-json")
 	var s sampleJSON
 	if err := json.Unmarshal([]byte(js), &s); err != nil {
 		t.Fatal(err)
@@ -46,7 +47,7 @@ func TestExplainFlag(t *testing.T) {
 		if d.Decision == nil {
 			continue // cannot be deployed as written: see TestExplainErrors
 		}
-		status, out, errOut := runCapture(t, false, "-explain", id, "-json")
+		status, out, errOut := cli.Capture(run, false, "-explain", id, "-json")
 		if status != 0 || errOut != "" {
 			t.Fatalf("-explain %s -json: status %d, stderr %q", id, status, errOut)
 		}
@@ -80,7 +81,7 @@ func TestExplainErrors(t *testing.T) {
 		{"\x1b[31mred", `deploy: -explain: no device "\x1b[31mred" in sample/fleet.json` + "\n"},
 		{"wp7-01", `deploy: -explain: device "wp7-01" cannot be deployed as written: `},
 	} {
-		status, out, errOut := runCapture(t, false, "-explain", c.id)
+		status, out, errOut := cli.Capture(run, false, "-explain", c.id)
 		if status != 1 || out != "" || !strings.HasPrefix(errOut, c.stderr) || strings.Contains(errOut, "\x1b") {
 			t.Errorf("-explain %q: status %d, stdout %q, stderr %q; want 1 and %q", c.id, status, out, errOut, c.stderr)
 		}

@@ -1,10 +1,10 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 
+	"github.com/mobiledm/dmclient/examples/internal/cli"
 	"github.com/mobiledm/dmclient/lifecycle"
 	"github.com/mobiledm/dmclient/lifecycle/fleet"
 )
@@ -19,9 +19,9 @@ import (
 // device's [lifecycle.Outcome] with its steps, logs, status message and
 // error. With countsOnly (-generate) there are no devices.
 type jsonPrinter struct {
-	w          *errWriter
+	w          *cli.Writer
 	countsOnly bool
-	n          int
+	devices    *cli.JSONList
 }
 
 type deviceJSON struct {
@@ -33,42 +33,19 @@ type deviceJSON struct {
 }
 
 func (p *jsonPrinter) start(fleetName, iniName string) {
-	fmt.Fprintf(p.w, "{\n  \"fleet\": %s,\n  \"settings\": %s,\n  \"devices\": [", p.marshal(fleetName, ""), p.marshal(iniName, ""))
+	fmt.Fprintf(p.w, "{\n  \"fleet\": %s,\n  \"settings\": %s,", p.w.JSON(fleetName, ""), p.w.JSON(iniName, ""))
+	p.devices = cli.NewJSONList(p.w, "devices")
 }
 
 func (p *jsonPrinter) outcome(i int, e fleet.Entry, o lifecycle.Outcome) {
-	if p.n > 0 {
-		io.WriteString(p.w, ",")
-	}
-	p.n++
-	fmt.Fprintf(p.w, "\n    %s", p.marshal(deviceJSON{Index: i, Package: e.Package, Site: e.Site, Decision: decide(&e, &o), Outcome: o}, "    "))
+	p.devices.Add(deviceJSON{Index: i, Package: e.Package, Site: e.Site, Decision: decide(&e, &o), Outcome: o})
 }
 
 func (p *jsonPrinter) end(r fleet.Report, err error) {
 	if p.countsOnly {
 		io.WriteString(p.w, "{")
 	} else {
-		if p.n > 0 {
-			io.WriteString(p.w, "\n  ")
-		}
-		io.WriteString(p.w, "],")
+		p.devices.Close()
 	}
-	fmt.Fprintf(p.w, "\n  \"report\": %s", p.marshal(r, "  "))
-	if err != nil {
-		fmt.Fprintf(p.w, ",\n  \"error\": %s", p.marshal(err.Error(), ""))
-	}
-	io.WriteString(p.w, "\n}\n")
-}
-
-// marshal returns the indented JSON of v, every line after the first
-// prefixed with prefix, or null, keeping the error for the exit status.
-func (p *jsonPrinter) marshal(v any, prefix string) []byte {
-	data, err := json.MarshalIndent(v, prefix, "  ")
-	if err != nil {
-		if p.w.err == nil {
-			p.w.err = fmt.Errorf("writing JSON: %w", err)
-		}
-		return []byte("null")
-	}
-	return data
+	p.w.EndJSON(r, err)
 }

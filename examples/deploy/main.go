@@ -92,21 +92,16 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"embed"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"io/fs"
-	"iter"
 	"os"
-	"os/signal"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/mobiledm/dmclient/examples/internal/cli"
 	"github.com/mobiledm/dmclient/ini"
 	"github.com/mobiledm/dmclient/lifecycle"
 	"github.com/mobiledm/dmclient/lifecycle/fleet"
@@ -115,70 +110,31 @@ import (
 //go:embed sample/fleet.json sample/ClientSettings.ini
 var sample embed.FS
 
-// progressStep is how many devices go between two progress lines, at
-// most; fleets smaller than it show none.
-const progressStep = 10_000
-
-// listLimit is the largest fleet whose reports list their devices; a
-// larger one prints the reports' counts (each device has its own block).
-const listLimit = 10_000
-
 const usageLine = "deploy decides and runs the mobile device client deployment of every device of a fleet\n" +
 	"and prints each device's result and the product page's ten reports."
 
-func main() { mainWith(isTerminal(os.Stderr)) }
-
-// mainWith is main, with stderr taken for a terminal or not.
-func mainWith(terminal bool) {
-	ctx, cancel := context.WithCancel(context.Background())
-	interrupts := make(chan os.Signal, 2)
-	signal.Notify(interrupts, os.Interrupt)
-	go func() {
-		<-interrupts
-		fmt.Fprintln(os.Stderr, "\ndeploy: interrupted: stopping; interrupt again to quit at once")
-		cancel()
-		<-interrupts
-		fmt.Fprintln(os.Stderr, "deploy: interrupted again: quitting")
-		os.Exit(1)
-	}()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr, terminal))
-}
-
-// isTerminal reports whether f is a character device, such as a terminal.
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
+func main() { cli.Main("deploy", cli.IsTerminal(os.Stderr), run) }
 
 type config struct {
-	fleetFile, iniFile string
-	json               bool
-	workers, generate  int
-	clock              func() time.Time
-	explain            string        // explain.go
-	compare            *compareFlags // compare.go
-	diagram            *diagramFlags // diagram.go
+	cli.Flags
+	clock   func() time.Time
+	explain string        // explain.go
+	compare *compareFlags // compare.go
+	diagram *diagramFlags // diagram.go
 }
 
 // run is the program: it returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal bool) int {
 	cfg, err := parseFlags(args, stderr)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		fmt.Fprintln(stderr, "deploy:", clean(err.Error()))
-		return 2
+		return cli.UsageError(stderr, "deploy", err)
 	}
-	fail := func(err error) int {
-		fmt.Fprintln(stderr, "deploy:", clean(err.Error()))
-		return 1
-	}
-	iniName, settings, err := readSettings(cfg.iniFile)
+	fail := func(err error) int { return cli.Errors(stderr, "deploy", err) }
+	iniName, settings, err := readSettings(cfg.Ini)
 	if err != nil {
 		return fail(err)
 	}
-	fleetName, file, err := openFleet(cfg.fleetFile)
+	fleetName, file, err := openFleet(cfg.Fleet)
 	if err != nil {
 		return fail(err)
 	}
@@ -187,33 +143,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 	if cfg.explain != "" {
 		return explainDevice(ctx, dec, fleetName, cfg, stdout, stderr)
 	}
-	entries, total := dec.Devices(), -1
-	if cfg.generate > 0 {
-		base, err := collect(dec)
-		if err != nil {
-			return fail(err)
-		}
-		entries, total = cycle(base, cfg.generate), cfg.generate
+	progress := cli.NewProgress(stderr, terminal, progressBar)
+	entries, err := cli.Devices(dec, cfg.Generate, progress)
+	if err != nil {
+		return fail(err)
 	}
-	shown := false
-	if terminal {
-		entries = withProgress(entries, total, stderr, &shown)
-	}
-	if status := runMode(ctx, cfg, input{fleetName, iniName, settings, dec, entries, &shown}, stdout, stderr); status >= 0 {
+	if status := runMode(ctx, cfg, input{fleetName, iniName, settings, dec, entries, progress}, stdout, stderr); status >= 0 {
 		return status
 	}
-	out := &errWriter{w: bufio.NewWriterSize(stdout, 64<<10)}
+	out := cli.NewWriter(stdout, 64<<10)
 	opts := fleet.Options{
-		Workers: cfg.workers,
+		Workers: cfg.Workers,
 		Machine: lifecycle.Options{Clock: cfg.clock},
 	}
 	// The report's per-device lists come from an aggregator of the first
-	// listLimit devices, so that memory stays flat for any fleet.
+	// [cli.ListLimit] devices, so that memory stays flat for any fleet.
 	lists := fleet.NewAggregator(fleet.ReportOptions{Details: true})
 	var p printer
 	switch {
-	case cfg.generate > 0:
-	case cfg.json:
+	case cfg.Generate > 0:
+	case cfg.JSON:
 		p = &jsonPrinter{w: out}
 	default:
 		p = &textPrinter{w: out}
@@ -221,7 +170,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 	if p != nil {
 		p.start(fleetName, iniName)
 		opts.OnOutcome = func(i int, e fleet.Entry, o lifecycle.Outcome) {
-			if i < listLimit {
+			if i < cli.ListLimit {
 				lists.Add(i, e, o)
 			}
 			p.outcome(i, e, o)
@@ -230,16 +179,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 	start := time.Now()
 	report, runErr := fleet.Run(ctx, entries, opts)
 	elapsed := time.Since(start)
-	if shown {
-		fmt.Fprint(stderr, "\n")
-	}
+	progress.End()
 	fileErr := dec.Err()
 	if fileErr != nil && report.Devices == 0 {
 		return fail(fileErr)
 	}
 	if p == nil {
 		p = &textPrinter{w: out}
-		if cfg.json {
+		if cfg.JSON {
 			p = &jsonPrinter{w: out, countsOnly: true}
 		}
 	}
@@ -247,19 +194,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 		report = listed // every device: the same counts, with the lists
 	}
 	p.end(report, errors.Join(fileErr, interrupted(runErr, report)))
-	out.flush()
-	if cfg.generate > 0 {
+	out.Flush()
+	if cfg.Generate > 0 {
 		fmt.Fprintf(stderr, "%d devices in %v: %.0f devices/s\n", report.Devices, elapsed.Round(time.Millisecond),
 			float64(report.Devices)/elapsed.Seconds())
 	}
-	status := 0
-	for _, err := range []error{fileErr, interrupted(runErr, report), out.err} {
-		if err != nil {
-			fmt.Fprintln(stderr, "deploy:", clean(err.Error()))
-			status = 1
-		}
-	}
-	return status
+	return cli.Errors(stderr, "deploy", fileErr, interrupted(runErr, report), out.Err())
 }
 
 // interrupted says what an interrupted run's report covers.
@@ -272,166 +212,44 @@ func interrupted(err error, r fleet.Report) error {
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
-	fs := flag.NewFlagSet("deploy", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "%s\n\nUsage: deploy [flags]\n\nFlags:\n", usageLine)
-		fs.PrintDefaults()
-		fmt.Fprintf(fs.Output(), "\nExit status: 0 when every device was run, 2 for bad usage, 1 otherwise.\n")
-	}
-	fleetFile := fs.String("fleet", "", "read the fleet from `FILE` (JSON) instead of the embedded sample")
-	iniFile := fs.String("ini", "", "use `FILE` as the ClientSettings.ini of packages without their own")
-	asJSON := fs.Bool("json", false, "print every device's decision and outcome and the reports as JSON")
-	workers := fs.Int("workers", 0, "run `N` deployments at a time (0: every core)")
-	generate := fs.Int("generate", 0, "run `N` devices cycling through the fleet, print counts only")
-	clock := fs.String("clock", "2026-11-26T09:43:00Z", "log time stamp, RFC 3339 `TIME` or \"now\"")
+	fs := cli.NewFlagSet("deploy", usageLine, "every device was run", stderr)
+	flags := cli.AddFlags(fs, "print every device's decision and outcome and the reports as JSON",
+		"run `N` deployments at a time (0: every core)", "log time stamp, RFC 3339 `TIME` or \"now\"")
 	explain := fs.String("explain", "", explainUsage)
 	compare, diagram := addCompareFlags(fs), addDiagramFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := flags.Parse(args); err != nil {
 		return config{}, err
 	}
-	if fs.NArg() > 0 {
-		return config{}, fmt.Errorf("unexpected argument %s", strconv.Quote(fs.Arg(0)))
-	}
-	cfg := config{fleetFile: *fleetFile, iniFile: *iniFile, json: *asJSON, workers: *workers, generate: *generate, clock: time.Now,
-		explain: *explain, compare: compare, diagram: diagram}
-	if *generate < 0 {
-		return config{}, errors.New("-generate must not be negative")
-	}
+	cfg := config{Flags: *flags, explain: *explain, compare: compare, diagram: diagram}
 	if err := modeError(cfg); err != nil {
 		return config{}, err
 	}
-	if *clock != "now" {
-		t, err := time.Parse(time.RFC3339, *clock)
-		if err != nil {
-			return config{}, fmt.Errorf("-clock: %w", err)
-		}
-		cfg.clock = func() time.Time { return t }
+	var err error
+	if cfg.clock, err = flags.Clock(); err != nil {
+		return config{}, err
 	}
 	return cfg, nil
 }
 
-// readSettings reads the .ini file name, or the sample's when name is "",
-// reading at most ini.MaxSize+1 bytes of it.
+// readSettings reads the .ini file name, or the sample's when name is "".
 func readSettings(name string) (string, ini.Settings, error) {
-	var f fs.File
-	var err error
-	if name == "" {
-		name = "sample/ClientSettings.ini"
-		f, err = sample.Open(name)
-	} else {
-		f, err = os.Open(name)
-	}
-	if err != nil {
-		return name, ini.Settings{}, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, ini.MaxSize+1))
-	if err != nil {
-		return name, ini.Settings{}, err
-	}
-	if len(data) > ini.MaxSize {
-		return name, ini.Settings{}, fmt.Errorf("%s: %w: more than %d bytes", name, ini.ErrTooLarge, ini.MaxSize)
-	}
-	s, err := lifecycle.ReadSettings(name, data)
-	return name, s, err
+	return cli.ReadSettings(name, sample, "sample/ClientSettings.ini")
 }
 
 // openFleet opens the fleet file name, or the sample's when name is "".
 func openFleet(name string) (string, io.ReadCloser, error) {
-	if name == "" {
-		name = "sample/fleet.json"
-		f, err := sample.Open(name)
-		return name, f, err
-	}
-	f, err := os.Open(name)
-	return name, f, err
+	return cli.Open(name, sample, "sample/fleet.json")
 }
 
-// collect reads the whole fleet, for -generate.
-func collect(dec *fleet.Decoder) ([]item, error) {
-	var items []item
-	for e, err := range dec.Devices() {
-		items = append(items, item{e, err})
+// progressBar is the progress line: a bar when the total is known, a
+// count otherwise.
+func progressBar(n, total int) string {
+	if total <= 0 {
+		return fmt.Sprintf("%d devices", n)
 	}
-	if err := dec.Err(); err != nil {
-		return nil, err
-	}
-	if len(items) == 0 {
-		return nil, errors.New("-generate: the fleet has no devices")
-	}
-	return items, nil
-}
-
-type item struct {
-	e   fleet.Entry
-	err error
-}
-
-// cycle yields n devices, going round base; the k-th round's ids get "#k".
-func cycle(base []item, n int) iter.Seq2[fleet.Entry, error] {
-	return func(yield func(fleet.Entry, error) bool) {
-		for i := range n {
-			it := base[i%len(base)]
-			it.e.Device.ID += "#" + strconv.Itoa(i/len(base))
-			if !yield(it.e, it.err) {
-				return
-			}
-		}
-	}
-}
-
-// withProgress writes a progress line to w as the fleet is pulled, once it
-// is large: a bar when total is known (>= 0), a count otherwise. It sets
-// *shown when it wrote one.
-func withProgress(entries iter.Seq2[fleet.Entry, error], total int, w io.Writer, shown *bool) iter.Seq2[fleet.Entry, error] {
-	if total >= 0 && total < progressStep {
-		return entries
-	}
-	step := progressStep
-	if total > 0 {
-		step = max(min(total/100, progressStep), 1)
-	}
-	return func(yield func(fleet.Entry, error) bool) {
-		n := 0
-		for e, err := range entries {
-			n++
-			if n%step == 0 && n >= progressStep {
-				*shown = true
-				if total > 0 {
-					const width = 40
-					done := n * width / total
-					fmt.Fprintf(w, "\r[%s%s] %3d%% %d/%d", strings.Repeat("#", done), strings.Repeat(".", width-done), n*100/total, n, total)
-				} else {
-					fmt.Fprintf(w, "\r%d devices", n)
-				}
-			}
-			if !yield(e, err) {
-				return
-			}
-		}
-	}
-}
-
-// errWriter keeps the first write error.
-type errWriter struct {
-	w   *bufio.Writer
-	err error
-}
-
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.w.Write(p)
-	e.err = err
-	return n, err
-}
-
-func (e *errWriter) flush() {
-	if err := e.w.Flush(); err != nil && e.err == nil {
-		e.err = err
-	}
+	const width = 40
+	done := n * width / total
+	return fmt.Sprintf("[%s%s] %3d%% %d/%d", strings.Repeat("#", done), strings.Repeat(".", width-done), n*100/total, n, total)
 }
 
 // printer writes the run: a start, every outcome in fleet order, and the

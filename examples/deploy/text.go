@@ -4,61 +4,13 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 	"text/tabwriter"
-	"unicode"
-	"unicode/utf8"
 
+	"github.com/mobiledm/dmclient/examples/internal/cli"
 	"github.com/mobiledm/dmclient/lifecycle"
 	"github.com/mobiledm/dmclient/lifecycle/fleet"
 )
-
-// clean escapes what a terminal would act on in s, a value from the input
-// files or a message holding one: control characters, format characters
-// and bytes that are not UTF-8 are written as Go escapes (\x1b, \r,
-// \u202e, \xff); everything else is kept as it is.
-func clean(s string) string {
-	i := strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) })
-	if i < 0 {
-		return s
-	}
-	var b strings.Builder
-	b.WriteString(s[:i])
-	for s = s[i:]; s != ""; {
-		r, size := utf8.DecodeRuneInString(s)
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[0])
-		case unicode.IsPrint(r):
-			b.WriteString(s[:size])
-		default:
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-		}
-		s = s[size:]
-	}
-	return b.String()
-}
-
-// name quotes a name from the input file, such as a device id.
-func name(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return strconv.Quote(s)
-}
-
-// text returns v's name, or "-" when it is not valid.
-func text(v interface {
-	MarshalText() ([]byte, error)
-	String() string
-}) string {
-	if _, err := v.MarshalText(); err != nil {
-		return "-"
-	}
-	return v.String()
-}
 
 // textPrinter writes the run as text.
 type textPrinter struct {
@@ -66,7 +18,7 @@ type textPrinter struct {
 }
 
 func (p *textPrinter) start(fleetName, iniName string) {
-	fmt.Fprintf(p.w, "Fleet %s, settings %s\n", clean(fleetName), clean(iniName))
+	fmt.Fprintf(p.w, "Fleet %s, settings %s\n", cli.Clean(fleetName), cli.Clean(iniName))
 }
 
 // decision describes what the decision table chose for a device and why.
@@ -116,22 +68,22 @@ func decide(e *fleet.Entry, o *lifecycle.Outcome) *decision {
 func (p *textPrinter) outcome(i int, e fleet.Entry, o lifecycle.Outcome) {
 	w := p.w
 	parts := []string{}
-	for _, s := range []string{text(o.Platform), text(o.Method), text(o.Component)} {
+	for _, s := range []string{cli.Text(o.Platform), cli.Text(o.Method), cli.Text(o.Component)} {
 		if s != "-" {
 			parts = append(parts, s)
 		}
 	}
 	if e.Package != "" {
-		parts = append(parts, "package "+name(e.Package)+" from site "+name(e.Site))
+		parts = append(parts, "package "+cli.Quote(e.Package)+" from site "+cli.Quote(e.Site))
 	}
-	fmt.Fprintf(w, "\n#%d %s", i, name(o.Device))
+	fmt.Fprintf(w, "\n#%d %s", i, cli.Quote(o.Device))
 	if len(parts) > 0 {
 		fmt.Fprintf(w, ": %s", strings.Join(parts, ", "))
 	}
 	fmt.Fprintln(w)
 	d := decide(&e, &o)
 	if d == nil {
-		fmt.Fprintf(w, "  decision: not made: the device could not be read\n  result:   failed (%s): %s\n", fleet.FailureOf(o), clean(o.Err.Error()))
+		fmt.Fprintf(w, "  decision: not made: the device could not be read\n  result:   failed (%s): %s\n", fleet.FailureOf(o), cli.Clean(o.Err.Error()))
 		return
 	}
 	fmt.Fprintf(w, "  decision: %s (state %s: installed %s, deployed %s; %s)", d.Event, d.State, versionText(o.Before),
@@ -141,19 +93,15 @@ func (p *textPrinter) outcome(i int, e fleet.Entry, o lifecycle.Outcome) {
 	}
 	fmt.Fprintln(w)
 	if len(o.Steps) > 0 {
-		steps := make([]string, len(o.Steps))
-		for j, s := range o.Steps {
-			steps[j] = s.String()
-		}
-		fmt.Fprintf(w, "  steps:    %s\n", strings.Join(steps, " -> "))
+		fmt.Fprintf(w, "  steps:    %s\n", cli.Steps(o.Steps))
 	}
 	for _, l := range o.Logs {
-		fmt.Fprintf(w, "  log:      %s: %s\n", l.Name(), clean(strings.Join(l.Lines, " ")))
+		fmt.Fprintf(w, "  log:      %s\n", cli.Log(l))
 	}
 	switch {
 	case o.Status != nil:
 		fmt.Fprintf(w, "  status:   sent through the managed ConfigMgr client computer %s: %s %s\n",
-			name(e.Device.Computer), o.Status.HRESULT, clean(o.Status.Text))
+			cli.Quote(e.Device.Computer), o.Status.HRESULT, cli.Clean(o.Status.Text))
 	case slices.Contains(o.Steps, lifecycle.Denied):
 		fmt.Fprintf(w, "  status:   none sent: a status message is sent only through a managed ConfigMgr client computer, and this device is connected %s\n",
 			connection(e.Device))
@@ -163,10 +111,10 @@ func (p *textPrinter) outcome(i int, e fleet.Entry, o lifecycle.Outcome) {
 		if ow.UserChanged {
 			user = " (changed by the user)"
 		}
-		fmt.Fprintf(w, "  setting:  %s %q -> %q%s\n", name(ow.Key), ow.Old, ow.New, user)
+		fmt.Fprintf(w, "  setting:  %s %q -> %q%s\n", cli.Quote(ow.Key), ow.Old, ow.New, user)
 	}
 	if o.Err != nil {
-		fmt.Fprintf(w, "  result:   failed (%s): %s\n", fleet.FailureOf(o), clean(o.Err.Error()))
+		fmt.Fprintf(w, "  result:   failed (%s): %s\n", fleet.FailureOf(o), cli.Clean(o.Err.Error()))
 	} else {
 		fmt.Fprintf(w, "  result:   success: %s -> %s, %s\n", o.From, o.To, versionText(o.After))
 	}
@@ -179,13 +127,13 @@ func (p *textPrinter) outcome(i int, e fleet.Entry, o lifecycle.Outcome) {
 func connection(d lifecycle.Device) string {
 	switch d.Connection {
 	case lifecycle.ViaUnmanagedComputer:
-		return "through " + name(d.Computer) + ", which is not a ConfigMgr client"
+		return "through " + cli.Quote(d.Computer) + ", which is not a ConfigMgr client"
 	case lifecycle.Direct:
 		return "directly (memory card or share)"
 	case lifecycle.ViaAir:
 		return "over the air"
 	}
-	return text(d.Connection)
+	return cli.Text(d.Connection)
 }
 
 func versionText(v interface {
@@ -201,10 +149,10 @@ func versionText(v interface {
 func (p *textPrinter) end(r fleet.Report, err error) {
 	w := p.w
 	if err != nil {
-		fmt.Fprintf(w, "\nThe run did not finish: %s\n", clean(err.Error()))
+		fmt.Fprintf(w, "\nThe run did not finish: %s\n", cli.Clean(err.Error()))
 	}
 	if r.Devices > 0 && len(r.StatusDetails) == 0 {
-		fmt.Fprintf(w, "\nThe reports give counts only: they list the devices of a fleet of at most %d devices run without -generate.\n", listLimit)
+		fmt.Fprintf(w, "\nThe reports give counts only: they list the devices of a fleet of at most %d devices run without -generate.\n", cli.ListLimit)
 	}
 	fmt.Fprintf(w, "\nSoftware Distribution Status Report for DM client install program\n")
 	if len(r.SoftwareDistribution) == 0 {
@@ -215,9 +163,9 @@ func (p *textPrinter) end(r fleet.Report, err error) {
 		for _, s := range r.SoftwareDistribution {
 			last := "(none)"
 			if m := s.LastStatus; m != nil {
-				last = fmt.Sprintf("#%d %s: %s %s", m.Index, name(m.Device), m.HRESULT, clean(m.Text))
+				last = fmt.Sprintf("#%d %s: %s %s", m.Index, cli.Quote(m.Device), m.HRESULT, cli.Clean(m.Text))
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", name(s.Site), text(s.Program), s.Targeted, s.Accepted,
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", cli.Quote(s.Site), cli.Text(s.Program), s.Targeted, s.Accepted,
 				s.Ran, s.Succeeded, s.Failed, last)
 		}
 		tw.Flush()
@@ -232,7 +180,7 @@ func (p *textPrinter) end(r fleet.Report, err error) {
 		if !c.Managed {
 			kind = "not a ConfigMgr client, so it reports nothing to the site"
 		}
-		fmt.Fprintf(w, "  %s (%s): %d devices\n", name(c.Name), kind, c.Devices.Count)
+		fmt.Fprintf(w, "  %s (%s): %d devices\n", cli.Quote(c.Name), kind, c.Devices.Count)
 		printList(w, "    ", c.Devices)
 	}
 	if len(r.StatusDetails) > 0 {
@@ -255,8 +203,8 @@ func (p *textPrinter) end(r fleet.Report, err error) {
 			if d.Failure == fleet.FailureInput { // nothing was decided
 				from, event, to = "-", "-", "-"
 			}
-			fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Index, name(d.ID), platform, text(d.Method),
-				text(d.Component), from, event, carried, to, d.Failure, d.Health)
+			fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Index, cli.Quote(d.ID), platform, cli.Text(d.Method),
+				cli.Text(d.Component), from, event, carried, to, d.Failure, d.Health)
 		}
 		tw.Flush()
 	}
@@ -266,7 +214,7 @@ func (p *textPrinter) end(r fleet.Report, err error) {
 	for _, g := range r.Failure {
 		fmt.Fprintf(w, "  %s: %d\n", g.Failure, g.Count)
 		for _, d := range g.Devices {
-			fmt.Fprintf(w, "    #%d %s: %s\n", d.Index, name(d.ID), clean(d.Error))
+			fmt.Fprintf(w, "    #%d %s: %s\n", d.Index, cli.Quote(d.ID), cli.Clean(d.Error))
 		}
 	}
 	fmt.Fprintf(w, "\nDevice Client Agent Health Summary\n")
@@ -289,6 +237,6 @@ func (p *textPrinter) end(r fleet.Report, err error) {
 
 func printList(w io.Writer, indent string, l fleet.DeviceList) {
 	for _, d := range l.Devices {
-		fmt.Fprintf(w, "%s#%d %s\n", indent, d.Index, name(d.ID))
+		fmt.Fprintf(w, "%s#%d %s\n", indent, d.Index, cli.Quote(d.ID))
 	}
 }

@@ -1,11 +1,10 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"time"
 
+	"github.com/mobiledm/dmclient/examples/internal/cli"
 	"github.com/mobiledm/dmclient/lifecycle"
 	"github.com/mobiledm/dmclient/lifecycle/fleet"
 	"github.com/mobiledm/dmclient/version"
@@ -21,10 +20,10 @@ import (
 // "site", "repair", "outcome"}, the outcome with its steps, logs, status
 // message and error. With countsOnly (-generate) there are no histories.
 type jsonPrinter struct {
-	w          *errWriter
+	w          *cli.Writer
 	plan       *fleet.Plan
 	countsOnly bool
-	n          int
+	histories  *cli.JSONList // nil with countsOnly
 }
 
 type historyJSON struct {
@@ -52,18 +51,14 @@ type visitJSON struct {
 }
 
 func (p *jsonPrinter) start(planName, fleetName, iniName string) {
-	fmt.Fprintf(p.w, "{\n  \"plan\": %s,\n  \"fleet\": %s,\n  \"settings\": %s,", p.marshal(planName, ""),
-		p.marshal(fleetName, ""), p.marshal(iniName, ""))
+	fmt.Fprintf(p.w, "{\n  \"plan\": %s,\n  \"fleet\": %s,\n  \"settings\": %s,", p.w.JSON(planName, ""),
+		p.w.JSON(fleetName, ""), p.w.JSON(iniName, ""))
 	if !p.countsOnly {
-		io.WriteString(p.w, "\n  \"histories\": [")
+		p.histories = cli.NewJSONList(p.w, "histories")
 	}
 }
 
 func (p *jsonPrinter) history(h fleet.History) {
-	if p.n > 0 {
-		io.WriteString(p.w, ",")
-	}
-	p.n++
 	out := historyJSON{Index: h.Index, ID: h.Entry.Device.ID, Visits: make([]visitJSON, len(h.Visits))}
 	if h.Err != nil {
 		out.Error = h.Err.Error()
@@ -77,32 +72,12 @@ func (p *jsonPrinter) history(h fleet.History) {
 			out.Visits[i].Version, out.Visits[i].Repair = &v.Deployment.Package.Version, v.Deployment.Repair
 		}
 	}
-	fmt.Fprintf(p.w, "\n    %s", p.marshal(out, "    "))
+	p.histories.Add(out)
 }
 
 func (p *jsonPrinter) end(r fleet.PlanReport, _ []fleet.History, err error) {
-	if !p.countsOnly {
-		if p.n > 0 {
-			io.WriteString(p.w, "\n  ")
-		}
-		io.WriteString(p.w, "],")
+	if p.histories != nil {
+		p.histories.Close()
 	}
-	fmt.Fprintf(p.w, "\n  \"report\": %s", p.marshal(r, "  "))
-	if err != nil {
-		fmt.Fprintf(p.w, ",\n  \"error\": %s", p.marshal(err.Error(), ""))
-	}
-	io.WriteString(p.w, "\n}\n")
-}
-
-// marshal returns the indented JSON of v, every line after the first
-// prefixed with prefix, or null, keeping the error for the exit status.
-func (p *jsonPrinter) marshal(v any, prefix string) []byte {
-	data, err := json.MarshalIndent(v, prefix, "  ")
-	if err != nil {
-		if p.w.err == nil {
-			p.w.err = fmt.Errorf("writing JSON: %w", err)
-		}
-		return []byte("null")
-	}
-	return data
+	p.w.EndJSON(r, err)
 }

@@ -52,22 +52,18 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"embed"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"io/fs"
-	"iter"
 	"os"
-	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/mobiledm/dmclient/examples/internal/cli"
 	"github.com/mobiledm/dmclient/ini"
 	"github.com/mobiledm/dmclient/lifecycle"
 	"github.com/mobiledm/dmclient/lifecycle/fleet"
@@ -76,62 +72,25 @@ import (
 //go:embed sample/plan.json sample/fleet.json sample/ClientSettings.ini
 var sample embed.FS
 
-// progressStep is how many devices go between two progress lines, at
-// most; fleets smaller than it show none.
-const progressStep = 10_000
-
-// listLimit is the largest fleet whose reports list their devices.
-const listLimit = 10_000
-
 const usageLine = "rollout runs a rollout plan, waves of deployments in order, over a fleet of devices\n" +
 	"and prints each wave's reports and the histories of a few devices."
 
-func main() { mainWith(isTerminal(os.Stderr)) }
-
-// mainWith is main, with stderr taken for a terminal or not.
-func mainWith(terminal bool) {
-	ctx, cancel := context.WithCancel(context.Background())
-	interrupts := make(chan os.Signal, 2)
-	signal.Notify(interrupts, os.Interrupt)
-	go func() {
-		<-interrupts
-		fmt.Fprintln(os.Stderr, "\nrollout: interrupted: stopping; interrupt again to quit at once")
-		cancel()
-		<-interrupts
-		fmt.Fprintln(os.Stderr, "rollout: interrupted again: quitting")
-		os.Exit(1)
-	}()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr, terminal))
-}
-
-// isTerminal reports whether f is a character device, such as a terminal.
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
+func main() { cli.Main("rollout", cli.IsTerminal(os.Stderr), run) }
 
 type config struct {
-	planFile, fleetFile, iniFile string
-	json                         bool
-	workers, generate            int
-	clock                        func() time.Time
+	cli.Flags
+	planFile string
+	clock    func() time.Time
 }
 
 // run is the program: it returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal bool) int {
 	cfg, err := parseFlags(args, stderr)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		fmt.Fprintln(stderr, "rollout:", clean(err.Error()))
-		return 2
+		return cli.UsageError(stderr, "rollout", err)
 	}
-	fail := func(err error) int {
-		fmt.Fprintln(stderr, "rollout:", clean(err.Error()))
-		return 1
-	}
-	iniName, settings, err := readSettings(cfg.iniFile)
+	fail := func(err error) int { return cli.Errors(stderr, "rollout", err) }
+	iniName, settings, err := readSettings(cfg.Ini)
 	if err != nil {
 		return fail(err)
 	}
@@ -139,34 +98,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 	if err != nil {
 		return fail(err)
 	}
-	fleetName, file, err := open(cfg.fleetFile, "sample/fleet.json")
+	fleetName, file, err := cli.Open(cfg.Fleet, sample, "sample/fleet.json")
 	if err != nil {
 		return fail(err)
 	}
 	defer file.Close()
 	dec := fleet.NewDecoder(file, settings)
-	entries, total := dec.Devices(), -1
-	if cfg.generate > 0 {
-		base, err := collect(dec)
-		if err != nil {
-			return fail(err)
-		}
-		entries, total = cycle(base, cfg.generate), cfg.generate
+	progress := cli.NewProgress(stderr, terminal, progressLine)
+	entries, err := cli.Devices(dec, cfg.Generate, progress)
+	if err != nil {
+		return fail(err)
 	}
-	shown := false
-	if terminal {
-		entries = withProgress(entries, total, stderr, &shown)
-	}
-	out := &errWriter{w: bufio.NewWriterSize(stdout, 64<<10)}
+	out := cli.NewWriter(stdout, 64<<10)
 	lists := newLister(len(plan.Waves))
 	picks := &picker{}
 	var p printer = &textPrinter{w: out, plan: plan}
-	if cfg.json {
-		p = &jsonPrinter{w: out, plan: plan, countsOnly: cfg.generate > 0}
+	if cfg.JSON {
+		p = &jsonPrinter{w: out, plan: plan, countsOnly: cfg.Generate > 0}
 	}
 	started := false
 	opts := fleet.PlanOptions{
-		Workers: cfg.workers,
+		Workers: cfg.Workers,
 		Machine: lifecycle.Options{Clock: cfg.clock},
 		Decoder: dec,
 		OnHistory: func(h fleet.History) {
@@ -174,11 +126,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 				started = true
 				p.start(planName, fleetName, iniName)
 			}
-			if cfg.generate == 0 && h.Index < listLimit {
+			if cfg.Generate == 0 && h.Index < cli.ListLimit {
 				lists.add(h)
 			}
 			picks.add(h)
-			if cfg.generate == 0 {
+			if cfg.Generate == 0 {
 				p.history(h)
 			}
 		},
@@ -186,9 +138,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 	start := time.Now()
 	report, runErr := plan.Run(ctx, entries, opts)
 	elapsed := time.Since(start)
-	if shown {
-		fmt.Fprint(stderr, "\n")
-	}
+	progress.End()
 	fileErr := dec.Err()
 	var planErr *fleet.Error
 	if errors.As(runErr, &planErr) || fileErr != nil && report.Devices == 0 {
@@ -197,25 +147,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 	if !started {
 		p.start(planName, fleetName, iniName)
 	}
-	if report.Devices <= listLimit && cfg.generate == 0 {
+	if report.Devices <= cli.ListLimit && cfg.Generate == 0 {
 		lists.fill(&report)
 	}
 	stop := interrupted(runErr, report)
 	p.end(report, picks.histories(), errors.Join(fileErr, stop))
-	out.flush()
-	if cfg.generate > 0 {
+	out.Flush()
+	if cfg.Generate > 0 {
 		n := report.Devices * len(report.Waves)
 		fmt.Fprintf(stderr, "%d devices, %d device-waves in %v: %.0f device-waves/s\n", report.Devices, n,
 			elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds())
 	}
-	status := 0
-	for _, err := range []error{fileErr, stop, out.err} {
-		if err != nil {
-			fmt.Fprintln(stderr, "rollout:", clean(err.Error()))
-			status = 1
-		}
-	}
-	return status
+	return cli.Errors(stderr, "rollout", fileErr, stop, out.Err())
 }
 
 // interrupted says what an interrupted run's report covers.
@@ -232,73 +175,28 @@ func interrupted(err error, r fleet.PlanReport) error {
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
-	fs := flag.NewFlagSet("rollout", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "%s\n\nUsage: rollout [flags]\n\nFlags:\n", usageLine)
-		fs.PrintDefaults()
-		fmt.Fprintf(fs.Output(), "\nExit status: 0 when every device went through the plan, 2 for bad usage, 1 otherwise.\n")
-	}
+	fs := cli.NewFlagSet("rollout", usageLine, "every device went through the plan", stderr)
 	planFile := fs.String("plan", "", "read the rollout plan from `FILE` (JSON) instead of the embedded sample")
-	fleetFile := fs.String("fleet", "", "read the fleet from `FILE` (JSON) instead of the embedded sample")
-	iniFile := fs.String("ini", "", "use `FILE` as the ClientSettings.ini of packages without their own")
-	asJSON := fs.Bool("json", false, "print every device's history and the report as JSON")
-	workers := fs.Int("workers", 0, "take `N` devices through the plan at a time (0: every core)")
-	generate := fs.Int("generate", 0, "run `N` devices cycling through the fleet, print counts only")
-	clock := fs.String("clock", "2026-11-26T09:43:00Z", "the rollout's start, RFC 3339 `TIME` or \"now\"")
-	if err := fs.Parse(args); err != nil {
+	flags := cli.AddFlags(fs, "print every device's history and the report as JSON",
+		"take `N` devices through the plan at a time (0: every core)", "the rollout's start, RFC 3339 `TIME` or \"now\"")
+	if err := flags.Parse(args); err != nil {
 		return config{}, err
 	}
-	if fs.NArg() > 0 {
-		return config{}, fmt.Errorf("unexpected argument %s", strconv.Quote(fs.Arg(0)))
+	clock, err := flags.Clock()
+	if err != nil {
+		return config{}, err
 	}
-	cfg := config{planFile: *planFile, fleetFile: *fleetFile, iniFile: *iniFile, json: *asJSON, workers: *workers,
-		generate: *generate, clock: time.Now}
-	if *generate < 0 {
-		return config{}, errors.New("-generate must not be negative")
-	}
-	if *clock != "now" {
-		t, err := time.Parse(time.RFC3339, *clock)
-		if err != nil {
-			return config{}, fmt.Errorf("-clock: %w", err)
-		}
-		cfg.clock = func() time.Time { return t }
-	}
-	return cfg, nil
+	return config{Flags: *flags, planFile: *planFile, clock: clock}, nil
 }
 
-// open opens the file name, or the sample file when name is "".
-func open(name, sampleName string) (string, fs.File, error) {
-	if name == "" {
-		f, err := sample.Open(sampleName)
-		return sampleName, f, err
-	}
-	f, err := os.Open(name)
-	return name, f, err
-}
-
-// readSettings reads the .ini file name, or the sample's when name is "",
-// reading at most ini.MaxSize+1 bytes of it.
+// readSettings reads the .ini file name, or the sample's when name is "".
 func readSettings(name string) (string, ini.Settings, error) {
-	name, f, err := open(name, "sample/ClientSettings.ini")
-	if err != nil {
-		return name, ini.Settings{}, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, ini.MaxSize+1))
-	if err != nil {
-		return name, ini.Settings{}, err
-	}
-	if len(data) > ini.MaxSize {
-		return name, ini.Settings{}, fmt.Errorf("%s: %w: more than %d bytes", name, ini.ErrTooLarge, ini.MaxSize)
-	}
-	s, err := lifecycle.ReadSettings(name, data)
-	return name, s, err
+	return cli.ReadSettings(name, sample, "sample/ClientSettings.ini")
 }
 
 // readPlan reads the plan file name, or the sample's when name is "".
 func readPlan(name string, settings ini.Settings) (string, *fleet.Plan, error) {
-	name, f, err := open(name, "sample/plan.json")
+	name, f, err := cli.Open(name, sample, "sample/plan.json")
 	if err != nil {
 		return name, nil, err
 	}
@@ -310,87 +208,13 @@ func readPlan(name string, settings ini.Settings) (string, *fleet.Plan, error) {
 	return name, plan, nil
 }
 
-// collect reads the whole fleet, for -generate.
-func collect(dec *fleet.Decoder) ([]item, error) {
-	var items []item
-	for e, err := range dec.Devices() {
-		items = append(items, item{e, err})
+// progressLine is the progress line: a percentage when the total is
+// known, a count otherwise.
+func progressLine(n, total int) string {
+	if total <= 0 {
+		return fmt.Sprintf("devices: %d", n)
 	}
-	if err := dec.Err(); err != nil {
-		return nil, err
-	}
-	if len(items) == 0 {
-		return nil, errors.New("-generate: the fleet has no devices")
-	}
-	return items, nil
-}
-
-type item struct {
-	e   fleet.Entry
-	err error
-}
-
-// cycle yields n devices, going round base; the k-th round's ids get "#k".
-func cycle(base []item, n int) iter.Seq2[fleet.Entry, error] {
-	return func(yield func(fleet.Entry, error) bool) {
-		for i := range n {
-			it := base[i%len(base)]
-			it.e.Device.ID += "#" + strconv.Itoa(i/len(base))
-			if !yield(it.e, it.err) {
-				return
-			}
-		}
-	}
-}
-
-// withProgress writes a progress line to w as the fleet is pulled, once
-// it is large: a percentage when total is known (>= 0), a count
-// otherwise. It sets *shown when it wrote one.
-func withProgress(entries iter.Seq2[fleet.Entry, error], total int, w io.Writer, shown *bool) iter.Seq2[fleet.Entry, error] {
-	if total >= 0 && total < progressStep {
-		return entries
-	}
-	step := progressStep
-	if total > 0 {
-		step = max(min(total/100, progressStep), 1)
-	}
-	return func(yield func(fleet.Entry, error) bool) {
-		n := 0
-		for e, err := range entries {
-			if n++; n%step == 0 && n >= progressStep {
-				*shown = true
-				if total > 0 {
-					fmt.Fprintf(w, "\rdevices: %d of %d (%d%%)", n, total, n*100/total)
-				} else {
-					fmt.Fprintf(w, "\rdevices: %d", n)
-				}
-			}
-			if !yield(e, err) {
-				return
-			}
-		}
-	}
-}
-
-// errWriter keeps the first write error.
-type errWriter struct {
-	w   *bufio.Writer
-	err error
-}
-
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.w.Write(p)
-	e.err = err
-	return n, err
-}
-
-func (e *errWriter) flush() {
-	if err := e.w.Flush(); err != nil && e.err == nil {
-		e.err = err
-	}
+	return fmt.Sprintf("devices: %d of %d (%d%%)", n, total, n*100/total)
 }
 
 // printer writes the run: a start, every device's history in fleet order
@@ -401,7 +225,7 @@ type printer interface {
 	end(r fleet.PlanReport, picked []fleet.History, err error)
 }
 
-// lister keeps the per-device lists of the reports of the first listLimit
+// lister keeps the per-device lists of the reports of the first [cli.ListLimit]
 // devices: an aggregator with details per wave, and the failures.
 type lister struct {
 	aggs   []*fleet.Aggregator

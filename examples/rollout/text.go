@@ -5,52 +5,11 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
+	"github.com/mobiledm/dmclient/examples/internal/cli"
 	"github.com/mobiledm/dmclient/lifecycle"
 	"github.com/mobiledm/dmclient/lifecycle/fleet"
 )
-
-// clean escapes what a terminal would act on in s, a value from the input
-// files or a message holding one: control and format characters as Go
-// escapes (\x1b, \u202e) and bytes that are not UTF-8 as \xff.
-func clean(s string) string {
-	var b strings.Builder
-	for len(s) > 0 {
-		r, size := utf8.DecodeRuneInString(s)
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b.WriteString(`\x` + strconv.FormatUint(uint64(s[0])|0x100, 16)[1:])
-		case !unicode.IsPrint(r):
-			q := strconv.QuoteRuneToASCII(r)
-			b.WriteString(q[1 : len(q)-1])
-		default:
-			b.WriteString(s[:size])
-		}
-		s = s[size:]
-	}
-	return b.String()
-}
-
-// quoted quotes a name from the input files, such as a device id.
-func quoted(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return strconv.Quote(s)
-}
-
-// valueText returns v's name, or "-" when it is not valid.
-func valueText(v interface {
-	MarshalText() ([]byte, error)
-	String() string
-}) string {
-	if _, err := v.MarshalText(); err != nil {
-		return "-"
-	}
-	return v.String()
-}
 
 func versionText(v interface {
 	IsValid() bool
@@ -84,8 +43,8 @@ type textPrinter struct {
 }
 
 func (p *textPrinter) start(planName, fleetName, iniName string) {
-	fmt.Fprintf(p.w, "Rollout plan %s over fleet %s, settings %s: %d waves\n", clean(planName), clean(fleetName),
-		clean(iniName), len(p.plan.Waves))
+	fmt.Fprintf(p.w, "Rollout plan %s over fleet %s, settings %s: %d waves\n", cli.Clean(planName), cli.Clean(fleetName),
+		cli.Clean(iniName), len(p.plan.Waves))
 }
 
 func (p *textPrinter) history(fleet.History) {}
@@ -93,10 +52,10 @@ func (p *textPrinter) history(fleet.History) {}
 func (p *textPrinter) end(r fleet.PlanReport, picked []fleet.History, err error) {
 	w := p.w
 	if err != nil {
-		fmt.Fprintf(w, "\nThe run did not finish: %s\n", clean(err.Error()))
+		fmt.Fprintf(w, "\nThe run did not finish: %s\n", cli.Clean(err.Error()))
 	}
 	if r.Devices > 0 && len(r.Waves) > 0 && r.Waves[0].Report.Devices > 0 && len(r.Waves[0].Report.StatusDetails) == 0 {
-		fmt.Fprintf(w, "\nThe reports give counts only: they list the devices of a fleet of at most %d devices run without -generate.\n", listLimit)
+		fmt.Fprintf(w, "\nThe reports give counts only: they list the devices of a fleet of at most %d devices run without -generate.\n", cli.ListLimit)
 	}
 	for i, wr := range r.Waves {
 		p.wave(i, wr, r.Devices)
@@ -108,7 +67,7 @@ func (p *textPrinter) end(r fleet.PlanReport, picked []fleet.History, err error)
 	for _, f := range r.FailedBy {
 		names := make([]string, len(f.Waves))
 		for j, wi := range f.Waves {
-			names[j] = strconv.Itoa(wi+1) + " " + quoted(r.Waves[wi].Name)
+			names[j] = strconv.Itoa(wi+1) + " " + cli.Quote(r.Waves[wi].Name)
 		}
 		fmt.Fprintf(w, "  %s %s: %s%s\n", plural(len(names), "wave")[2:], strings.Join(names, ", "), plural(f.Count, "device"), refs(f.Devices))
 	}
@@ -132,7 +91,7 @@ func failedDevices(r fleet.PlanReport) int {
 func (p *textPrinter) wave(i int, wr fleet.WaveReport, devices int) {
 	w := p.w
 	pw := p.plan.Waves[i]
-	fmt.Fprintf(w, "\nWave %d of %d: %s, %s\n", i+1, len(p.plan.Waves), quoted(pw.Name), wr.Time.UTC().Format(timeLayout))
+	fmt.Fprintf(w, "\nWave %d of %d: %s, %s\n", i+1, len(p.plan.Waves), cli.Quote(pw.Name), wr.Time.UTC().Format(timeLayout))
 	fmt.Fprintf(w, "  sends:   %s\n", sends(pw))
 	fmt.Fprintf(w, "  targets: %s\n", targets(pw.Target))
 	fmt.Fprintf(w, "  devices: %d of %d ran, %d not run, %d not targeted; %d changed state\n", wr.Ran, devices, wr.NotRun,
@@ -148,10 +107,10 @@ func (p *textPrinter) wave(i int, wr fleet.WaveReport, devices int) {
 	for _, s := range rep.SoftwareDistribution {
 		last := "none"
 		if m := s.LastStatus; m != nil {
-			last = fmt.Sprintf("#%d %s: %s %s", m.Index, quoted(m.Device), m.HRESULT, clean(m.Text))
+			last = fmt.Sprintf("#%d %s: %s %s", m.Index, cli.Quote(m.Device), m.HRESULT, cli.Clean(m.Text))
 		}
 		fmt.Fprintf(w, "    site %s, %s: targeted %d, accepted %d, ran %d, succeeded %d, failed %d; last status message: %s\n",
-			quoted(s.Site), valueText(s.Program), s.Targeted, s.Accepted, s.Ran, s.Succeeded, s.Failed, last)
+			cli.Quote(s.Site), cli.Text(s.Program), s.Targeted, s.Accepted, s.Ran, s.Succeeded, s.Failed, last)
 	}
 	fmt.Fprintf(w, "  Configuration Manager client computers reporting ActiveSync-connected devices\n")
 	if len(rep.Computers) == 0 {
@@ -162,12 +121,12 @@ func (p *textPrinter) wave(i int, wr fleet.WaveReport, devices int) {
 		if !c.Managed {
 			kind = "not a ConfigMgr client: it reports nothing"
 		}
-		fmt.Fprintf(w, "    %s, %s: %s%s\n", quoted(c.Name), kind, plural(c.Devices.Count, "device"), refs(c.Devices.Devices))
+		fmt.Fprintf(w, "    %s, %s: %s%s\n", cli.Quote(c.Name), kind, plural(c.Devices.Count, "device"), refs(c.Devices.Devices))
 	}
 	if len(rep.StatusDetails) > 0 {
 		fmt.Fprintf(w, "  Device Client Agent Deployment Status Details\n")
 		for _, d := range rep.StatusDetails {
-			fmt.Fprintf(w, "    #%d %s: %s\n", d.Index, quoted(d.ID), detail(d))
+			fmt.Fprintf(w, "    #%d %s: %s\n", d.Index, cli.Quote(d.ID), detail(d))
 		}
 	}
 	fmt.Fprintf(w, "  Device Client Agent Deployment Success Report: %d of %d devices%s\n", rep.Success.Count, rep.Devices,
@@ -176,7 +135,7 @@ func (p *textPrinter) wave(i int, wr fleet.WaveReport, devices int) {
 	for _, g := range rep.Failure {
 		fmt.Fprintf(w, "    %s: %d\n", g.Failure, g.Count)
 		for _, d := range g.Devices {
-			fmt.Fprintf(w, "      #%d %s: %s\n", d.Index, quoted(d.ID), clean(d.Error))
+			fmt.Fprintf(w, "      #%d %s: %s\n", d.Index, cli.Quote(d.ID), cli.Clean(d.Error))
 		}
 	}
 	counts := make([]string, 0, len(fleet.Healths()))
@@ -203,7 +162,7 @@ func detail(d fleet.StatusDetail) string {
 	if d.Platform.IsValid() {
 		platform = d.Platform.Token()
 	}
-	what := fmt.Sprintf("%s, %s, %s: ", platform, valueText(d.Method), valueText(d.Component))
+	what := fmt.Sprintf("%s, %s, %s: ", platform, cli.Text(d.Method), cli.Text(d.Component))
 	switch {
 	case d.Failure == fleet.FailureInput:
 		what += "not decided"
@@ -236,7 +195,7 @@ func refs(devices []fleet.DeviceRef) string {
 	}
 	parts := make([]string, len(devices))
 	for i, d := range devices {
-		parts[i] = "#" + strconv.Itoa(d.Index) + " " + quoted(d.ID)
+		parts[i] = "#" + strconv.Itoa(d.Index) + " " + cli.Quote(d.ID)
 	}
 	return ": " + strings.Join(parts, ", ")
 }
@@ -252,10 +211,10 @@ func sends(w fleet.Wave) string {
 			own = append(own, what)
 		}
 	}
-	add(w.Package != "", "package", quoted(w.Package))
-	add(w.Site != "", "site", quoted(w.Site))
-	add(w.Method != 0, "method", valueText(w.Method))
-	add(w.Component != 0, "component", valueText(w.Component))
+	add(w.Package != "", "package", cli.Quote(w.Package))
+	add(w.Site != "", "site", cli.Quote(w.Site))
+	add(w.Method != 0, "method", cli.Text(w.Method))
+	add(w.Component != 0, "component", cli.Text(w.Component))
 	if w.Repair {
 		parts = append(parts, "a repair")
 	}
@@ -281,7 +240,7 @@ func targets(t fleet.Target) string {
 	if len(t.IDs) > 0 {
 		ids := make([]string, len(t.IDs))
 		for i, id := range t.IDs {
-			ids[i] = quoted(id)
+			ids[i] = cli.Quote(id)
 		}
 		parts = append(parts, "the devices "+strings.Join(ids, ", "))
 	}
@@ -310,7 +269,7 @@ func targets(t fleet.Target) string {
 	if len(t.Computers) > 0 {
 		names := make([]string, len(t.Computers))
 		for i, c := range t.Computers {
-			names[i] = quoted(c)
+			names[i] = cli.Quote(c)
 		}
 		parts = append(parts, "synchronising with "+strings.Join(names, " or "))
 	}
@@ -321,17 +280,17 @@ func targets(t fleet.Target) string {
 func (p *textPrinter) printHistory(h fleet.History, r fleet.PlanReport) {
 	w := p.w
 	d := h.Entry.Device
-	fmt.Fprintf(w, "\n#%d %s", h.Index, quoted(d.ID))
+	fmt.Fprintf(w, "\n#%d %s", h.Index, cli.Quote(d.ID))
 	if d.Platform.IsValid() {
-		fmt.Fprintf(w, ", %s, connected by %s", d.Platform, valueText(d.Connection))
+		fmt.Fprintf(w, ", %s, connected by %s", d.Platform, cli.Text(d.Connection))
 		if d.Computer != "" {
-			fmt.Fprintf(w, " (%s)", quoted(d.Computer))
+			fmt.Fprintf(w, " (%s)", cli.Quote(d.Computer))
 		}
 		fmt.Fprintf(w, "; before the first wave: client %s", versionText(d.Client))
 	}
 	fmt.Fprintln(w)
 	if h.Err != nil {
-		fmt.Fprintf(w, "  could not go through the plan: %s\n", clean(h.Err.Error()))
+		fmt.Fprintf(w, "  could not go through the plan: %s\n", cli.Clean(h.Err.Error()))
 	}
 	for _, v := range h.Visits {
 		o := v.Outcome
@@ -339,17 +298,17 @@ func (p *textPrinter) printHistory(h fleet.History, r fleet.PlanReport) {
 		if v.Wave < len(r.Waves) {
 			name = r.Waves[v.Wave].Name
 		}
-		fmt.Fprintf(w, "  wave %d %s, %s: ", v.Wave+1, quoted(name), v.Time.UTC().Format(timeLayout))
+		fmt.Fprintf(w, "  wave %d %s, %s: ", v.Wave+1, cli.Quote(name), v.Time.UTC().Format(timeLayout))
 		switch {
 		case h.Err != nil:
 			fmt.Fprintf(w, "not run\n")
 			continue
 		case !v.Ran:
-			fmt.Fprintf(w, "not run: %s\n", clean(o.Err.Error()))
+			fmt.Fprintf(w, "not run: %s\n", cli.Clean(o.Err.Error()))
 			continue
 		}
-		fmt.Fprintf(w, "%s package %s %s from site %s by %s\n", valueText(v.Deployment.Component), quoted(v.Package),
-			versionText(v.Deployment.Package.Version), quoted(v.Site), valueText(v.Deployment.Method))
+		fmt.Fprintf(w, "%s package %s %s from site %s by %s\n", cli.Text(v.Deployment.Component), cli.Quote(v.Package),
+			versionText(v.Deployment.Package.Version), cli.Quote(v.Site), cli.Text(v.Deployment.Method))
 		carried := "carried out"
 		switch {
 		case o.Event == lifecycle.NoAction:
@@ -360,17 +319,13 @@ func (p *textPrinter) printHistory(h fleet.History, r fleet.PlanReport) {
 		fmt.Fprintf(w, "    %s (state %s), %s: %s -> %s\n", o.Event, o.From, carried, stateText(o.From, o.Before),
 			stateText(o.To, o.After))
 		if len(o.Steps) > 0 {
-			steps := make([]string, len(o.Steps))
-			for j, s := range o.Steps {
-				steps[j] = s.String()
-			}
-			fmt.Fprintf(w, "    steps: %s\n", strings.Join(steps, " -> "))
+			fmt.Fprintf(w, "    steps: %s\n", cli.Steps(o.Steps))
 		}
 		for _, l := range o.Logs {
-			fmt.Fprintf(w, "    log:   %s: %s\n", l.Name(), clean(strings.Join(l.Lines, " ")))
+			fmt.Fprintf(w, "    log:   %s\n", cli.Log(l))
 		}
 		if o.Err != nil {
-			fmt.Fprintf(w, "    result: failed (%s, %s): %s\n", fleet.FailureOf(o), fleet.HealthOf(o), clean(o.Err.Error()))
+			fmt.Fprintf(w, "    result: failed (%s, %s): %s\n", fleet.FailureOf(o), fleet.HealthOf(o), cli.Clean(o.Err.Error()))
 		} else {
 			fmt.Fprintf(w, "    result: success (%s)\n", fleet.HealthOf(o))
 		}

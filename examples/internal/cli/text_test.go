@@ -1,0 +1,99 @@
+package cli_test
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/mobiledm/dmclient/examples/internal/cli"
+	"github.com/mobiledm/dmclient/lifecycle"
+)
+
+var cleanCases = []struct{ in, want string }{
+	{"", ""},
+	{"plain text", "plain text"},
+	{`quotes " ' and \ stay`, `quotes " ' and \ stay`},
+	{"héllo, 世界, \U0001F600", "héllo, 世界, \U0001F600"},
+	{"\x1b[2J\r\nFAKE", `\x1b[2J\r\nFAKE`},
+	{"tab\tbell\a\x00del\x7f", `tab\tbell\a\x00del\x7f`},
+	{"evil\u202eoverride \u200b\ufeff", `evil\u202eoverride \u200b\ufeff`},
+	{"C1 \u0085 \u009b", `C1 \u0085 \u009b`},
+	{"line\u2028separator", `line\u2028separator`},
+	{"not UTF-8: \xff\xfe", `not UTF-8: \xff\xfe`},
+	{"\xff first", `\xff first`},
+	{"a raw CSI byte \x9b[2J", `a raw CSI byte \x9b[2J`},
+	{"cut \xe4\xb8", `cut \xe4\xb8`},
+	{"replacement \uFFFD is printable", "replacement \uFFFD is printable"},
+	{"surrogate \xed\xa0\x80", `surrogate \xed\xa0\x80`},
+	{"private \U000F0000 use", `private \U000f0000 use`},
+}
+
+func TestClean(t *testing.T) {
+	for _, tc := range cleanCases {
+		if got := cli.Clean(tc.in); got != tc.want {
+			t.Errorf("Clean(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// FuzzClean: Clean's result is printable UTF-8; it is s itself when s
+// is; it is its own Clean; and, for s without backslashes, the escapes
+// read back (as a Go string literal) as s.
+func FuzzClean(f *testing.F) {
+	for _, tc := range cleanCases {
+		f.Add(tc.in)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := cli.Clean(s)
+		if !utf8.ValidString(got) || strings.IndexFunc(got, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+			t.Fatalf("Clean(%q) = %q: not printable UTF-8", s, got)
+		}
+		if utf8.ValidString(s) && strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) < 0 && got != s {
+			t.Fatalf("Clean(%q) = %q: changed printable text", s, got)
+		}
+		if again := cli.Clean(got); again != got {
+			t.Fatalf("Clean(Clean(%q)) = %q, not %q", s, again, got)
+		}
+		if !strings.Contains(s, `\`) {
+			back, err := strconv.Unquote(`"` + strings.ReplaceAll(got, `"`, `\"`) + `"`)
+			if err != nil || back != s {
+				t.Fatalf("Clean(%q) = %q reads back as %q, %v", s, got, back, err)
+			}
+		}
+	})
+}
+
+func TestQuote(t *testing.T) {
+	for in, want := range map[string]string{"": "(none)", "ce-01": `"ce-01"`, "a\x1b\"b\xff": `"a\x1b\"b\xff"`, " ": `" "`} {
+		if got := cli.Quote(in); got != want {
+			t.Errorf("Quote(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestText(t *testing.T) {
+	if got := cli.Text(lifecycle.Method(0)); got != "-" {
+		t.Errorf("Text of the zero Method = %q, want -", got)
+	}
+	if got, want := cli.Text(lifecycle.SoftwareDistribution), lifecycle.SoftwareDistribution.String(); got != want || got == "-" {
+		t.Errorf("Text(SoftwareDistribution) = %q, want %q", got, want)
+	}
+}
+
+func TestStepsAndLog(t *testing.T) {
+	if got, want := cli.Steps(nil), ""; got != want {
+		t.Errorf("Steps(nil) = %q", got)
+	}
+	steps := []lifecycle.Step{lifecycle.Staged, lifecycle.DMInstaller, lifecycle.Done}
+	if got, want := cli.Steps(steps), lifecycle.Staged.String()+" -> "+lifecycle.DMInstaller.String()+" -> "+lifecycle.Done.String(); got != want {
+		t.Errorf("Steps = %q, want %q", got, want)
+	}
+	l := lifecycle.LogFile{Kind: lifecycle.DMInstallerLog, Time: time.Date(2026, 11, 26, 9, 43, 0, 0, time.UTC),
+		Lines: []string{"DMInstaller started.", "evil\x1b[2J\r\nFAKE"}}
+	if got, want := cli.Log(l), l.Name()+`: DMInstaller started. evil\x1b[2J\r\nFAKE`; got != want {
+		t.Errorf("Log = %q, want %q", got, want)
+	}
+}
