@@ -102,6 +102,15 @@ func syntaxReason(err error) string {
 	return msg
 }
 
+// cutError is an error of encoding/json with its message cut as
+// [syntaxReason] cuts it: encoding/json quotes a number it cannot store
+// whole ("cannot unmarshal number 1000...0 into ... of type int"). It
+// unwraps to the error.
+type cutError struct{ err error }
+
+func (e cutError) Error() string { return syntaxReason(e.err) }
+func (e cutError) Unwrap() error { return e.err }
+
 // jsonString decodes raw as a JSON string of at most max bytes.
 func jsonString(raw json.RawMessage, max int) (string, error) {
 	var s string
@@ -293,7 +302,10 @@ func (p *Package) unmarshal(data []byte, path string) error {
 		},
 		"settings": func(raw json.RawMessage) error {
 			settings = new(ini.Settings)
-			return json.Unmarshal(raw, settings)
+			if err := json.Unmarshal(raw, settings); err != nil {
+				return cutError{err}
+			}
+			return nil
 		},
 	})
 	if err != nil {

@@ -74,10 +74,17 @@ func TestScenarioJSONStrict(t *testing.T) {
 		{`{"deployment": {"package": {"folder": []}}}`, "deployment.package.version"},
 		{`{"deployment": {"package": {"version": "1.0", "ini": "[S]\nCertEnrollAction=Enrol\n"}}}`, "deployment.package.ini"},
 		{`{"deployment": {"method": "carrier pigeon"}}`, "deployment.method"},
+		// encoding/json quotes a number it cannot store whole: the
+		// message is cut.
+		{`{"deployment": {"package": {"version": "1.0", "settings": {"known": [{"line": 1` + strings.Repeat("0", 3000) + `}]}}}}`,
+			"deployment.package.settings"},
 	} {
 		err := json.Unmarshal([]byte(tc.in), &sc)
 		if got := fieldOf(err); got != tc.field {
-			t.Errorf("%s: %v (field %q, want %q)", tc.in, err, got, tc.field)
+			t.Errorf("%.60s: %v (field %q, want %q)", tc.in, err, got, tc.field)
+		}
+		if err != nil && len(err.Error()) > 400 {
+			t.Errorf("%.60s: error of %d bytes", tc.in, len(err.Error()))
 		}
 	}
 }
@@ -131,6 +138,7 @@ func FuzzDeviceJSON(f *testing.F) {
 // short.
 func FuzzScenarioJSON(f *testing.F) {
 	f.Add([]byte(`{"device": {"platform": "WM6Pro", "connection": "direct"}, "deployment": {"method": "manual transfer", "package": {"version": "1.0", "ini": "[S]\nClientInstallAction=Uninstall\n"}, "site": {"mode": "native"}}}`))
+	f.Add([]byte(`{"deployment": {"package": {"version": "1.0", "settings": {"clientInstallAction": "Install", "known": [{"section": "S", "key": "k", "value": "v", "line": 2}]}}}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var sc lifecycle.Scenario
 		if err := json.Unmarshal(data, &sc); err != nil && len(err.Error()) > 1024 {
