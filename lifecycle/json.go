@@ -111,6 +111,22 @@ type cutError struct{ err error }
 func (e cutError) Error() string { return syntaxReason(e.err) }
 func (e cutError) Unwrap() error { return e.err }
 
+// firstProblem is a settings error of [ReadSettings] whose message is
+// that of the first problem of an [ini.ErrorList] and how many more there
+// are: the list has one problem a line (a bare CR, say), so that 200 bytes
+// of .ini text made a message of 2,000. It unwraps to the error.
+type firstProblem struct{ err error }
+
+func (e firstProblem) Error() string {
+	var list ini.ErrorList
+	if errors.As(e.err, &list) && len(list) > 1 {
+		return list[0].Error() + " (and " + strconv.Itoa(len(list)-1) + " more)"
+	}
+	return e.err.Error()
+}
+
+func (e firstProblem) Unwrap() error { return e.err }
+
 // jsonString decodes raw as a JSON string of at most max bytes.
 func jsonString(raw json.RawMessage, max int) (string, error) {
 	var s string
@@ -325,7 +341,7 @@ func (p *Package) unmarshal(data []byte, path string) error {
 		}
 		s, err := ReadSettings("ClientSettings.ini", text)
 		if err != nil {
-			return &InputError{Field: join(path, "ini"), Err: err}
+			return &InputError{Field: join(path, "ini"), Err: firstProblem{err}}
 		}
 		pkg.Settings = s
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mobiledm/dmclient/certs"
+	"github.com/mobiledm/dmclient/ini"
 	"github.com/mobiledm/dmclient/lifecycle"
 	"pgregory.net/rapid"
 )
@@ -78,6 +79,10 @@ func TestScenarioJSONStrict(t *testing.T) {
 		// message is cut.
 		{`{"deployment": {"package": {"version": "1.0", "settings": {"known": [{"line": 1` + strings.Repeat("0", 3000) + `}]}}}}`,
 			"deployment.package.settings"},
+		// A settings error of the .ini text names its first problem
+		// and how many more there are (here a bare CR on every line).
+		{`{"deployment": {"package": {"version": "1.0", "ini": "` + strings.Repeat(`a\rb\n`, 200) + `"}}}`,
+			"deployment.package.ini"},
 	} {
 		err := json.Unmarshal([]byte(tc.in), &sc)
 		if got := fieldOf(err); got != tc.field {
@@ -86,6 +91,18 @@ func TestScenarioJSONStrict(t *testing.T) {
 		if err != nil && len(err.Error()) > 400 {
 			t.Errorf("%.60s: error of %d bytes", tc.in, len(err.Error()))
 		}
+	}
+}
+
+// TestScenarioJSONIniProblems: the error of .ini text with many problems
+// names the first and counts the others, and still holds them all.
+func TestScenarioJSONIniProblems(t *testing.T) {
+	var sc lifecycle.Scenario
+	err := json.Unmarshal([]byte(`{"deployment": {"package": {"version": "1.0", "ini": "`+strings.Repeat(`a\rb\n`, 200)+`"}}}`), &sc)
+	var list ini.ErrorList
+	if !errors.As(err, &list) || len(list) != 200 || !strings.HasSuffix(err.Error(), "(and 199 more)") ||
+		strings.Count(err.Error(), "bare CR") != 1 {
+		t.Errorf("%v (%d problems)", err, len(list))
 	}
 }
 
