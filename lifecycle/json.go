@@ -34,6 +34,7 @@ func members(data []byte, path string, fields map[string]func(json.RawMessage) e
 		return inputError(path, "invalid UTF-8")
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber() // a number where an object belongs is a number token, not a float64 overflow
 	tok, err := dec.Token()
 	if err != nil {
 		return inputError(path, syntaxReason(err))

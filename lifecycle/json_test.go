@@ -30,6 +30,7 @@ func TestDeviceJSONStrict(t *testing.T) {
 		{`{"` + strings.Repeat("x", 3000) + `": 1}`, `device."` + strings.Repeat("x", 100) + `"...`, "unknown member"},
 		{`{"security": {"\u001b[2J": 1}}`, `device.security."\x1b[2J"`, "unknown member"},
 		{`[]`, "device", "expected a JSON object"},
+		{`1e1` + strings.Repeat("0", 3000), "device", "expected a JSON object"},
 		{`{"id": "a"} {}`, "device", "data after"},
 		{`{"id": `, "device.id", "unexpected end"},
 	} {
