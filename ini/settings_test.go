@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -447,8 +448,10 @@ func TestErrorMessagesAreShort(t *testing.T) {
 	for _, err := range []error{
 		f.Set("S", long+"\n", "v"), f.Set("S", "k", long+"\x00"), f.Set(long+"]", "k", "v"),
 		&ini.Error{File: "x.ini", Line: 1, Key: "a\x1b[2Jb", Err: errors.New("cause")},
+		&ini.Error{File: "x.ini", Line: 1, Key: "a\u009b2Jb", Err: errors.New("cause")}, // a C1 control (CSI)
+		&ini.Error{File: "x.ini", Line: 1, Key: "a\u202eb", Err: errors.New("cause")},   // a bidirectional override
 	} {
-		if err == nil || len(err.Error()) > 400 || strings.ContainsRune(err.Error(), 0x1b) {
+		if err == nil || len(err.Error()) > 400 || strings.ContainsFunc(err.Error(), func(r rune) bool { return !strconv.IsPrint(r) }) {
 			t.Errorf("message of %d bytes: %.300q", len(err.Error()), err)
 		}
 	}

@@ -26,13 +26,17 @@ func Short(s string) string {
 
 // Name returns s as it is when it is at most [Max] bytes of printable
 // text, and [Short] of s otherwise: for a name from the input, such as a
-// JSON member, that goes into an error's field path.
+// JSON member, that goes into an error's field path. Printable is as for
+// [strconv.IsPrint], which [Short] escapes otherwise: letters, marks,
+// numbers, punctuation, symbols and the ASCII space, so that no control,
+// format (a bidirectional override, a zero-width space) or other space
+// character hides in a name, and valid UTF-8 without U+FFFD.
 func Name(s string) string {
 	if len(s) > Max {
 		return Short(s)
 	}
 	for _, r := range s {
-		if r < ' ' || r == 0x7f || r == utf8.RuneError || r >= 0x80 && r < 0xa0 {
+		if r == utf8.RuneError || !strconv.IsPrint(r) {
 			return Short(s)
 		}
 	}
