@@ -69,8 +69,9 @@ func TestParseLogName(t *testing.T) {
 	}
 }
 
-// FuzzParseLogName: never panics, and what parses prints back to a name
-// that parses to the same log.
+// FuzzParseLogName: never panics, an error wraps ErrInvalidInput and is
+// short, and what parses prints back to a name that parses to the same
+// log.
 func FuzzParseLogName(f *testing.F) {
 	f.Add("DMInstaller_20261126-094300.log")
 	f.Add("dmsvc_20000101-000000.LOG")
@@ -79,6 +80,9 @@ func FuzzParseLogName(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name string) {
 		l, err := lifecycle.ParseLogName(name)
 		if err != nil {
+			if !errors.Is(err, lifecycle.ErrInvalidInput) || len(err.Error()) > 600 || !cmp.Equal(l, lifecycle.LogFile{}) {
+				t.Fatalf("ParseLogName(%q) = %v, %v", name, l, err)
+			}
 			return
 		}
 		again, err := lifecycle.ParseLogName(l.Name())
