@@ -255,6 +255,12 @@ func settings(dst *[]Setting) func(json.RawMessage) error {
 		if len(raws) > maxSettings {
 			return errors.New("more than " + strconv.Itoa(maxSettings) + " settings")
 		}
+		if len(raws) == 0 {
+			// No settings are nil, as in the zero Device and as
+			// MarshalJSON leaves them out: [] decodes equal to no member.
+			*dst = nil
+			return nil
+		}
 		out := make([]Setting, len(raws))
 		for i, r := range raws {
 			s := &out[i]

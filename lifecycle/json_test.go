@@ -107,6 +107,17 @@ func TestScenarioJSONIniProblems(t *testing.T) {
 	}
 }
 
+// TestDeviceJSONNoSettings: "settings": [] and null decode as no member
+// does, to nil, which MarshalJSON leaves out: the device reads back equal.
+func TestDeviceJSONNoSettings(t *testing.T) {
+	for _, settings := range []string{``, `, "settings": []`, `, "settings": null`} {
+		var d lifecycle.Device
+		if err := json.Unmarshal([]byte(`{"platform": "CE", "connection": "direct"`+settings+`}`), &d); err != nil || d.Settings != nil {
+			t.Errorf("%q: settings %#v, %v", settings, d.Settings, err)
+		}
+	}
+}
+
 // TestDeviceJSONRoundTrip: what a machine stores reads back equal.
 func TestDeviceJSONRoundTrip(tt *testing.T) {
 	rapid.Check(tt, func(t *rapid.T) {
