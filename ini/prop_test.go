@@ -138,7 +138,14 @@ func checkRoundTrip(t interface {
 	}
 	_ = f.Ignored()
 	_ = f.Sections()
-	s, _ := f.Settings()
+	s, err := f.Settings()
+	var list ini.ErrorList
+	errors.As(err, &list)
+	for _, e := range list {
+		if msg := e.Error(); len(msg) > 600 || strings.ContainsFunc(msg, func(r rune) bool { return !strconv.IsPrint(r) }) {
+			t.Fatalf("Settings: a message of %d bytes: %.600q", len(msg), msg)
+		}
+	}
 	_ = s.Pairs()
 	g := f.Clone()
 	if err := g.Set("FuzzSection", "FuzzKey", " v "); err != nil {
