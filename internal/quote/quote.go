@@ -26,11 +26,11 @@ func Short(s string) string {
 
 // Name returns s as it is when it is at most [Max] bytes of printable
 // text, and [Short] of s otherwise: for a name from the input, such as a
-// JSON member, that goes into an error's field path. Printable is as for
-// [strconv.IsPrint], which [Short] escapes otherwise: letters, marks,
-// numbers, punctuation, symbols and the ASCII space, so that no control,
-// format (a bidirectional override, a zero-width space) or other space
-// character hides in a name, and valid UTF-8 without U+FFFD.
+// JSON member, that goes into an error's field path. Printable text is
+// valid UTF-8 without U+FFFD whose runes [strconv.IsPrint] accepts (those
+// [Short] leaves unescaped): letters, marks, numbers, punctuation, symbols
+// and the ASCII space. So no control or format character (a bidirectional
+// override, a zero-width space) and no space but ' ' hides in a bare name.
 func Name(s string) string {
 	if len(s) > Max {
 		return Short(s)
