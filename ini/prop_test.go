@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/mobiledm/dmclient/ini"
+	"github.com/mobiledm/dmclient/internal/quote"
 	"pgregory.net/rapid"
 )
 
@@ -142,7 +143,10 @@ func checkRoundTrip(t interface {
 	var list ini.ErrorList
 	errors.As(err, &list)
 	for _, e := range list {
-		if msg := e.Error(); len(msg) > 600 || strings.ContainsFunc(msg, func(r rune) bool { return !strconv.IsPrint(r) }) {
+		// The longest message, a conflict, quotes two values and a
+		// section of at most quote.Max bytes each, up to 4 bytes a
+		// byte when escaped: 1,306 bytes with its words.
+		if msg := e.Error(); len(msg) > 3*(4*quote.Max+5)+200 || strings.ContainsFunc(msg, func(r rune) bool { return !strconv.IsPrint(r) }) {
 			t.Fatalf("Settings: a message of %d bytes: %.600q", len(msg), msg)
 		}
 	}

@@ -92,15 +92,20 @@ func syntaxReason(err error) string {
 	if err == io.EOF || err == io.ErrUnexpectedEOF {
 		return "unexpected end of JSON"
 	}
-	msg := err.Error()
-	if len(msg) > 2*quote.Max {
-		cut := 2 * quote.Max
-		for cut > 0 && !utf8.RuneStart(msg[cut]) {
-			cut--
-		}
-		msg = msg[:cut] + "..."
+	return cut(err.Error(), 2*quote.Max)
+}
+
+// cut returns msg cut at a rune boundary after at most max bytes, with
+// "..." appended when anything was cut.
+func cut(msg string, max int) string {
+	if len(msg) <= max {
+		return msg
 	}
-	return msg
+	n := max
+	for n > 0 && !utf8.RuneStart(msg[n]) {
+		n--
+	}
+	return msg[:n] + "..."
 }
 
 // cutError is an error of encoding/json with its message cut as
@@ -115,15 +120,18 @@ func (e cutError) Unwrap() error { return e.err }
 // firstProblem is a settings error of [ReadSettings] whose message is
 // that of the first problem of an [ini.ErrorList] and how many more there
 // are: the list has one problem a line (a bare CR, say), so that 200 bytes
-// of .ini text made a message of 2,000. It unwraps to the error.
+// of .ini text made a message of 2,000. The first problem's message is cut
+// to about 600 bytes: a conflict quotes two values and a section, up to
+// 405 bytes each when escaped, 1,306 bytes in all. It unwraps to the
+// error.
 type firstProblem struct{ err error }
 
 func (e firstProblem) Error() string {
 	var list ini.ErrorList
 	if errors.As(e.err, &list) && len(list) > 1 {
-		return list[0].Error() + " (and " + strconv.Itoa(len(list)-1) + " more)"
+		return cut(list[0].Error(), 6*quote.Max) + " (and " + strconv.Itoa(len(list)-1) + " more)"
 	}
-	return e.err.Error()
+	return cut(e.err.Error(), 6*quote.Max)
 }
 
 func (e firstProblem) Unwrap() error { return e.err }

@@ -105,6 +105,14 @@ func TestScenarioJSONIniProblems(t *testing.T) {
 		strings.Count(err.Error(), "bare CR") != 1 {
 		t.Errorf("%v (%d problems)", err, len(list))
 	}
+	// A conflict quotes two values and a section, here of 150 control
+	// characters: 641 bytes, cut to 600.
+	x, p := strings.Repeat(`\u0001`, 150), strings.Repeat("P", 60)
+	err = json.Unmarshal([]byte(`{"deployment": {"package": {"version": "1.0", "ini": "[`+x+`]\nInstaller=DMInstaller_`+p+`.exe\n[S]\nInstaller=DMInstaller_`+p+`Q.exe\n"}}}`), &sc)
+	if !errors.As(err, &list) || len(list) != 1 || !strings.Contains(err.Error(), "conflicting values") ||
+		!strings.HasSuffix(err.Error(), "...") || len(err.Error()) > 700 {
+		t.Errorf("%d bytes: %.700v", len(err.Error()), err)
+	}
 }
 
 // TestDeviceJSONNoSettings: "settings": [] and null decode as no member
