@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/mobiledm/dmclient/certs"
+	"github.com/mobiledm/dmclient/internal/quote"
 	"github.com/mobiledm/dmclient/lifecycle"
 	"github.com/mobiledm/dmclient/version"
 	"pgregory.net/rapid"
@@ -80,7 +81,9 @@ func FuzzParseLogName(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name string) {
 		l, err := lifecycle.ParseLogName(name)
 		if err != nil {
-			if !errors.Is(err, lifecycle.ErrInvalidInput) || len(err.Error()) > 600 || !cmp.Equal(l, lifecycle.LogFile{}) {
+			// The message quotes the name and its kind, each at most
+			// quote.Max bytes of it, up to 4 bytes a byte escaped.
+			if !errors.Is(err, lifecycle.ErrInvalidInput) || len(err.Error()) > 2*(4*quote.Max+5)+100 || !cmp.Equal(l, lifecycle.LogFile{}) {
 				t.Fatalf("ParseLogName(%q) = %v, %v", name, l, err)
 			}
 			return
