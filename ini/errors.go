@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/mobiledm/dmclient/internal/quote"
 )
@@ -49,7 +48,7 @@ func (e *Error) Error() string {
 		b.WriteString("line " + strconv.Itoa(e.Line) + ": ")
 	}
 	if e.Key != "" {
-		b.WriteString(printable(e.Key) + ": ")
+		b.WriteString(quote.Name(e.Key) + ": ")
 	}
 	if e.Err != nil {
 		b.WriteString(strings.TrimPrefix(e.Err.Error(), "ini: "))
@@ -59,15 +58,6 @@ func (e *Error) Error() string {
 
 // Unwrap returns e.Err.
 func (e *Error) Unwrap() error { return e.Err }
-
-// printable returns s as it is when it is short and has no control
-// character, and quoted short otherwise.
-func printable(s string) string {
-	if len(s) > quote.Max || strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r == 0x7F || r == utf8.RuneError }) {
-		return quote.Short(s)
-	}
-	return s
-}
 
 // ErrorList is every problem [File.Settings] found, in line order. Reach it
 // with [errors.As]; errors.As also reaches each [*Error] in it.

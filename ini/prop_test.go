@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/mobiledm/dmclient/ini"
+	"github.com/mobiledm/dmclient/internal/quote"
 	"pgregory.net/rapid"
 )
 
@@ -138,7 +139,17 @@ func checkRoundTrip(t interface {
 	}
 	_ = f.Ignored()
 	_ = f.Sections()
-	s, _ := f.Settings()
+	s, err := f.Settings()
+	var list ini.ErrorList
+	errors.As(err, &list)
+	for _, e := range list {
+		// The longest message, a conflict, quotes two values and a
+		// section of at most quote.Max bytes each, up to 4 bytes a
+		// byte when escaped: 1,306 bytes with its words.
+		if msg := e.Error(); len(msg) > 3*(4*quote.Max+5)+200 || strings.ContainsFunc(msg, func(r rune) bool { return !strconv.IsPrint(r) }) {
+			t.Fatalf("Settings: a message of %d bytes: %.600q", len(msg), msg)
+		}
+	}
 	_ = s.Pairs()
 	g := f.Clone()
 	if err := g.Set("FuzzSection", "FuzzKey", " v "); err != nil {

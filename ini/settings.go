@@ -431,7 +431,7 @@ func (p *problem) Error() string {
 		return "ini: invalid installer file name " + value + ": " + installerWhy[p.why]
 	case conflict:
 		return fmt.Sprintf("ini: conflicting values: %s here, %s in [%s] at line %d",
-			value, quote.Short(p.text[p.p0:p.p1]), p.text[p.s0:p.s1], p.prevLine)
+			value, quote.Short(p.text[p.p0:p.p1]), quote.Name(p.text[p.s0:p.s1]), p.prevLine)
 	}
 	return "ini: bare CR: it ends no line for Windows, which reads " + value + " after it as part of this line"
 }

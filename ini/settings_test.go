@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -447,11 +448,25 @@ func TestErrorMessagesAreShort(t *testing.T) {
 	for _, err := range []error{
 		f.Set("S", long+"\n", "v"), f.Set("S", "k", long+"\x00"), f.Set(long+"]", "k", "v"),
 		&ini.Error{File: "x.ini", Line: 1, Key: "a\x1b[2Jb", Err: errors.New("cause")},
+		&ini.Error{File: "x.ini", Line: 1, Key: "a\u009b2Jb", Err: errors.New("cause")}, // a C1 control (CSI)
+		&ini.Error{File: "x.ini", Line: 1, Key: "a\u202eb", Err: errors.New("cause")},   // a bidirectional override
+		conflict(t, strings.Repeat("s", 3000)), conflict(t, "a\x1b[2Jb"),                // the section of the first value of a conflict
 	} {
-		if err == nil || len(err.Error()) > 400 || strings.ContainsRune(err.Error(), 0x1b) {
+		if err == nil || len(err.Error()) > 400 || strings.ContainsFunc(err.Error(), func(r rune) bool { return !strconv.IsPrint(r) }) {
 			t.Errorf("message of %d bytes: %.300q", len(err.Error()), err)
 		}
 	}
+}
+
+// conflict returns the error of Settings for a ClientInstallAction given
+// in the section named section, then differently in [S].
+func conflict(t *testing.T, section string) error {
+	t.Helper()
+	_, err := mustParse(t, "x.ini", "["+section+"]\nClientInstallAction=None\n[S]\nClientInstallAction=Install\n").Settings()
+	if !strings.Contains(fmt.Sprint(err), "conflicting values") {
+		t.Fatalf("[%.20s]: %v, want a conflict", section, err)
+	}
+	return err
 }
 
 // TestManyErrors: every problem of a file with many is reported, in line

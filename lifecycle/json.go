@@ -34,6 +34,7 @@ func members(data []byte, path string, fields map[string]func(json.RawMessage) e
 		return inputError(path, "invalid UTF-8")
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber() // a number where an object belongs is a number token, not a float64 overflow
 	tok, err := dec.Token()
 	if err != nil {
 		return inputError(path, syntaxReason(err))
@@ -91,16 +92,49 @@ func syntaxReason(err error) string {
 	if err == io.EOF || err == io.ErrUnexpectedEOF {
 		return "unexpected end of JSON"
 	}
-	msg := err.Error()
-	if len(msg) > 2*quote.Max {
-		cut := 2 * quote.Max
-		for cut > 0 && !utf8.RuneStart(msg[cut]) {
-			cut--
-		}
-		msg = msg[:cut] + "..."
-	}
-	return msg
+	return cut(err.Error(), 2*quote.Max)
 }
+
+// cut returns msg cut at a rune boundary after at most max bytes, with
+// "..." appended when anything was cut.
+func cut(msg string, max int) string {
+	if len(msg) <= max {
+		return msg
+	}
+	n := max
+	for n > 0 && !utf8.RuneStart(msg[n]) {
+		n--
+	}
+	return msg[:n] + "..."
+}
+
+// cutError is an error of encoding/json with its message cut as
+// [syntaxReason] cuts it: encoding/json quotes a number it cannot store
+// whole ("cannot unmarshal number 1000...0 into ... of type int"). It
+// unwraps to the error.
+type cutError struct{ err error }
+
+func (e cutError) Error() string { return syntaxReason(e.err) }
+func (e cutError) Unwrap() error { return e.err }
+
+// firstProblem is a settings error of [ReadSettings] whose message is
+// that of the first problem of an [ini.ErrorList] and how many more there
+// are: the list has one problem a line (a bare CR, say), so that 200 bytes
+// of .ini text made a message of 2,000. The first problem's message is cut
+// to about 600 bytes: a conflict quotes two values and a section, up to
+// 405 bytes each when escaped, 1,306 bytes in all. It unwraps to the
+// error.
+type firstProblem struct{ err error }
+
+func (e firstProblem) Error() string {
+	var list ini.ErrorList
+	if errors.As(e.err, &list) && len(list) > 1 {
+		return cut(list[0].Error(), 6*quote.Max) + " (and " + strconv.Itoa(len(list)-1) + " more)"
+	}
+	return cut(e.err.Error(), 6*quote.Max)
+}
+
+func (e firstProblem) Unwrap() error { return e.err }
 
 // jsonString decodes raw as a JSON string of at most max bytes.
 func jsonString(raw json.RawMessage, max int) (string, error) {
@@ -229,6 +263,12 @@ func settings(dst *[]Setting) func(json.RawMessage) error {
 		if len(raws) > maxSettings {
 			return errors.New("more than " + strconv.Itoa(maxSettings) + " settings")
 		}
+		if len(raws) == 0 {
+			// No settings are nil, as in the zero Device and as
+			// MarshalJSON leaves them out: [] decodes equal to no member.
+			*dst = nil
+			return nil
+		}
 		out := make([]Setting, len(raws))
 		for i, r := range raws {
 			s := &out[i]
@@ -293,7 +333,10 @@ func (p *Package) unmarshal(data []byte, path string) error {
 		},
 		"settings": func(raw json.RawMessage) error {
 			settings = new(ini.Settings)
-			return json.Unmarshal(raw, settings)
+			if err := json.Unmarshal(raw, settings); err != nil {
+				return cutError{err}
+			}
+			return nil
 		},
 	})
 	if err != nil {
@@ -313,7 +356,7 @@ func (p *Package) unmarshal(data []byte, path string) error {
 		}
 		s, err := ReadSettings("ClientSettings.ini", text)
 		if err != nil {
-			return &InputError{Field: join(path, "ini"), Err: err}
+			return &InputError{Field: join(path, "ini"), Err: firstProblem{err}}
 		}
 		pkg.Settings = s
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mobiledm/dmclient/certs"
+	"github.com/mobiledm/dmclient/ini"
 	"github.com/mobiledm/dmclient/lifecycle"
 	"pgregory.net/rapid"
 )
@@ -29,6 +30,7 @@ func TestDeviceJSONStrict(t *testing.T) {
 		{`{"` + strings.Repeat("x", 3000) + `": 1}`, `device."` + strings.Repeat("x", 100) + `"...`, "unknown member"},
 		{`{"security": {"\u001b[2J": 1}}`, `device.security."\x1b[2J"`, "unknown member"},
 		{`[]`, "device", "expected a JSON object"},
+		{`1e1` + strings.Repeat("0", 3000), "device", "expected a JSON object"},
 		{`{"id": "a"} {}`, "device", "data after"},
 		{`{"id": `, "device.id", "unexpected end"},
 	} {
@@ -74,10 +76,52 @@ func TestScenarioJSONStrict(t *testing.T) {
 		{`{"deployment": {"package": {"folder": []}}}`, "deployment.package.version"},
 		{`{"deployment": {"package": {"version": "1.0", "ini": "[S]\nCertEnrollAction=Enrol\n"}}}`, "deployment.package.ini"},
 		{`{"deployment": {"method": "carrier pigeon"}}`, "deployment.method"},
+		// encoding/json quotes a number it cannot store whole: the
+		// message is cut.
+		{`{"deployment": {"package": {"version": "1.0", "settings": {"known": [{"line": 1` + strings.Repeat("0", 3000) + `}]}}}}`,
+			"deployment.package.settings"},
+		// A settings error of the .ini text names its first problem
+		// and how many more there are (here a bare CR on every line).
+		{`{"deployment": {"package": {"version": "1.0", "ini": "` + strings.Repeat(`a\rb\n`, 200) + `"}}}`,
+			"deployment.package.ini"},
 	} {
 		err := json.Unmarshal([]byte(tc.in), &sc)
 		if got := fieldOf(err); got != tc.field {
-			t.Errorf("%s: %v (field %q, want %q)", tc.in, err, got, tc.field)
+			t.Errorf("%.60s: %v (field %q, want %q)", tc.in, err, got, tc.field)
+		}
+		if err != nil && len(err.Error()) > 400 {
+			t.Errorf("%.60s: error of %d bytes", tc.in, len(err.Error()))
+		}
+	}
+}
+
+// TestScenarioJSONIniProblems: the error of .ini text with many problems
+// names the first and counts the others, and still holds them all.
+func TestScenarioJSONIniProblems(t *testing.T) {
+	var sc lifecycle.Scenario
+	err := json.Unmarshal([]byte(`{"deployment": {"package": {"version": "1.0", "ini": "`+strings.Repeat(`a\rb\n`, 200)+`"}}}`), &sc)
+	var list ini.ErrorList
+	if !errors.As(err, &list) || len(list) != 200 || !strings.HasSuffix(err.Error(), "(and 199 more)") ||
+		strings.Count(err.Error(), "bare CR") != 1 {
+		t.Errorf("%v (%d problems)", err, len(list))
+	}
+	// A conflict quotes two values and a section, here of 150 control
+	// characters: 641 bytes, cut to 600.
+	x, p := strings.Repeat(`\u0001`, 150), strings.Repeat("P", 60)
+	err = json.Unmarshal([]byte(`{"deployment": {"package": {"version": "1.0", "ini": "[`+x+`]\nInstaller=DMInstaller_`+p+`.exe\n[S]\nInstaller=DMInstaller_`+p+`Q.exe\n"}}}`), &sc)
+	if !errors.As(err, &list) || len(list) != 1 || !strings.Contains(err.Error(), "conflicting values") ||
+		!strings.HasSuffix(err.Error(), "...") || len(err.Error()) > 700 {
+		t.Errorf("%d bytes: %.700v", len(err.Error()), err)
+	}
+}
+
+// TestDeviceJSONNoSettings: "settings": [] and null decode as no member
+// does, to nil, which MarshalJSON leaves out: the device reads back equal.
+func TestDeviceJSONNoSettings(t *testing.T) {
+	for _, settings := range []string{``, `, "settings": []`, `, "settings": null`} {
+		var d lifecycle.Device
+		if err := json.Unmarshal([]byte(`{"platform": "CE", "connection": "direct"`+settings+`}`), &d); err != nil || d.Settings != nil {
+			t.Errorf("%q: settings %#v, %v", settings, d.Settings, err)
 		}
 	}
 }
@@ -131,6 +175,7 @@ func FuzzDeviceJSON(f *testing.F) {
 // short.
 func FuzzScenarioJSON(f *testing.F) {
 	f.Add([]byte(`{"device": {"platform": "WM6Pro", "connection": "direct"}, "deployment": {"method": "manual transfer", "package": {"version": "1.0", "ini": "[S]\nClientInstallAction=Uninstall\n"}, "site": {"mode": "native"}}}`))
+	f.Add([]byte(`{"deployment": {"package": {"version": "1.0", "settings": {"clientInstallAction": "Install", "known": [{"section": "S", "key": "k", "value": "v", "line": 2}]}}}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var sc lifecycle.Scenario
 		if err := json.Unmarshal(data, &sc); err != nil && len(err.Error()) > 1024 {

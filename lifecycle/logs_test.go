@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/mobiledm/dmclient/certs"
+	"github.com/mobiledm/dmclient/internal/quote"
 	"github.com/mobiledm/dmclient/lifecycle"
 	"github.com/mobiledm/dmclient/version"
 	"pgregory.net/rapid"
@@ -69,8 +70,9 @@ func TestParseLogName(t *testing.T) {
 	}
 }
 
-// FuzzParseLogName: never panics, and what parses prints back to a name
-// that parses to the same log.
+// FuzzParseLogName: never panics, an error wraps ErrInvalidInput and is
+// short, and what parses prints back to a name that parses to the same
+// log.
 func FuzzParseLogName(f *testing.F) {
 	f.Add("DMInstaller_20261126-094300.log")
 	f.Add("dmsvc_20000101-000000.LOG")
@@ -79,6 +81,11 @@ func FuzzParseLogName(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name string) {
 		l, err := lifecycle.ParseLogName(name)
 		if err != nil {
+			// The message quotes the name and its kind, each at most
+			// quote.Max bytes of it, up to 4 bytes a byte escaped.
+			if !errors.Is(err, lifecycle.ErrInvalidInput) || len(err.Error()) > 2*(4*quote.Max+5)+100 || !cmp.Equal(l, lifecycle.LogFile{}) {
+				t.Fatalf("ParseLogName(%q) = %v, %v", name, l, err)
+			}
 			return
 		}
 		again, err := lifecycle.ParseLogName(l.Name())

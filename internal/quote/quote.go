@@ -26,13 +26,17 @@ func Short(s string) string {
 
 // Name returns s as it is when it is at most [Max] bytes of printable
 // text, and [Short] of s otherwise: for a name from the input, such as a
-// JSON member, that goes into an error's field path.
+// JSON member, that goes into an error's field path. Printable text is
+// valid UTF-8 without U+FFFD whose runes [strconv.IsPrint] accepts (those
+// [Short] leaves unescaped): letters, marks, numbers, punctuation, symbols
+// and the ASCII space. So no control or format character (a bidirectional
+// override, a zero-width space) and no space but ' ' hides in a bare name.
 func Name(s string) string {
 	if len(s) > Max {
 		return Short(s)
 	}
 	for _, r := range s {
-		if r < ' ' || r == 0x7f || r == utf8.RuneError || r >= 0x80 && r < 0xa0 {
+		if r == utf8.RuneError || !strconv.IsPrint(r) {
 			return Short(s)
 		}
 	}

@@ -1,6 +1,7 @@
 package quote_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -42,6 +43,11 @@ func TestName(t *testing.T) {
 		{"\x1b[2J", `"\x1b[2J"`},
 		{"\u0085", `"\u0085"`},
 		{"\xff", `"\xff"`},
+		{"\ufffd", `"` + "\ufffd" + `"`}, // the replacement character: was the name invalid UTF-8?
+		{"a\u202eb", `"a\u202eb"`},       // a bidirectional override
+		{"a\u200bb", `"a\u200bb"`},       // a zero-width space
+		{"a\u00a0b", `"a\u00a0b"`},       // a no-break space, which looks like " "
+		{"a b", "a b"},
 		{strings.Repeat("a", 100), strings.Repeat("a", 100)},
 		{strings.Repeat("a", 101), `"` + strings.Repeat("a", 100) + `"...`},
 	} {
@@ -59,9 +65,12 @@ func FuzzName(f *testing.F) {
 			t.Fatalf("Name(%q) = %q", s, q)
 		}
 		for _, r := range q {
-			if r < ' ' || r == 0x7f {
-				t.Fatalf("Name(%q) = %q holds a control character", s, q)
+			if !strconv.IsPrint(r) {
+				t.Fatalf("Name(%q) = %q holds a character that does not print", s, q)
 			}
+		}
+		if q != s && q != quote.Short(s) {
+			t.Fatalf("Name(%q) = %q, neither the name nor Short of it", s, q)
 		}
 	})
 }

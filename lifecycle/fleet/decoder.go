@@ -371,6 +371,7 @@ func newPass(r io.Reader) (*pass, error) {
 		in.r, in.bom = r, 3
 	}
 	in.dec = json.NewDecoder(in)
+	in.dec.UseNumber() // a number token is its text: no float64 to overflow, and no error quoting it whole
 	return &pass{in: in, dec: in.dec}, nil
 }
 
@@ -573,6 +574,7 @@ func walk(raw []byte, names []string, fn func(name string, val []byte) error) er
 // walkAt is walk, telling fn the offset of each value in raw.
 func walkAt(raw []byte, names []string, fn func(name string, val []byte, at int64) error) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber() // as in newPass
 	tok, err := dec.Token()
 	if err != nil {
 		return err

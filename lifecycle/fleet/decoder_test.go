@@ -225,6 +225,7 @@ func TestDecoderDeviceErrors(t *testing.T) {
 		{`{"device": {` + okDev + `}}`, "deployment", "x", nil, ""},
 		{`{"deployment": {` + okDep + `}}`, "device", "", nil, ""},
 		{`["not", "an", "object"]`, "", "", nil, ""},
+		{`1e1` + strings.Repeat("0", 3000), "", "", nil, `fleet: device 1 at offset 274: expected a JSON object`},
 		{device(`"id": "ok0", "platform": "CE", "security": "Standard", "connection": "direct"`, okDep), "device.id", "ok0", nil,
 			`fleet: device 1 "ok0" at offset 274: device.id: the id of an earlier device too`},
 	} {
@@ -371,6 +372,10 @@ func TestDecoderFileErrors(t *testing.T) {
 		{`{"devices": [`, "devices", -1, ""},
 		{`{"devices": [] `, "", -1, ""},
 		{`{"\u001b[2J": 1}`, "\x1b[2J", -1, `fleet: at offset 12: "\x1b[2J": unknown member`},
+		// encoding/json would quote a number it cannot store whole.
+		{`{"sites": 1e1` + strings.Repeat("0", 3000) + `}`, "sites", -1, "fleet: at offset 10: sites: expected a JSON object"},
+		{`{"packages": {"p": 1e1` + strings.Repeat("0", 3000) + `}}`, `packages["p"]`, -1,
+			`fleet: at offset 19: packages["p"]: expected a JSON object`},
 	} {
 		_, _, err := decodeAll(t, strings.NewReader(tc.text), ini.Settings{})
 		var fe *fleet.Error
@@ -543,6 +548,8 @@ func FuzzDecoder(f *testing.F) {
 			var fe *fleet.Error
 			if err := dec.Err(); err != nil && !errors.As(err, &fe) {
 				t.Fatalf("file error %#v is not an *Error", err)
+			} else if err != nil && len(err.Error()) > 1200 {
+				t.Fatalf("a file error of %d bytes", len(err.Error()))
 			}
 		}
 	})

@@ -114,6 +114,8 @@ func TestReadPlanErrors(t *testing.T) {
 		{"data after", `{"waves": [{"name": "w", "target": {"all": true}}]} {}`, "", "data after the plan object"},
 		{"too many waves", `{"waves": [` + strings.Join(many, ",") + `]}`, "waves", "more than 64 waves"},
 		{"wave not an object", `{"waves": [3]}`, "waves[0]", "expected a JSON object"},
+		{"wave a huge number", `{"waves": [1e1` + strings.Repeat("0", 3000) + `]}`, "waves[0]", "expected a JSON object"},
+		{"waves a huge number", `{"waves": 1e1` + strings.Repeat("0", 3000) + `}`, "waves", "expected '['"},
 		{"unknown wave member", wave(`"target": {"all": true}, "when": "now"`), `waves["w2"].when`, "unknown member"},
 		{"wave member twice", wave(`"target": {"all": true}, "target": {"all": true}`), `waves["w2"].target`, "given twice"},
 		{"no name", `{"waves": [{"target": {"all": true}}]}`, "waves[0].name", "missing"},
@@ -276,7 +278,8 @@ func TestShare(t *testing.T) {
 	}
 }
 
-// FuzzReadPlan: ReadPlan never panics, and a plan it accepts runs.
+// FuzzReadPlan: ReadPlan never panics, its errors are short, and a plan
+// it accepts runs.
 func FuzzReadPlan(f *testing.F) {
 	f.Add(samplePlan)
 	f.Add(`{"waves": [{"name": "w", "target": {"share": {"from": 1.5, "to": 2}}, "after": "3d"}]}`)
@@ -285,8 +288,8 @@ func FuzzReadPlan(f *testing.F) {
 		p, err := fleet.ReadPlan(strings.NewReader(text), ini.Settings{})
 		if err != nil {
 			var fe *fleet.Error
-			if !errors.As(err, &fe) {
-				t.Fatalf("%T %v", err, err)
+			if !errors.As(err, &fe) || len(err.Error()) > 1200 {
+				t.Fatalf("%T %.2000v", err, err)
 			}
 			return
 		}
