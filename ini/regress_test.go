@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mobiledm/dmclient/ini"
@@ -24,49 +23,6 @@ func manyKeys(n int) []byte {
 		fmt.Fprintf(&b, "K%d=%d\r\n", i, i%10)
 	}
 	return b.Bytes()
-}
-
-// timeSetSettings returns the least time of runs of SetSettings(Settings())
-// on a file of n keys.
-func timeSetSettings(t *testing.T, n, runs int) time.Duration {
-	t.Helper()
-	f, err := ini.Parse("ClientSettings.ini", manyKeys(n))
-	if err != nil {
-		t.Fatal(err)
-	}
-	best := time.Duration(1 << 62)
-	for range runs {
-		start := time.Now()
-		s, err := f.Settings()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.SetSettings(s); err != nil {
-			t.Fatal(err)
-		}
-		best = min(best, time.Since(start))
-	}
-	return best
-}
-
-// TestSetSettingsIsLinear: writing back the settings of a file with 16
-// times the keys takes about 16 times as long, not 256 times as a
-// quadratic SetSettings would (such a one measured 261 times here). The
-// bound of 100 and the retries leave room for a busy machine.
-func TestSetSettingsIsLinear(t *testing.T) {
-	if testing.Short() {
-		t.Skip("times large files")
-	}
-	const small, large = 2_000, 32_000
-	var ts, tl time.Duration
-	for range 5 {
-		ts = timeSetSettings(t, small, 9)
-		tl = timeSetSettings(t, large, 2)
-		if tl < 100*ts {
-			return
-		}
-	}
-	t.Errorf("SetSettings of %d keys took %v, of %d keys %v: %.0f times as long", small, ts, large, tl, float64(tl)/float64(ts))
 }
 
 // TestEmptyInstallerReadsAndWritesAlike: an empty Installer= is no
