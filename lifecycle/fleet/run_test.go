@@ -474,7 +474,7 @@ func TestRunWorkers(t *testing.T) {
 	buf := make([]byte, 4<<20)
 	workers := func() int { // the worker goroutines running now
 		n := runtime.Stack(buf, true)
-		return strings.Count(string(buf[:n]), "(*runner).worker(")
+		return strings.Count(string(buf[:n]), "(*pool[...]).serve(")
 	}
 	for _, tc := range []struct {
 		workers, devices, want int
@@ -493,6 +493,11 @@ func TestRunWorkers(t *testing.T) {
 			}})
 		if err != nil || most > tc.want {
 			t.Errorf("%d workers asked for, %d devices: %d workers ran, want at most %d (%v)", tc.workers, tc.devices, most, tc.want, err)
+		}
+		// Workers live until the last batch is handed out: the count sees
+		// them while many batches are left.
+		if tc.devices >= 10_000 && most == 0 {
+			t.Errorf("%d workers asked for, %d devices: no worker seen", tc.workers, tc.devices)
 		}
 	}
 }
