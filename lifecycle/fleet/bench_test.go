@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"runtime"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -41,6 +42,12 @@ var computers = []string{"PC-01", "pc-01", "PC-02", "LAPTOP-03", ""}
 // settings and site mode, with the client or the password program, a few
 // repairs and devices that hold a certificate.
 func generatedFleet(n int) iter.Seq2[fleet.Entry, error] {
+	return generatedRange(0, n)
+}
+
+// generatedRange yields the devices of generatedFleet from index lo to
+// hi, hi excluded.
+func generatedRange(lo, hi int) iter.Seq2[fleet.Entry, error] {
 	deployed := version.MustParse("4.00.6487.2000")
 	installed := []version.Version{{}, version.MustParse("4.00.6221.1000"), deployed, version.MustParse("4.00.6487.2157")}
 	platforms := certs.Platforms()
@@ -58,7 +65,7 @@ func generatedFleet(n int) iter.Seq2[fleet.Entry, error] {
 	}
 	sites := []string{"central", "branch"}
 	return func(yield func(fleet.Entry, error) bool) {
-		for i := range n {
+		for i := lo; i < hi; i++ {
 			k := i
 			pick := func(m int) int { j := k % m; k /= m; return j }
 			e := fleet.Entry{
@@ -154,6 +161,29 @@ func plainLoop(ctx context.Context, entries iter.Seq2[fleet.Entry, error]) fleet
 	return agg.Report()
 }
 
+// parallelLoops runs the devices of generatedFleet(n) as plainLoop does,
+// split into one plain loop per core, each on its own goroutine over its
+// own share: what Run does on every core, without its batches and
+// channels. It returns the devices counted.
+func parallelLoops(ctx context.Context, n int) int {
+	loops := runtime.GOMAXPROCS(0)
+	counted := make([]int, loops)
+	var wg sync.WaitGroup
+	for w := range loops {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			counted[w] = plainLoop(ctx, generatedRange(w*n/loops, (w+1)*n/loops)).Devices
+		}()
+	}
+	wg.Wait()
+	sum := 0
+	for _, c := range counted {
+		sum += c
+	}
+	return sum
+}
+
 // cpuTime returns the CPU time the process has used, user and system.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
@@ -165,14 +195,26 @@ func cpuTime() time.Duration {
 // deployments in a plain loop (one machine, Restore+Deploy)": each
 // iteration runs 20,000 devices through Run and through the loop, and
 // reports the ratio of their CPU times (goal: at most 1.1), and of their
-// wall times. Run's workers are its default (every core) and 1.
+// wall times. Run's workers are its default (every core) and 1. With
+// workers on more than one core, the iteration also runs the devices as
+// one plain loop per core (parallelLoops), and par-ratio is Run's CPU time
+// to theirs: Run's own cost, apart from what running on every core at once
+// costs the machine (par-loop-ratio, the parallel loops to the one loop).
 func BenchmarkRunnerOverhead(b *testing.B) {
 	for _, workers := range []int{0, 1} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
 			const n = 20_000
 			ctx := context.Background()
-			var runCPU, loopCPU, runWall, loopWall time.Duration
+			parallel := workers == 0 && runtime.GOMAXPROCS(0) > 1
+			var runCPU, loopCPU, parCPU, runWall, loopWall time.Duration
 			for b.Loop() {
+				if parallel {
+					c := cpuTime()
+					if parallelLoops(ctx, n) != n {
+						b.Fatal("parallel loops miscounted")
+					}
+					parCPU += cpuTime() - c
+				}
 				c, w := cpuTime(), time.Now()
 				r, err := fleet.Run(ctx, generatedFleet(n), fleet.Options{Workers: workers, Machine: fleetOptions})
 				runCPU += cpuTime() - c
@@ -191,6 +233,10 @@ func BenchmarkRunnerOverhead(b *testing.B) {
 			b.ReportMetric(float64(runWall)/float64(loopWall), "wall-ratio")
 			b.ReportMetric(float64(runCPU.Nanoseconds())/float64(n*b.N), "run-cpu-ns/device")
 			b.ReportMetric(float64(loopCPU.Nanoseconds())/float64(n*b.N), "loop-cpu-ns/device")
+			if parallel {
+				b.ReportMetric(float64(runCPU)/float64(parCPU), "par-ratio")
+				b.ReportMetric(float64(parCPU)/float64(loopCPU), "par-loop-ratio")
+			}
 		})
 	}
 }

@@ -4,12 +4,8 @@ import (
 	"cmp"
 	"context"
 	"iter"
-	"runtime"
-	"runtime/debug"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/mobiledm/dmclient/lifecycle"
 )
@@ -150,18 +146,36 @@ type Comparison struct {
 // error; a panic in change, OnOutcome or fleet reaches the caller as it
 // is, and one of a function of Options.Machine as a [*PanicError].
 func Compare(ctx context.Context, fleet iter.Seq2[Entry, error], change func(Entry) Entry, opts Options) (Comparison, error) {
-	c := newComparer(ctx, change, opts)
-	defer c.close()
-	var stopped bool
-	if c.workers == 1 {
-		stopped = c.inline(ctx, fleet)
-	} else {
-		stopped = c.pull(ctx, fleet)
+	var tallies []*tally
+	j := job[compared]{budget: pairBudget, keep: true,
+		prepare: func(it *item, x *compared) error {
+			if it.err != nil || change == nil {
+				x.changed = it.e
+			} else {
+				x.changed = change(it.e)
+			}
+			return nil
+		},
+		worker: func(ctx context.Context) func(int, *item, *compared) {
+			c := &comparer{t: newTally(opts.Report)}
+			for s := range c.sides {
+				c.sides[s] = runner{ctx: ctx, opts: &opts.Machine}
+			}
+			tallies = append(tallies, c.t)
+			return c.run
+		}}
+	if opts.OnOutcome != nil {
+		j.emit = func(index int, it *item, x *compared) {
+			opts.OnOutcome(index, it.e, x.outs[0])
+			opts.OnOutcome(index, x.changed, x.outs[1])
+		}
 	}
-	res := c.finish()
-	if c.panicked != nil {
-		panic(c.panicked)
+	_, stopped, _ := runPool(ctx, opts.Workers, fleet, j)
+	t := newTally(opts.Report)
+	for _, u := range tallies {
+		t.merge(u)
 	}
+	res := t.comparison()
 	canceled := res.Before.Report.failure(FailureCanceled) + res.After.Report.failure(FailureCanceled)
 	if err := ctx.Err(); err != nil && (stopped || canceled > 0) {
 		return res, err
@@ -184,13 +198,13 @@ func newTally(opts ReportOptions) *tally {
 }
 
 // add counts device index: the two entries and their outcomes.
-func (t *tally) add(index int, es *[2]Entry, outs *[2]lifecycle.Outcome) {
+func (t *tally) add(index int, es [2]*Entry, outs *[2]lifecycle.Outcome) {
 	var rs [2]Result
 	for s := range 2 {
 		o := &outs[s]
 		f := FailureOf(*o)
 		h := health(o, f)
-		t.sides[s].add(index, es[s], *o, f, h)
+		t.sides[s].add(index, *es[s], *o, f, h)
 		rs[s] = resultOf(o, f, h)
 		n := 0
 		for _, w := range o.Overwritten {
@@ -257,335 +271,28 @@ func (t *tally) comparison() Comparison {
 	return c
 }
 
-// pair is one device of a batch: its entry as the fleet yielded it and as
-// changed.
-type pair struct {
-	es  [2]Entry
-	err error
-}
-
-// pairs is the unit of work: consecutive devices of the fleet.
-type pairs struct {
-	seq   int // batch number, from 0
-	first int // index of items[0] in the fleet
-	items []pair
-	outs  [][2]lifecycle.Outcome // with OnOutcome only
-}
-
-// pairsDone is a batch a worker is done with, or the panic that stopped it.
-type pairsDone struct {
-	b     *pairs
-	panic *PanicError
-}
-
-// comparer is one Compare. Everything but the channels, the wait group and
-// abort belongs to the calling goroutine. It is [Run]'s runner with two
-// machines per worker and pairs of entries for items.
-type comparer struct {
-	ctx     context.Context // Compare's, canceled when Compare leaves
-	cancel  context.CancelFunc
-	change  func(Entry) Entry
-	opts    Options
-	ordered bool
-	workers int // at most
-	size    int // devices per batch
-	window  int // batches out at most
-
-	work    chan *pairs
-	results chan pairsDone // never blocks a worker: room for every batch and panic
-	wg      sync.WaitGroup
-	abort   atomic.Bool // workers skip what is left
-	closed  bool        // work is closed
-
-	tallies  []*tally // the workers'
-	tally    *tally   // the caller's
-	out      int      // batches handed out and not back
-	free     []*pairs
-	pending  map[int]*pairs // back, waiting for an earlier batch
-	seq      int            // the next batch's number
-	next     int            // the batch to hand to OnOutcome next
-	panicked *PanicError
+// compared is what Compare keeps of a device beside its entry: the entry
+// as changed, and the outcomes of both.
+type compared struct {
+	changed Entry
+	outs    [2]lifecycle.Outcome
 }
 
 // pairBudget bounds the devices out at once, whatever the worker count:
 // each holds two entries.
 const pairBudget = 4096
 
-func newComparer(ctx context.Context, change func(Entry) Entry, opts Options) *comparer {
-	workers := opts.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = min(workers, MaxWorkers)
-	window := 2 * workers
-	c := &comparer{
-		change:  change,
-		opts:    opts,
-		ordered: opts.OnOutcome != nil,
-		workers: workers,
-		size:    max(16, min(256, pairBudget/window)),
-		window:  window,
-		work:    make(chan *pairs, window),
-		results: make(chan pairsDone, window+workers),
-		tally:   newTally(opts.Report),
-	}
-	c.ctx, c.cancel = context.WithCancel(ctx)
-	if c.ordered {
-		c.pending = map[int]*pairs{}
-	}
-	return c
+// comparer is a worker of Compare: a machine for each deployment, and its
+// counts.
+type comparer struct {
+	sides [2]runner
+	t     *tally
 }
 
-// pair returns device e of the fleet, yielded with err, and its change.
-func (c *comparer) pair(e Entry, err error) pair {
-	p := pair{es: [2]Entry{e, e}, err: err}
-	if err == nil && c.change != nil {
-		p.es[1] = c.change(e)
-	}
-	return p
-}
-
-// pull reads fleet into batches and hands them out. It reports whether it
-// stopped before fleet ended because ctx ended.
-func (c *comparer) pull(ctx context.Context, fleet iter.Seq2[Entry, error]) (stopped bool) {
-	if ctx.Err() != nil {
-		return true
-	}
-	done := ctx.Done()
-	var b *pairs
-	index := 0
-	for e, err := range fleet {
-		if b == nil {
-			b = c.newBatch(index)
-		}
-		b.items = append(b.items, c.pair(e, err))
-		index++
-		if len(b.items) == c.size {
-			c.submit(b)
-			b = nil
-		}
-		if c.panicked != nil {
-			break
-		}
-		select {
-		case <-done:
-			stopped = true
-		default:
-		}
-		if stopped {
-			break
-		}
-	}
-	if b != nil {
-		c.submit(b)
-	}
-	return stopped
-}
-
-// inline runs fleet on the calling goroutine, with two machines and no
-// batches. It reports whether it stopped before fleet ended because ctx
-// ended.
-func (c *comparer) inline(ctx context.Context, fleet iter.Seq2[Entry, error]) (stopped bool) {
-	if ctx.Err() != nil {
-		return true
-	}
-	done := ctx.Done()
-	var ms [2]*lifecycle.Machine
-	index := 0
-	for e, err := range fleet {
-		p := c.pair(e, err)
-		outs := c.runInline(&ms, &p)
-		if c.ordered {
-			c.opts.OnOutcome(index, p.es[0], outs[0])
-			c.opts.OnOutcome(index, p.es[1], outs[1])
-		}
-		c.tally.add(index, &p.es, &outs)
-		index++
-		select {
-		case <-done:
-			return true
-		default:
-		}
-	}
-	return false
-}
-
-// runInline is run on the calling goroutine: a callback's panic leaves it
-// as a [*PanicError], as from a worker.
-func (c *comparer) runInline(ms *[2]*lifecycle.Machine, p *pair) [2]lifecycle.Outcome {
-	defer func() {
-		if v := recover(); v != nil {
-			panic(&PanicError{Value: v, Stack: debug.Stack()})
-		}
-	}()
-	return c.run(ms, p)
-}
-
-// newBatch returns an empty batch for the devices from index on, once
-// fewer than window batches are out.
-func (c *comparer) newBatch(index int) *pairs {
-	for c.out >= c.window && c.panicked == nil {
-		c.receive(<-c.results)
-	}
-	var b *pairs
-	if n := len(c.free); n > 0 {
-		b, c.free = c.free[n-1], c.free[:n-1]
-	} else {
-		b = &pairs{items: make([]pair, 0, c.size)}
-		if c.ordered {
-			b.outs = make([][2]lifecycle.Outcome, c.size)
-		}
-	}
-	b.first = index
-	return b
-}
-
-// submit hands b to a worker, starting one if fewer than Workers run, and
-// takes back finished batches while it waits.
-func (c *comparer) submit(b *pairs) {
-	b.seq = c.seq
-	c.seq++
-	if len(c.tallies) < c.workers && len(c.tallies) <= c.out {
-		t := newTally(c.opts.Report)
-		c.tallies = append(c.tallies, t)
-		c.wg.Add(1)
-		go c.worker(t)
-	}
-	c.out++
-	for c.panicked == nil {
-		select {
-		case c.work <- b:
-			return
-		case res := <-c.results:
-			c.receive(res)
-		}
-	}
-}
-
-// receive takes back what a worker is done with: with OnOutcome, the
-// batches that are next in fleet order are handed to it.
-func (c *comparer) receive(res pairsDone) {
-	if res.panic != nil {
-		if c.panicked == nil {
-			c.panicked = res.panic
-		}
-		return
-	}
-	if !c.ordered {
-		c.recycle(res.b)
-		return
-	}
-	c.pending[res.b.seq] = res.b
-	for {
-		b, ok := c.pending[c.next]
-		if !ok || c.panicked != nil {
-			return
-		}
-		delete(c.pending, c.next)
-		c.next++
-		for j := range b.items {
-			for s := range 2 {
-				c.opts.OnOutcome(b.first+j, b.items[j].es[s], b.outs[j][s])
-			}
-		}
-		c.recycle(b)
-	}
-}
-
-// recycle keeps b for the next batch. What b holds stays alive until it is
-// overwritten: at most window batches.
-func (c *comparer) recycle(b *pairs) {
-	b.items = b.items[:0]
-	c.out--
-	c.free = append(c.free, b)
-}
-
-// finish waits for every batch out and returns the comparison.
-func (c *comparer) finish() Comparison {
-	c.closeWork()
-	for c.out > 0 && c.panicked == nil {
-		c.receive(<-c.results)
-	}
-	c.cancel()
-	c.wg.Wait()
-	for _, t := range c.tallies {
-		c.tally.merge(t)
-	}
-	return c.tally.comparison()
-}
-
-// close stops the workers when Compare leaves by a panic: from fleet, from
-// change, from OnOutcome or from a worker.
-func (c *comparer) close() {
-	c.abort.Store(true)
-	c.cancel()
-	c.closeWork()
-	c.wg.Wait()
-}
-
-func (c *comparer) closeWork() {
-	if !c.closed {
-		c.closed = true
-		close(c.work)
-	}
-}
-
-// worker runs the batches it is given on two machines it builds for its
-// first device, counting into t. A panic (or runtime.Goexit) in a callback
-// ends it and goes to the caller.
-func (c *comparer) worker(t *tally) {
-	defer c.wg.Done()
-	finished := false
-	defer func() {
-		if finished {
-			return
-		}
-		v := recover()
-		if v == nil {
-			v = errGoexit
-		}
-		c.abort.Store(true)
-		c.results <- pairsDone{panic: &PanicError{Value: v, Stack: debug.Stack()}}
-	}()
-	var ms [2]*lifecycle.Machine
-	for b := range c.work {
-		if c.abort.Load() {
-			c.results <- pairsDone{b: b}
-			continue
-		}
-		for j := range b.items {
-			p := &b.items[j]
-			outs := c.run(&ms, p)
-			t.add(b.first+j, &p.es, &outs)
-			if c.ordered {
-				b.outs[j] = outs
-			}
-		}
-		c.results <- pairsDone{b: b}
-	}
-	finished = true
-}
-
-// run deploys both entries of p, each on its machine, building a machine
-// at the first entry that has a device, or says why an entry did not run.
-func (c *comparer) run(ms *[2]*lifecycle.Machine, p *pair) [2]lifecycle.Outcome {
-	var outs [2]lifecycle.Outcome
-	for s := range 2 {
-		e := &p.es[s]
-		m := &ms[s]
-		err := p.err
-		if err == nil {
-			if *m == nil {
-				*m, err = lifecycle.NewMachine(e.Device, c.opts.Machine)
-			} else {
-				err = (*m).Restore(e.Device)
-			}
-		}
-		if err != nil {
-			outs[s] = notRun(e, err)
-			continue
-		}
-		outs[s], _ = (*m).Deploy(c.ctx, e.Deployment)
-	}
-	return outs
+// run deploys device index under both deployments, each on its side's
+// machine, and counts it.
+func (c *comparer) run(index int, it *item, x *compared) {
+	x.outs[0] = c.sides[0].deploy(&it.e, it.err)
+	x.outs[1] = c.sides[1].deploy(&x.changed, it.err)
+	c.t.add(index, [2]*Entry{&it.e, &x.changed}, &x.outs)
 }

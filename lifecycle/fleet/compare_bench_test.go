@@ -3,7 +3,6 @@ package fleet_test
 import (
 	"context"
 	"fmt"
-	"iter"
 	"testing"
 	"time"
 
@@ -19,17 +18,6 @@ func enrollEverywhere(e fleet.Entry) fleet.Entry {
 		CertEnrollAction: ini.CertEnroll}
 	e.Deployment.Site.InventoryExtended = true
 	return e
-}
-
-// changed yields the entries of f as change has them.
-func changed(f iter.Seq2[fleet.Entry, error], change func(fleet.Entry) fleet.Entry) iter.Seq2[fleet.Entry, error] {
-	return func(yield func(fleet.Entry, error) bool) {
-		for e, err := range f {
-			if !yield(change(e), err) {
-				return
-			}
-		}
-	}
 }
 
 // BenchmarkCompare is the pair "what-if over a fleet / one run of the
@@ -54,7 +42,7 @@ func BenchmarkCompare(b *testing.B) {
 					b.Fatalf("Run: %d devices, %v", r.Devices, err)
 				}
 				c = cpuTime()
-				r, err = fleet.Run(ctx, changed(generatedFleet(n), enrollEverywhere), opts)
+				r, err = fleet.Run(ctx, changedFleet(generatedFleet(n), enrollEverywhere), opts)
 				otherCPU += cpuTime() - c
 				if err != nil || r.Devices != n {
 					b.Fatalf("Run: %d devices, %v", r.Devices, err)

@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"os"
-	"os/exec"
 	"runtime"
 	"slices"
 	"strings"
@@ -96,41 +94,6 @@ func spreadFleet(n int) iter.Seq2[fleet.Entry, error] {
 	}
 }
 
-// held reads entries once and returns a fleet that yields them again on
-// every range, without generating them anew.
-func held(entries iter.Seq2[fleet.Entry, error]) iter.Seq2[fleet.Entry, error] {
-	type item struct {
-		e   fleet.Entry
-		err error
-	}
-	var items []item
-	for e, err := range entries {
-		items = append(items, item{e, err})
-	}
-	return func(yield func(fleet.Entry, error) bool) {
-		for _, it := range items {
-			if !yield(it.e, it.err) {
-				return
-			}
-		}
-	}
-}
-
-// changedFleet yields the entries of f as change has them; an entry with an
-// error is yielded as it is.
-func changedFleet(f iter.Seq2[fleet.Entry, error], change func(fleet.Entry) fleet.Entry) iter.Seq2[fleet.Entry, error] {
-	return func(yield func(fleet.Entry, error) bool) {
-		for e, err := range f {
-			if err == nil {
-				e = change(e)
-			}
-			if !yield(e, err) {
-				return
-			}
-		}
-	}
-}
-
 // compareByHand runs the fleet and the changed fleet in two separate runs
 // of Run and compares their outcomes device by device: what Compare must
 // give.
@@ -208,7 +171,7 @@ func TestCompareMatchesTwoRuns(t *testing.T) {
 	if raceEnabled {
 		n, workers = 300, []int{0, 1}
 	}
-	entries := held(withBadDevices(withUserSettings(spreadFleet(n)), 97))
+	entries := fromItems(items(withBadDevices(withUserSettings(spreadFleet(n)), 97)))
 	for name, change := range changes {
 		for _, details := range []bool{true, false} {
 			want := compareByHand(t, entries, change, details)
@@ -240,7 +203,7 @@ func TestCompareOnOutcome(t *testing.T) {
 	if raceEnabled {
 		n = 400
 	}
-	entries := held(withBadDevices(spreadFleet(n), 50))
+	entries := fromItems(items(withBadDevices(spreadFleet(n), 50)))
 	var es []fleet.Entry
 	var errs []error
 	for e, err := range entries {
@@ -271,12 +234,12 @@ func TestCompareOnOutcome(t *testing.T) {
 // group, and comparing a fleet with itself changes nothing.
 func TestCompareProperty(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		var es []fleet.Entry
+		var all []item
 		for i := range rapid.IntRange(0, 12).Draw(t, "devices") {
 			dev := lifecycletest.Device().Draw(t, "device")
 			dev.ID = fmt.Sprint("d", i)
 			dep := lifecycletest.Deployment(dev.Platform).Draw(t, "deployment")
-			es = append(es, fleet.Entry{Device: dev, Deployment: dep, Site: rapid.SampledFrom([]string{"a", "b"}).Draw(t, "site")})
+			all = append(all, item{e: fleet.Entry{Device: dev, Deployment: dep, Site: rapid.SampledFrom([]string{"a", "b"}).Draw(t, "site")}})
 		}
 		names := slices.Sorted(func(yield func(string) bool) {
 			for k := range changes {
@@ -287,13 +250,7 @@ func TestCompareProperty(t *testing.T) {
 		})
 		name := rapid.SampledFrom(append(names, "none")).Draw(t, "change")
 		change := changes[name]
-		entries := held(func(yield func(fleet.Entry, error) bool) {
-			for _, e := range es {
-				if !yield(e, nil) {
-					return
-				}
-			}
-		})
+		entries := fromItems(all)
 		got, err := fleet.Compare(context.Background(), entries, change, fleet.Options{Workers: rapid.IntRange(1, 3).Draw(t, "workers"),
 			Machine: fleetOptions, Report: fleet.ReportOptions{Details: true}})
 		if err != nil {
@@ -313,8 +270,8 @@ func TestCompareProperty(t *testing.T) {
 				t.Fatalf("group %+v", g)
 			}
 		}
-		if sum != got.Changed || got.Before.Report.Devices != len(es) || got.After.Report.Devices != len(es) {
-			t.Fatalf("%d changed, groups add up to %d, %d devices", got.Changed, sum, len(es))
+		if sum != got.Changed || got.Before.Report.Devices != len(all) || got.After.Report.Devices != len(all) {
+			t.Fatalf("%d changed, groups add up to %d, %d devices", got.Changed, sum, len(all))
 		}
 		if name == "none" && (got.Changed != 0 || !gocmp.Equal(got.Before, got.After)) {
 			t.Fatalf("a fleet compared with itself: %+v", got)
@@ -446,57 +403,6 @@ func TestCompareAlreadyCanceledOrEmpty(t *testing.T) {
 	}
 }
 
-// TestCompareStreams proves Compare streams: it never pulls more than a
-// bounded number of devices ahead of the outcomes it has delivered.
-func TestCompareStreams(t *testing.T) {
-	n := 50_000
-	if raceEnabled {
-		n = 10_000
-	}
-	var pulled atomic.Int64
-	maxAhead := int64(0)
-	_, err := fleet.Compare(context.Background(), countingFleet(generatedFleet(n), &pulled, nil), enrollEverywhere, fleet.Options{
-		Workers: 2,
-		OnOutcome: func(i int, _ fleet.Entry, _ lifecycle.Outcome) {
-			maxAhead = max(maxAhead, pulled.Load()-int64(i))
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// 2 batches per worker out, the one being filled, 256 devices each.
-	if limit := int64((2*2 + 1) * 256); maxAhead > limit || maxAhead == 0 {
-		t.Fatalf("pulled up to %d devices ahead of the outcomes delivered, want at most %d", maxAhead, limit)
-	}
-}
-
-// TestCompareBoundedMemory compares 200,000 devices and checks that the
-// heap in use stays bounded: it does not hold the outcomes.
-func TestCompareBoundedMemory(t *testing.T) {
-	if testing.Short() || raceEnabled {
-		t.Skip("400,000 deployments")
-	}
-	const n = 200_000
-	var pulled atomic.Int64
-	var peak uint64
-	var ms runtime.MemStats
-	sample := func(k int64) {
-		if k%20_000 == 0 {
-			runtime.ReadMemStats(&ms)
-			peak = max(peak, ms.HeapInuse)
-		}
-	}
-	c, err := fleet.Compare(context.Background(), countingFleet(withUserSettings(generatedFleet(n)), &pulled, sample), enrollEverywhere,
-		fleet.Options{Machine: fleetOptions})
-	if err != nil || c.Devices != n || c.Changed == 0 {
-		t.Fatalf("%d devices, %d changed, %v", c.Devices, c.Changed, err)
-	}
-	t.Logf("heap in use peaked at %.1f MB", float64(peak)/(1<<20))
-	if peak > 32<<20 {
-		t.Fatalf("heap in use peaked at %d MB", peak>>20)
-	}
-}
-
 // comparePanicCases are the callbacks that panic in
 // TestCompareCallbackPanics, each run in a child process; want is the
 // function of the library on the worker's stack, "" for a panic that
@@ -530,60 +436,16 @@ var comparePanicCases = map[string]struct {
 // a worker's panic carries the worker's stack; no goroutine is left
 // behind. Each case runs in a child process.
 func TestCompareCallbackPanics(t *testing.T) {
-	if name := os.Getenv("FLEET_COMPARE_PANIC_CASE"); name != "" {
-		comparePanicChild(name)
-		return
-	}
-	for name := range comparePanicCases {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestCompareCallbackPanics$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "FLEET_COMPARE_PANIC_CASE="+name)
-		out, err := cmd.CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "recovered in the caller") {
-			t.Errorf("%s: the child process failed (%v):\n%s", name, err, out)
-		}
-	}
-}
-
-func comparePanicChild(name string) {
-	tc := comparePanicCases[name]
-	before := runtime.NumGoroutine()
-	defer func() {
-		v := recover()
-		var pe *fleet.PanicError
-		switch {
-		case tc.want == "" && v == errBoom:
-		case tc.want != "" && errors.As(asError(v), &pe) && strings.Contains(pe.Error(), tc.want):
-		default:
-			fmt.Printf("recovered %T %v\n", v, v)
-			os.Exit(3)
-		}
-		if left := waitGoroutines(before, time.Second); left > 0 {
-			fmt.Printf("%d goroutines left behind\n", left)
-			os.Exit(3)
-		}
-		fmt.Println("recovered in the caller")
-	}()
-	fleet.Compare(context.Background(), generatedFleet(1000), tc.change, tc.opts)
-}
-
-func TestCompareSourcePanics(t *testing.T) {
-	before := runtime.NumGoroutine()
-	func() {
-		defer func() {
-			if recover() != "source broke" {
-				t.Fatal("no panic, or another")
+	inChildren(t, comparePanicCases, func(name string) {
+		tc := comparePanicCases[name]
+		defer recoveredInCaller(runtime.NumGoroutine(), func(v any) bool {
+			if tc.want == "" {
+				return v == errBoom
 			}
-		}()
-		fleet.Compare(context.Background(), func(yield func(fleet.Entry, error) bool) {
-			for e := range generatedFleet(1000) {
-				yield(e, nil)
-			}
-			panic("source broke")
-		}, enrollEverywhere, fleet.Options{Workers: 2})
-	}()
-	if left := waitGoroutines(before, time.Second); left > 0 {
-		t.Fatalf("%d goroutines left behind", left)
-	}
+			return workerPanic(v, tc.want)
+		})
+		fleet.Compare(context.Background(), generatedFleet(1000), tc.change, tc.opts)
+	})
 }
 
 // TestCompareIgnoresVersions: modelling choice: a Result holds no
@@ -592,7 +454,7 @@ func TestCompareSourcePanics(t *testing.T) {
 // installed clients and the deployed one installs and upgrades as the
 // deployed one does; the device with the deployed build becomes older.
 func TestCompareIgnoresVersions(t *testing.T) {
-	entries := held(spreadFleet(2000))
+	entries := fromItems(items(spreadFleet(2000)))
 	build := func(e fleet.Entry) fleet.Entry {
 		e.Deployment.Package.Version = version.MustParse("4.00.6487.2001")
 		return e

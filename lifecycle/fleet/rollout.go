@@ -6,12 +6,8 @@ import (
 	"errors"
 	"iter"
 	"maps"
-	"runtime"
-	"runtime/debug"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/mobiledm/dmclient/internal/quote"
@@ -171,17 +167,47 @@ func (p *Plan) Run(ctx context.Context, fleet iter.Seq2[Entry, error], opts Plan
 		start = opts.Machine.Clock()
 	}
 	start = start.Round(0) // no monotonic reading: wave times are dates
-	r := newRollout(ctx, p, opts, start)
-	defer r.close()
-	stopped, err := r.pull(ctx, fleet)
+	waves := p.compile(start)
+	resolved := false // the waves' names are looked up
+	ready := func() error {
+		if resolved {
+			return nil
+		}
+		if err := p.resolve(waves, opts.Decoder); err != nil {
+			return err
+		}
+		resolved = true
+		return nil
+	}
+	var rollers []*roller
+	j := job[History]{budget: batchBudget / len(p.Waves), keep: opts.OnHistory != nil,
+		prepare: func(*item, *History) error { return ready() },
+		worker: func(ctx context.Context) func(int, *item, *History) {
+			w := newRoller(ctx, &opts, waves)
+			rollers = append(rollers, w)
+			return w.device
+		}}
+	if opts.OnHistory != nil {
+		j.emit = func(_ int, _ *item, h *History) { opts.OnHistory(*h) }
+	}
+	devices, stopped, err := runPool(ctx, opts.Workers, fleet, j)
+	if err == nil && !resolved {
+		err = ready()
+		if d := opts.Decoder; err != nil && (stopped || d != nil && d.Err() != nil) {
+			// Nothing could run, and the plan may name what the fleet file
+			// was not read far enough for.
+			err = nil
+		}
+	}
 	if err != nil {
 		return PlanReport{}, err
 	}
-	report := r.finish()
-	if r.panicked != nil {
-		panic(r.panicked)
+	all := newRoller(ctx, &opts, waves)
+	for _, w := range rollers {
+		all.merge(w)
 	}
-	if err := ctx.Err(); err != nil && (stopped || r.local.canceled) {
+	report := all.report(devices)
+	if err := ctx.Err(); err != nil && (stopped || all.canceled) {
 		return report, err
 	}
 	return report, nil
@@ -361,7 +387,8 @@ type roller struct {
 	opts     *PlanOptions
 	waves    []wave
 	m        *lifecycle.Machine
-	now      time.Time // the time the machine's clock reads
+	mopts    lifecycle.Options // m's: the plan's observer functions, the clock below
+	now      time.Time         // the time the machine's clock reads
 	aggs     []*Aggregator
 	counts   []WaveReport // Ran, NotRun, Changed
 	failed   map[uint64]*FailedBy
@@ -371,6 +398,8 @@ type roller struct {
 func newRoller(ctx context.Context, opts *PlanOptions, waves []wave) *roller {
 	w := &roller{ctx: ctx, opts: opts, waves: waves, aggs: make([]*Aggregator, len(waves)),
 		counts: make([]WaveReport, len(waves)), failed: map[uint64]*FailedBy{}}
+	w.mopts = opts.Machine
+	w.mopts.Clock = w.clock
 	for i := range w.aggs {
 		w.aggs[i] = NewAggregator(opts.Report)
 	}
@@ -379,17 +408,12 @@ func newRoller(ctx context.Context, opts *PlanOptions, waves []wave) *roller {
 
 func (w *roller) clock() time.Time { return w.now }
 
-// device takes the device of e, yielded with ferr, at position index of
-// the fleet, through every wave that targets it, and fills h if not nil.
-func (w *roller) device(index int, e *Entry, ferr error, h *History) {
+// device takes the device of it, at position index of the fleet, through
+// every wave that targets it, and fills h if not nil.
+func (w *roller) device(index int, it *item, h *History) {
+	e, ferr := &it.e, it.err
 	if ferr == nil {
-		if w.m == nil {
-			mo := w.opts.Machine
-			mo.Clock = w.clock
-			w.m, ferr = lifecycle.NewMachine(e.Device, mo)
-		} else {
-			ferr = w.m.Restore(e.Device)
-		}
+		ferr = restore(&w.m, e.Device, &w.mopts)
 	}
 	if h != nil {
 		*h = History{Index: index, Entry: *e, Err: ferr}
@@ -495,278 +519,4 @@ func (w *roller) report(devices int) PlanReport {
 	}
 	slices.SortFunc(r.FailedBy, func(a, b FailedBy) int { return slices.Compare(a.Waves, b.Waves) })
 	return r
-}
-
-// rollBatch is the unit of work: consecutive devices of the fleet.
-type rollBatch struct {
-	first   int
-	entries []Entry
-	errs    []error
-	hists   []History     // with OnHistory
-	done    chan struct{} // a worker is done with the batch
-	panic   *PanicError
-}
-
-// rollout is one Plan.Run. Everything but the channels, the wait group and
-// abort belongs to the calling goroutine.
-type rollout struct {
-	ctx      context.Context // Run's, canceled when Run leaves
-	cancel   context.CancelFunc
-	plan     *Plan
-	opts     PlanOptions
-	start    time.Time
-	waves    []wave
-	resolved bool // the waves' names are looked up
-	workers  int
-	size     int // devices per batch
-	window   int // batches out at most
-
-	work     chan *rollBatch
-	wg       sync.WaitGroup
-	abort    atomic.Bool
-	closed   bool
-	local    *roller   // the calling goroutine's: the one worker, or the merge
-	rollers  []*roller // the workers'
-	out      []*rollBatch
-	free     []*rollBatch
-	devices  int
-	panicked *PanicError
-}
-
-func newRollout(ctx context.Context, p *Plan, opts PlanOptions, start time.Time) *rollout {
-	workers := opts.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = min(workers, MaxWorkers)
-	window := 2 * workers
-	r := &rollout{plan: p, opts: opts, start: start, workers: workers, window: window,
-		size: max(16, min(256, batchBudget/window/len(p.Waves))), work: make(chan *rollBatch, window)}
-	r.ctx, r.cancel = context.WithCancel(ctx)
-	r.waves = p.compile(start)
-	r.local = newRoller(r.ctx, &r.opts, r.waves)
-	return r
-}
-
-// ready looks the plan's names up, once.
-func (r *rollout) ready() error {
-	if r.resolved {
-		return nil
-	}
-	if err := r.plan.resolve(r.waves, r.opts.Decoder); err != nil {
-		return err
-	}
-	r.resolved = true
-	return nil
-}
-
-// pull takes the devices of fleet through the plan. It reports whether it
-// stopped before fleet ended because ctx ended, or the plan's error.
-func (r *rollout) pull(ctx context.Context, fleet iter.Seq2[Entry, error]) (stopped bool, err error) {
-	defer func() {
-		if err == nil && !r.resolved {
-			err = r.ready()
-			if d := r.opts.Decoder; err != nil && (stopped || d != nil && d.Err() != nil) {
-				// Nothing could run, and the plan may name what the
-				// fleet file was not read far enough for.
-				err = nil
-			}
-		}
-	}()
-	if ctx.Err() != nil {
-		return true, nil
-	}
-	done := ctx.Done()
-	var b *rollBatch
-	var h History
-	for e, ferr := range fleet {
-		if err := r.ready(); err != nil {
-			return false, err
-		}
-		switch {
-		case r.workers == 1:
-			r.inline(&e, ferr, &h)
-		default:
-			if b == nil {
-				b = r.newBatch()
-			}
-			b.entries, b.errs = append(b.entries, e), append(b.errs, ferr)
-			if len(b.entries) == r.size {
-				r.submit(b)
-				b = nil
-			}
-		}
-		r.devices++
-		if r.panicked != nil {
-			break
-		}
-		select {
-		case <-done:
-			stopped = true
-		default:
-		}
-		if stopped {
-			break
-		}
-	}
-	if b != nil {
-		r.submit(b)
-	}
-	return stopped, nil
-}
-
-// inline takes one device through the plan on the calling goroutine: a
-// callback's panic leaves as a [*PanicError], as from a worker.
-func (r *rollout) inline(e *Entry, ferr error, h *History) {
-	var hp *History
-	if r.opts.OnHistory != nil {
-		hp = h
-	}
-	func() {
-		defer func() {
-			if v := recover(); v != nil {
-				panic(&PanicError{Value: v, Stack: debug.Stack()})
-			}
-		}()
-		r.local.device(r.devices, e, ferr, hp)
-	}()
-	if hp != nil {
-		r.opts.OnHistory(*hp)
-	}
-}
-
-// newBatch returns an empty batch for the next devices, once fewer than
-// window batches are out.
-func (r *rollout) newBatch() *rollBatch {
-	for len(r.out) >= r.window && r.panicked == nil {
-		r.collect()
-	}
-	var b *rollBatch
-	if n := len(r.free); n > 0 {
-		b, r.free = r.free[n-1], r.free[:n-1]
-	} else {
-		b = &rollBatch{entries: make([]Entry, 0, r.size), errs: make([]error, 0, r.size), done: make(chan struct{}, 1)}
-		if r.opts.OnHistory != nil {
-			b.hists = make([]History, r.size)
-		}
-	}
-	b.first = r.devices
-	return b
-}
-
-// submit hands b to the workers, starting one if fewer than Workers run.
-// The work channel has room for every batch out.
-func (r *rollout) submit(b *rollBatch) {
-	if len(r.rollers) < r.workers && len(r.rollers) <= len(r.out) {
-		w := newRoller(r.ctx, &r.opts, r.waves)
-		r.rollers = append(r.rollers, w)
-		r.wg.Add(1)
-		go r.worker(w)
-	}
-	r.out = append(r.out, b)
-	r.work <- b
-}
-
-// collect waits for the oldest batch out and hands its histories to
-// OnHistory, in fleet order.
-func (r *rollout) collect() {
-	b := r.out[0]
-	r.out = r.out[1:]
-	<-b.done
-	if b.panic != nil && r.panicked == nil {
-		r.panicked = b.panic
-	}
-	if r.opts.OnHistory != nil && r.panicked == nil {
-		for j := range b.entries {
-			r.opts.OnHistory(b.hists[j])
-			b.hists[j] = History{}
-		}
-	}
-	b.entries, b.errs, b.panic = b.entries[:0], b.errs[:0], nil
-	clear(b.entries[:cap(b.entries)])
-	clear(b.errs[:cap(b.errs)])
-	r.free = append(r.free, b)
-}
-
-// finish waits for every batch out and returns the report.
-func (r *rollout) finish() PlanReport {
-	r.closeWork()
-	for len(r.out) > 0 {
-		r.collect()
-	}
-	r.cancel()
-	r.wg.Wait()
-	for _, w := range r.rollers {
-		r.local.merge(w)
-	}
-	return r.local.report(r.devices)
-}
-
-// close stops the workers when Run leaves, by a panic too.
-func (r *rollout) close() {
-	r.abort.Store(true)
-	r.cancel()
-	r.closeWork()
-	r.wg.Wait()
-}
-
-func (r *rollout) closeWork() {
-	if !r.closed {
-		r.closed = true
-		close(r.work)
-	}
-}
-
-// worker takes the batches it is given through the plan on a machine of
-// its own. A panic in a callback stops the rollout and goes to the caller
-// with the batch; runtime.Goexit too, after which the worker's goroutine
-// only hands back the batches it is given.
-func (r *rollout) worker(w *roller) {
-	defer r.wg.Done()
-	var cur *rollBatch
-	finished := false
-	defer func() {
-		if finished {
-			return
-		}
-		r.abort.Store(true)
-		if cur != nil {
-			cur.panic = &PanicError{Value: errGoexit, Stack: debug.Stack()}
-			cur.done <- struct{}{}
-		}
-		for b := range r.work {
-			b.done <- struct{}{}
-		}
-	}()
-	for b := range r.work {
-		cur = b
-		r.process(w, b)
-		cur = nil
-		b.done <- struct{}{}
-	}
-	finished = true
-}
-
-// process takes the devices of b through the plan, unless the rollout
-// was aborted; a panic stops it and aborts the rollout.
-func (r *rollout) process(w *roller, b *rollBatch) {
-	if r.abort.Load() {
-		return
-	}
-	defer func() {
-		if v := recover(); v != nil {
-			r.abort.Store(true)
-			b.panic = &PanicError{Value: v, Stack: debug.Stack()}
-		}
-	}()
-	for j := range b.entries {
-		if r.abort.Load() {
-			return
-		}
-		var h *History
-		if b.hists != nil {
-			h = &b.hists[j]
-		}
-		w.device(b.first+j, &b.entries[j], b.errs[j], h)
-	}
 }

@@ -47,20 +47,7 @@ func plainRollout(plan *fleet.Plan, all []item) int {
 			if !targeted(w.Target, it.e.Device) {
 				continue
 			}
-			we := it.e
-			if w.Package != "" {
-				we.Deployment.Package, we.Package = plan.Packages[w.Package], w.Package
-			}
-			if w.Site != "" {
-				we.Deployment.Site, we.Site = plan.Sites[w.Site], w.Site
-			}
-			if w.Method != 0 {
-				we.Deployment.Method = w.Method
-			}
-			if w.Component != 0 {
-				we.Deployment.Component = w.Component
-			}
-			we.Deployment.Repair, we.Deployment.RenewCertificate = w.Repair, w.RenewCertificate
+			we := waveEntry(plan, &w, it.e)
 			o, _ := m.Deploy(ctx, we.Deployment)
 			aggs[i].Add(index, we, o)
 			n++

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"os"
-	"os/exec"
 	"runtime"
 	"slices"
 	"strings"
@@ -40,29 +38,6 @@ func rolloutFleet(n int) iter.Seq2[fleet.Entry, error] {
 			}
 		}
 	}, 53)
-}
-
-type item struct {
-	e   fleet.Entry
-	err error
-}
-
-func items(entries iter.Seq2[fleet.Entry, error]) []item {
-	var all []item
-	for e, err := range entries {
-		all = append(all, item{e, err})
-	}
-	return all
-}
-
-func fromItems(all []item) iter.Seq2[fleet.Entry, error] {
-	return func(yield func(fleet.Entry, error) bool) {
-		for _, it := range all {
-			if !yield(it.e, it.err) {
-				return
-			}
-		}
-	}
 }
 
 // testPlan is a plan with every kind of wave: shares, a newer package, a
@@ -119,6 +94,26 @@ func targeted(t fleet.Target, d lifecycle.Device) bool {
 	return true
 }
 
+// waveEntry is the entry e as wave w of plan sends it, restated: the
+// wave's package, site, method and component where it names them, its
+// repair and renewal always.
+func waveEntry(plan *fleet.Plan, w *fleet.Wave, e fleet.Entry) fleet.Entry {
+	if w.Package != "" {
+		e.Deployment.Package, e.Package = plan.Packages[w.Package], w.Package
+	}
+	if w.Site != "" {
+		e.Deployment.Site, e.Site = plan.Sites[w.Site], w.Site
+	}
+	if w.Method != 0 {
+		e.Deployment.Method = w.Method
+	}
+	if w.Component != 0 {
+		e.Deployment.Component = w.Component
+	}
+	e.Deployment.Repair, e.Deployment.RenewCertificate = w.Repair, w.RenewCertificate
+	return e
+}
+
 // byHand is what a rollout must give, restated: for each device a Machine
 // of its own, and each wave that targets it deployed by hand, in order,
 // with the wave's deployment made from the device's own and the clock at
@@ -158,20 +153,7 @@ func byHand(plan *fleet.Plan, fleetItems []item, start time.Time, details bool) 
 				report.Waves[i].NotTargeted++
 				continue
 			}
-			we := it.e
-			if w.Package != "" {
-				we.Deployment.Package, we.Package = plan.Packages[w.Package], w.Package
-			}
-			if w.Site != "" {
-				we.Deployment.Site, we.Site = plan.Sites[w.Site], w.Site
-			}
-			if w.Method != 0 {
-				we.Deployment.Method = w.Method
-			}
-			if w.Component != 0 {
-				we.Deployment.Component = w.Component
-			}
-			we.Deployment.Repair, we.Deployment.RenewCertificate = w.Repair, w.RenewCertificate
+			we := waveEntry(plan, &w, it.e)
 			v := fleet.Visit{Wave: i, Time: times[i], Deployment: we.Deployment, Package: we.Package, Site: we.Site}
 			if err != nil {
 				v.Outcome = lifecycle.Outcome{Device: we.Device.ID, Component: we.Deployment.Component, Method: we.Deployment.Method, Err: err}
@@ -556,41 +538,6 @@ func TestRolloutCanceledMidDevice(t *testing.T) {
 	}
 }
 
-// TestRolloutStreams: a rollout holds a bounded number of devices ahead of
-// the histories it has delivered, and its heap stays flat in the fleet
-// size.
-func TestRolloutStreams(t *testing.T) {
-	n := int64(60_000)
-	if raceEnabled || testing.Short() {
-		n = 5000
-	}
-	var pulled atomic.Int64
-	var peak uint64
-	var ms runtime.MemStats
-	sample := func(k int64) {
-		if k%10_000 == 0 {
-			runtime.ReadMemStats(&ms)
-			peak = max(peak, ms.HeapInuse)
-		}
-	}
-	maxAhead := int64(0)
-	r, err := testPlan().Run(context.Background(), countingFleet(rolloutFleet(int(n)), &pulled, sample), fleet.PlanOptions{
-		Workers: 2, Machine: rolloutOptions,
-		OnHistory: func(h fleet.History) { maxAhead = max(maxAhead, pulled.Load()-int64(h.Index)) },
-	})
-	if err != nil || int64(r.Devices) != n {
-		t.Fatal(r.Devices, err)
-	}
-	// 2 batches per worker out and the one being filled.
-	if limit := int64(5 * 256); maxAhead > limit || maxAhead == 0 {
-		t.Fatalf("pulled up to %d devices ahead of the histories delivered, want at most %d", maxAhead, limit)
-	}
-	t.Logf("heap in use peaked at %.1f MB", float64(peak)/(1<<20))
-	if peak > 32<<20 {
-		t.Fatalf("heap in use peaked at %d MB", peak>>20)
-	}
-}
-
 // rolloutPanics are the callbacks that panic in TestRolloutPanics, each
 // run in a child process, where an unrecovered panic kills the process.
 var rolloutPanics = map[string]func() (fleet.PlanOptions, iter.Seq2[fleet.Entry, error]){
@@ -633,39 +580,17 @@ var rolloutPanics = map[string]func() (fleet.PlanOptions, iter.Seq2[fleet.Entry,
 // *fleet.PanicError with the worker's stack), and no goroutine is left
 // behind.
 func TestRolloutPanics(t *testing.T) {
-	if name := os.Getenv("FLEET_ROLLOUT_PANIC"); name != "" {
-		rolloutPanicChild(name)
-		return
-	}
-	for name := range rolloutPanics {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestRolloutPanics$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "FLEET_ROLLOUT_PANIC="+name)
-		out, err := cmd.CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "recovered in the caller") {
-			t.Errorf("%s: the child process failed (%v):\n%s", name, err, out)
-		}
-	}
-}
-
-func rolloutPanicChild(name string) {
-	before := runtime.NumGoroutine()
-	defer func() {
-		v := recover()
-		var pe *fleet.PanicError
-		switch {
-		case (name == "OnHistory" || name == "fleet") && v == errBoom:
-		case name == "Goexit" && errors.As(asError(v), &pe) && strings.Contains(pe.Error(), "Goexit"):
-		case errors.As(asError(v), &pe) && pe.Value == errBoom && strings.Contains(string(pe.Stack), "(*roller).device"):
-		default:
-			fmt.Printf("recovered %T %v\n", v, v)
-			os.Exit(3)
-		}
-		if left := waitGoroutines(before, time.Second); left > 0 {
-			fmt.Printf("%d goroutines left behind\n", left)
-			os.Exit(3)
-		}
-		fmt.Println("recovered in the caller")
-	}()
-	opts, entries := rolloutPanics[name]()
-	testPlan().Run(context.Background(), entries, opts)
+	inChildren(t, rolloutPanics, func(name string) {
+		defer recoveredInCaller(runtime.NumGoroutine(), func(v any) bool {
+			switch name {
+			case "OnHistory", "fleet":
+				return v == errBoom
+			case "Goexit":
+				return workerPanic(v, "Goexit")
+			}
+			return workerPanic(v, "(*roller).device") && errors.Is(asError(v), errBoom)
+		})
+		opts, entries := rolloutPanics[name]()
+		testPlan().Run(context.Background(), entries, opts)
+	})
 }

@@ -2,13 +2,8 @@ package fleet
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
-	"runtime"
-	"runtime/debug"
-	"sync"
-	"sync/atomic"
 
 	"github.com/mobiledm/dmclient/lifecycle"
 )
@@ -73,8 +68,6 @@ func (p *PanicError) Unwrap() error {
 	return err
 }
 
-var errGoexit = errors.New("fleet: runtime.Goexit called in a callback")
-
 // Run deploys every entry of fleet and returns the reports over their
 // outcomes. fleet yields one entry per device, in fleet order; an entry
 // yielded with a non-nil error (such as a per-device [*Error] from
@@ -109,18 +102,25 @@ var errGoexit = errors.New("fleet: runtime.Goexit called in a callback")
 // as a [*PanicError]; Run stops its workers first and leaves no goroutine
 // behind.
 func Run(ctx context.Context, fleet iter.Seq2[Entry, error], opts Options) (Report, error) {
-	r := newRunner(ctx, opts)
-	defer r.close()
-	var stopped bool
-	if r.workers == 1 {
-		stopped = r.inline(ctx, fleet)
-	} else {
-		stopped = r.pull(ctx, fleet)
+	var aggs []*Aggregator
+	j := job[lifecycle.Outcome]{budget: batchBudget, keep: opts.OnOutcome != nil,
+		worker: func(ctx context.Context) func(int, *item, *lifecycle.Outcome) {
+			r := &runner{ctx: ctx, opts: &opts.Machine, agg: NewAggregator(opts.Report)}
+			aggs = append(aggs, r.agg)
+			return r.run
+		}}
+	agg := NewAggregator(opts.Report) // in fleet order, with OnOutcome
+	if opts.OnOutcome != nil {
+		j.emit = func(index int, it *item, o *lifecycle.Outcome) {
+			opts.OnOutcome(index, it.e, *o)
+			agg.Add(index, it.e, *o)
+		}
 	}
-	report := r.finish()
-	if r.panicked != nil {
-		panic(r.panicked)
+	_, stopped, _ := runPool(ctx, opts.Workers, fleet, j)
+	for _, a := range aggs {
+		agg.Merge(a)
 	}
+	report := agg.Report()
 	if err := ctx.Err(); err != nil && (stopped || report.failure(FailureCanceled) > 0) {
 		return report, err
 	}
@@ -136,319 +136,35 @@ func (r Report) failure(f Failure) int {
 	return 0
 }
 
-// item is one entry of a batch, as the fleet yielded it.
-type item struct {
-	e   Entry
-	err error
-}
-
-// batch is the unit of work: consecutive entries of the fleet.
-type batch struct {
-	seq   int // batch number, from 0
-	first int // index of items[0] in the fleet
-	items []item
-	outs  []lifecycle.Outcome // with OnOutcome only
-}
-
-// result is a batch a worker is done with, or the panic that stopped it.
-type result struct {
-	b     *batch
-	panic *PanicError
-}
-
-// runner is one Run. Everything but the channels, the wait group and abort
-// belongs to the calling goroutine.
+// runner is a worker of Run: its machine, built for its first device, and
+// its aggregator.
 type runner struct {
-	ctx     context.Context // Run's, canceled when Run leaves
-	cancel  context.CancelFunc
-	opts    Options
-	ordered bool
-	workers int // at most
-	size    int // entries per batch
-	window  int // batches out at most
-
-	work    chan *batch
-	results chan result // never blocks a worker: room for every batch and panic
-	wg      sync.WaitGroup
-	abort   atomic.Bool // workers skip what is left
-	closed  bool        // work is closed
-
-	aggs     []*Aggregator // the workers'
-	agg      *Aggregator   // the caller's, in fleet order (OnOutcome)
-	out      int           // batches handed out and not back
-	free     []*batch
-	pending  map[int]*batch // back, waiting for an earlier batch
-	seq      int            // the next batch's number
-	next     int            // the batch to hand to OnOutcome next
-	panicked *PanicError
+	ctx  context.Context
+	opts *lifecycle.Options
+	m    *lifecycle.Machine
+	agg  *Aggregator
 }
 
-// batchBudget bounds the entries out at once, whatever the worker count.
-const batchBudget = 8192
-
-func newRunner(ctx context.Context, opts Options) *runner {
-	workers := opts.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = min(workers, MaxWorkers)
-	window := 2 * workers
-	r := &runner{
-		opts:    opts,
-		ordered: opts.OnOutcome != nil,
-		workers: workers,
-		size:    max(16, min(256, batchBudget/window)),
-		window:  window,
-		work:    make(chan *batch, window),
-		results: make(chan result, window+workers),
-		agg:     NewAggregator(opts.Report),
-	}
-	r.ctx, r.cancel = context.WithCancel(ctx)
-	if r.ordered {
-		r.pending = map[int]*batch{}
-	}
-	return r
-}
-
-// pull reads fleet into batches and hands them out. It reports whether it
-// stopped before fleet ended because ctx ended.
-func (r *runner) pull(ctx context.Context, fleet iter.Seq2[Entry, error]) (stopped bool) {
-	if ctx.Err() != nil {
-		return true
-	}
-	done := ctx.Done()
-	var b *batch
-	index := 0
-	for e, err := range fleet {
-		if b == nil {
-			b = r.newBatch(index)
-		}
-		b.items = append(b.items, item{e: e, err: err})
-		index++
-		if len(b.items) == r.size {
-			r.submit(b)
-			b = nil
-		}
-		if r.panicked != nil {
-			break
-		}
-		select {
-		case <-done:
-			stopped = true
-		default:
-		}
-		if stopped {
-			break
-		}
-	}
-	if b != nil {
-		r.submit(b)
-	}
-	return stopped
-}
-
-// inline deploys fleet on the calling goroutine, with one machine: the one
-// worker, without batches. It reports whether it stopped before fleet
-// ended because ctx ended.
-func (r *runner) inline(ctx context.Context, fleet iter.Seq2[Entry, error]) (stopped bool) {
-	if ctx.Err() != nil {
-		return true
-	}
-	done := ctx.Done()
-	var m *lifecycle.Machine
-	index := 0
-	for e, err := range fleet {
-		it := item{e: e, err: err}
-		o := r.deployInline(&m, &it)
-		if r.ordered {
-			r.opts.OnOutcome(index, e, o)
-		}
-		r.agg.Add(index, e, o)
-		index++
-		select {
-		case <-done:
-			return true
-		default:
-		}
-	}
-	return false
-}
-
-// deployInline is deploy on the calling goroutine: a callback's panic
-// leaves it as a [*PanicError], as from a worker.
-func (r *runner) deployInline(m **lifecycle.Machine, it *item) lifecycle.Outcome {
-	defer func() {
-		if v := recover(); v != nil {
-			panic(&PanicError{Value: v, Stack: debug.Stack()})
-		}
-	}()
-	return r.deploy(m, it)
-}
-
-// newBatch returns an empty batch for the entries from index on, once
-// fewer than window batches are out.
-func (r *runner) newBatch(index int) *batch {
-	for r.out >= r.window && r.panicked == nil {
-		r.receive(<-r.results)
-	}
-	var b *batch
-	if n := len(r.free); n > 0 {
-		b, r.free = r.free[n-1], r.free[:n-1]
-	} else {
-		b = &batch{items: make([]item, 0, r.size)}
-		if r.ordered {
-			b.outs = make([]lifecycle.Outcome, r.size)
-		}
-	}
-	b.first = index
-	return b
-}
-
-// submit hands b to a worker, starting one if fewer than Workers run,
-// and takes back finished batches while it waits.
-func (r *runner) submit(b *batch) {
-	b.seq = r.seq
-	r.seq++
-	if r.ordered {
-		b.outs = b.outs[:len(b.items)]
-	}
-	if len(r.aggs) < r.workers && len(r.aggs) <= r.out {
-		agg := NewAggregator(r.opts.Report)
-		r.aggs = append(r.aggs, agg)
-		r.wg.Add(1)
-		go r.worker(agg)
-	}
-	r.out++
-	for r.panicked == nil {
-		select {
-		case r.work <- b:
-			return
-		case res := <-r.results:
-			r.receive(res)
-		}
-	}
-}
-
-// receive takes back what a worker is done with: with OnOutcome, the
-// batches that are next in fleet order are handed to it and counted.
-func (r *runner) receive(res result) {
-	if res.panic != nil {
-		if r.panicked == nil {
-			r.panicked = res.panic
-		}
+// run deploys device index, and counts its outcome unless o is not nil:
+// then the outcome goes to o, for OnOutcome.
+func (r *runner) run(index int, it *item, o *lifecycle.Outcome) {
+	if o != nil {
+		*o = r.deploy(&it.e, it.err)
 		return
 	}
-	b := res.b
-	if !r.ordered {
-		r.recycle(b)
-		return
-	}
-	r.pending[b.seq] = b
-	for {
-		p, ok := r.pending[r.next]
-		if !ok || r.panicked != nil {
-			return
-		}
-		delete(r.pending, r.next)
-		r.next++
-		for j := range p.items {
-			r.opts.OnOutcome(p.first+j, p.items[j].e, p.outs[j])
-			r.agg.Add(p.first+j, p.items[j].e, p.outs[j])
-		}
-		r.recycle(p)
-	}
+	r.agg.Add(index, it.e, r.deploy(&it.e, it.err))
 }
 
-// recycle keeps b for the next batch. What b holds stays alive until it
-// is overwritten: at most window batches.
-func (r *runner) recycle(b *batch) {
-	b.items = b.items[:0]
-	r.out--
-	r.free = append(r.free, b)
-}
-
-// finish waits for every batch out and returns the report.
-func (r *runner) finish() Report {
-	r.closeWork()
-	for r.out > 0 && r.panicked == nil {
-		r.receive(<-r.results)
-	}
-	r.cancel()
-	r.wg.Wait()
-	for _, a := range r.aggs {
-		r.agg.Merge(a)
-	}
-	return r.agg.Report()
-}
-
-// close stops the workers when Run leaves by a panic: from fleet, from
-// OnOutcome or from a worker.
-func (r *runner) close() {
-	r.abort.Store(true)
-	r.cancel()
-	r.closeWork()
-	r.wg.Wait()
-}
-
-func (r *runner) closeWork() {
-	if !r.closed {
-		r.closed = true
-		close(r.work)
-	}
-}
-
-// worker deploys the batches it is given on a machine it builds for its
-// first device, counting into agg unless the outcomes go to OnOutcome. A
-// panic (or runtime.Goexit) in a callback ends it and goes to the caller.
-func (r *runner) worker(agg *Aggregator) {
-	defer r.wg.Done()
-	finished := false
-	defer func() {
-		if finished {
-			return
-		}
-		v := recover()
-		if v == nil {
-			v = errGoexit
-		}
-		r.abort.Store(true)
-		r.results <- result{panic: &PanicError{Value: v, Stack: debug.Stack()}}
-	}()
-	var m *lifecycle.Machine
-	for b := range r.work {
-		if r.abort.Load() {
-			r.results <- result{b: b}
-			continue
-		}
-		for j := range b.items {
-			it := &b.items[j]
-			o := r.deploy(&m, it)
-			if r.ordered {
-				b.outs[j] = o
-			} else {
-				agg.Add(b.first+j, it.e, o)
-			}
-		}
-		r.results <- result{b: b}
-	}
-	finished = true
-}
-
-// deploy runs one entry on *m, building the machine at the first entry
-// that has a device, or says why the entry did not run.
-func (r *runner) deploy(m **lifecycle.Machine, it *item) lifecycle.Outcome {
-	err := it.err
+// deploy runs e, yielded with err, on r's machine, or says why it did not
+// run.
+func (r *runner) deploy(e *Entry, err error) lifecycle.Outcome {
 	if err == nil {
-		if *m == nil {
-			*m, err = lifecycle.NewMachine(it.e.Device, r.opts.Machine)
-		} else {
-			err = (*m).Restore(it.e.Device)
-		}
+		err = restore(&r.m, e.Device, r.opts)
 	}
 	if err != nil {
-		return notRun(&it.e, err)
+		return notRun(e, err)
 	}
-	o, _ := (*m).Deploy(r.ctx, it.e.Deployment)
+	o, _ := r.m.Deploy(r.ctx, e.Deployment)
 	return o
 }
 

@@ -3,10 +3,7 @@ package fleet_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"iter"
-	"os"
-	"os/exec"
 	"runtime"
 	"strings"
 	"sync"
@@ -15,7 +12,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/mobiledm/dmclient/certs"
 	"github.com/mobiledm/dmclient/lifecycle"
 	"github.com/mobiledm/dmclient/lifecycle/fleet"
 	"pgregory.net/rapid"
@@ -51,23 +47,6 @@ func sequentialReport(t *testing.T, entries iter.Seq2[fleet.Entry, error], detai
 		i++
 	}
 	return agg.Report(), es, outs
-}
-
-// withBadDevices replaces every k-th device of the fleet by a device error.
-func withBadDevices(entries iter.Seq2[fleet.Entry, error], k int) iter.Seq2[fleet.Entry, error] {
-	return func(yield func(fleet.Entry, error) bool) {
-		i := 0
-		for e, err := range entries {
-			if i%k == k-1 {
-				e.Device.Platform = 0
-				err = &fleet.Error{Index: i, ID: e.Device.ID, Field: "device.platform", Err: certs.ErrInvalidInput}
-			}
-			if !yield(e, err) {
-				return
-			}
-			i++
-		}
-	}
 }
 
 func TestRunMatchesSequential(t *testing.T) {
@@ -145,21 +124,6 @@ func collect(entries iter.Seq2[fleet.Entry, error]) []fleet.Entry {
 		all = append(all, e)
 	}
 	return all
-}
-
-// countingFleet counts the devices pulled from the fleet.
-func countingFleet(entries iter.Seq2[fleet.Entry, error], pulled *atomic.Int64, onPull func(n int64)) iter.Seq2[fleet.Entry, error] {
-	return func(yield func(fleet.Entry, error) bool) {
-		for e, err := range entries {
-			n := pulled.Add(1)
-			if onPull != nil {
-				onPull(n)
-			}
-			if !yield(e, err) {
-				return
-			}
-		}
-	}
 }
 
 // TestRunCanceled: once ctx ends, Run stops pulling the fleet; every
@@ -246,89 +210,6 @@ func TestRunEmpty(t *testing.T) {
 	}
 }
 
-// TestRunStreams proves the runner streams: it never pulls more than a
-// bounded number of devices ahead of the outcomes it has delivered.
-func TestRunStreams(t *testing.T) {
-	const n = 50_000
-	var pulled atomic.Int64
-	maxAhead := int64(0)
-	_, err := fleet.Run(context.Background(), countingFleet(generatedFleet(n), &pulled, nil), fleet.Options{
-		Workers: 2,
-		OnOutcome: func(i int, _ fleet.Entry, _ lifecycle.Outcome) {
-			maxAhead = max(maxAhead, pulled.Load()-int64(i))
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// 2 batches per worker out, the one being filled, 256 devices each.
-	if limit := int64((2*2 + 1) * 256); maxAhead > limit || maxAhead == 0 {
-		t.Fatalf("pulled up to %d devices ahead of the outcomes delivered, want at most %d", maxAhead, limit)
-	}
-}
-
-// TestRunBoundedMemory runs 200,000 devices and checks that the heap in use
-// stays bounded: it does not hold the outcomes.
-func TestRunBoundedMemory(t *testing.T) {
-	if testing.Short() || raceEnabled {
-		t.Skip("200,000 deployments")
-	}
-	const n = 200_000
-	var pulled atomic.Int64
-	var peak uint64
-	var ms runtime.MemStats
-	sample := func(k int64) {
-		if k%20_000 == 0 {
-			runtime.ReadMemStats(&ms)
-			peak = max(peak, ms.HeapInuse)
-		}
-	}
-	r, err := fleet.Run(context.Background(), countingFleet(generatedFleet(n), &pulled, sample), fleet.Options{Machine: fleetOptions})
-	if err != nil || r.Devices != n || r.Success.Count+r.Failed() != n {
-		t.Fatalf("%d devices, %d + %d, %v", r.Devices, r.Success.Count, r.Failed(), err)
-	}
-	t.Logf("heap in use peaked at %.1f MB", float64(peak)/(1<<20))
-	// Holding 200,000 outcomes would take well over 100 MB.
-	if peak > 32<<20 {
-		t.Fatalf("heap in use peaked at %d MB", peak>>20)
-	}
-}
-
-func TestRunSourcePanics(t *testing.T) {
-	before := runtime.NumGoroutine()
-	func() {
-		defer func() {
-			if recover() != "source broke" {
-				t.Fatal("no panic, or another")
-			}
-		}()
-		fleet.Run(context.Background(), func(yield func(fleet.Entry, error) bool) {
-			for e := range generatedFleet(1000) {
-				yield(e, nil)
-			}
-			panic("source broke")
-		}, fleet.Options{OnOutcome: func(int, fleet.Entry, lifecycle.Outcome) {}})
-	}()
-	if left := waitGoroutines(before, time.Second); left > 0 {
-		t.Fatalf("%d goroutines left behind", left)
-	}
-}
-
-// waitGoroutines polls until at most want goroutines run or the deadline
-// passes, and returns how many more than want are left. Goroutines that
-// have returned may still be finishing their exit when the function that
-// started them returns, so a single count right away would be flaky.
-func waitGoroutines(want int, deadline time.Duration) int {
-	stop := time.Now().Add(deadline)
-	for {
-		n := runtime.NumGoroutine()
-		if n <= want || time.Now().After(stop) {
-			return max(n-want, 0)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // panicCases are the callbacks that panic in TestRunCallbackPanics, each
 // run in a child process, where an unrecovered panic kills the process.
 var panicCases = map[string]func() fleet.Options{
@@ -367,54 +248,24 @@ var panicCases = map[string]func() fleet.Options{
 	},
 }
 
-var errBoom = errors.New("boom")
-
 // TestRunCallbackPanics: a panic in a callback reaches the goroutine that
 // called Run, where it can be recovered, with the original value; a
 // worker's panic carries the worker's stack. Each case runs in a child
 // process, so that a panic on a library goroutine fails the test instead
 // of killing the test binary.
 func TestRunCallbackPanics(t *testing.T) {
-	if name := os.Getenv("FLEET_PANIC_CASE"); name != "" {
-		panicChild(name)
-		return
-	}
-	for name := range panicCases {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestRunCallbackPanics$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "FLEET_PANIC_CASE="+name)
-		out, err := cmd.CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "recovered in the caller") {
-			t.Errorf("%s: the child process failed (%v):\n%s", name, err, out)
-		}
-	}
-}
-
-func panicChild(name string) {
-	before := runtime.NumGoroutine()
-	defer func() {
-		v := recover()
-		var pe *fleet.PanicError
-		switch {
-		case name == "OnOutcome" && v == errBoom:
-		case name == "Goexit" && errors.As(asError(v), &pe) && strings.Contains(pe.Error(), "Goexit"):
-		case errors.As(asError(v), &pe) && errors.Is(pe, errBoom) && pe.Value == errBoom &&
-			strings.Contains(pe.Error(), "boom") && strings.Contains(string(pe.Stack), "(*runner).deploy"):
-		default:
-			fmt.Printf("recovered %T %v\n", v, v)
-			os.Exit(3)
-		}
-		if left := waitGoroutines(before, time.Second); left > 0 {
-			fmt.Printf("%d goroutines left behind\n", left)
-			os.Exit(3)
-		}
-		fmt.Println("recovered in the caller")
-	}()
-	fleet.Run(context.Background(), generatedFleet(1000), panicCases[name]())
-}
-
-func asError(v any) error {
-	err, _ := v.(error)
-	return err
+	inChildren(t, panicCases, func(name string) {
+		defer recoveredInCaller(runtime.NumGoroutine(), func(v any) bool {
+			switch name {
+			case "OnOutcome":
+				return v == errBoom
+			case "Goexit":
+				return workerPanic(v, "Goexit")
+			}
+			return workerPanic(v, "boom", "(*runner).deploy") && errors.Is(asError(v), errBoom)
+		})
+		fleet.Run(context.Background(), generatedFleet(1000), panicCases[name]())
+	})
 }
 
 // TestRunDeadline: with callbacks that honour ctx, Run returns once ctx
@@ -474,7 +325,7 @@ func TestRunWorkers(t *testing.T) {
 	buf := make([]byte, 4<<20)
 	workers := func() int { // the worker goroutines running now
 		n := runtime.Stack(buf, true)
-		return strings.Count(string(buf[:n]), "(*runner).worker(")
+		return strings.Count(string(buf[:n]), "(*pool[...]).serve(")
 	}
 	for _, tc := range []struct {
 		workers, devices, want int
@@ -493,6 +344,11 @@ func TestRunWorkers(t *testing.T) {
 			}})
 		if err != nil || most > tc.want {
 			t.Errorf("%d workers asked for, %d devices: %d workers ran, want at most %d (%v)", tc.workers, tc.devices, most, tc.want, err)
+		}
+		// Workers live until the last batch is handed out: the count sees
+		// them while many batches are left.
+		if tc.devices >= 10_000 && most == 0 {
+			t.Errorf("%d workers asked for, %d devices: no worker seen", tc.workers, tc.devices)
 		}
 	}
 }
