@@ -289,7 +289,8 @@ func settings(dst *[]Setting) func(json.RawMessage) error {
 // UnmarshalJSON decodes a package strictly: "version" (required), "folder"
 // (a list of file names; when absent, [CompleteFolder] of every platform),
 // and the .ini configuration either as "ini", the text of a
-// ClientSettings.ini, or as "settings", the JSON of [ini.Settings]; neither
+// ClientSettings.ini, or as "settings", the JSON of [ini.Settings] (where
+// an unknown member is an error too); neither
 // means the settings of an empty ClientSettings.ini. A settings error in
 // the .ini text (see [ini.File.Settings]) is an error here, before
 // anything runs.
@@ -333,7 +334,9 @@ func (p *Package) unmarshal(data []byte, path string) error {
 		},
 		"settings": func(raw json.RawMessage) error {
 			settings = new(ini.Settings)
-			if err := json.Unmarshal(raw, settings); err != nil {
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(settings); err != nil {
 				return cutError{err}
 			}
 			return nil

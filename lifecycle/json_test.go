@@ -76,6 +76,8 @@ func TestScenarioJSONStrict(t *testing.T) {
 		{`{"deployment": {"package": {"folder": []}}}`, "deployment.package.version"},
 		{`{"deployment": {"package": {"version": "1.0", "ini": "[S]\nCertEnrollAction=Enrol\n"}}}`, "deployment.package.ini"},
 		{`{"deployment": {"method": "carrier pigeon"}}`, "deployment.method"},
+		{`{"deployment": {"package": {"version": "1.0", "settings": {"clientInstalAction": "uninstall"}}}}`, "deployment.package.settings"},
+		{`{"deployment": {"package": {"version": "1.0", "settings": {"known": [{"key": "k", "colour": 1}]}}}}`, "deployment.package.settings"},
 		// encoding/json quotes a number it cannot store whole: the
 		// message is cut.
 		{`{"deployment": {"package": {"version": "1.0", "settings": {"known": [{"line": 1` + strings.Repeat("0", 3000) + `}]}}}}`,
