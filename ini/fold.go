@@ -50,6 +50,9 @@ func foldRune(r rune) rune {
 // table); bytes that are not valid UTF-8 (ANSI files) must match exactly,
 // apart from ASCII letters.
 func equalFold(a, b string) bool {
+	if a == b {
+		return true // the usual case, a name written as before: no folding needed
+	}
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
 		ca, cb := a[i], b[j]
