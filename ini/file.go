@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"strings"
 	"unicode/utf16"
-	"unicode/utf8"
 )
 
 // MaxSize is the largest file, in bytes as stored (in its encoding), that
@@ -139,12 +138,8 @@ func Parse(name string, data []byte) (*File, error) {
 func decodeUTF16(b []byte, bigEndian bool) (text string, line int, ok bool) {
 	odd := len(b)%2 != 0 // reported at its line, after the rest decodes
 	b = b[:len(b)&^1]
-	u := utf16Order{lo: 0, hi: 1, ascii4: 0xFF80FF80FF80FF80}
-	if bigEndian {
-		u = utf16Order{lo: 1, hi: 0, ascii4: 0x80FF80FF80FF80FF, shift: 8}
-	}
 	var chunk [chunkSize]byte
-	n, i, ok := u.decode(&chunk, b, 0)
+	n, i, ok := decodeChunk(&chunk, b, 0, bigEndian)
 	if ok && !odd && i == len(b) {
 		return string(chunk[:n]), 0, true // a small file: one allocation
 	}
@@ -152,7 +147,7 @@ func decodeUTF16(b []byte, bigEndian bool) (text string, line int, ok bool) {
 	out.Grow(n + n*(len(b)-i)/max(i, 1) + 16) // as much again for the rest, in proportion
 	out.Write(chunk[:n])
 	for ok && i < len(b) {
-		n, i, ok = u.decode(&chunk, b, i)
+		n, i, ok = decodeChunk(&chunk, b, i, bigEndian)
 		out.Write(chunk[:n])
 	}
 	if !ok || odd {
@@ -164,50 +159,109 @@ func decodeUTF16(b []byte, bigEndian bool) (text string, line int, ok bool) {
 // chunkSize is the size of the buffer decodeUTF16 decodes into.
 const chunkSize = 256
 
-// utf16Order is the byte order of UTF-16: the offsets of the low and high
-// bytes of a unit, the mask that finds four units of ASCII read as a
-// little-endian uint64 and the shift that brings their low bytes down.
-type utf16Order struct {
-	lo, hi int
-	ascii4 uint64
-	shift  uint
-}
-
-// decode decodes units of b from index i on into chunk until chunk might
-// not hold another rune or b ends. It returns the bytes written, the index
-// of the next unit, and false at a bad unit (an unpaired surrogate).
-func (u utf16Order) decode(chunk *[chunkSize]byte, b []byte, i int) (n, next int, ok bool) {
-	for i < len(b) && n <= chunkSize-8 {
-		if i+8 <= len(b) {
-			if w := binary.LittleEndian.Uint64(b[i:]); w&u.ascii4 == 0 {
-				w >>= u.shift
-				chunk[n], chunk[n+1], chunk[n+2], chunk[n+3] = byte(w), byte(w>>16), byte(w>>32), byte(w>>48)
-				n += 4
-				i += 8
+// decodeChunk decodes the units of b, of even length, from index i on into
+// chunk until chunk might not hold another word's worth of text or b ends.
+// It returns the bytes written, the index of the next unit, and false at a
+// bad unit (an unpaired surrogate).
+//
+// It reads b in little-endian 64-bit words of four units. Four words of
+// ASCII, or one, pack into sixteen bytes or four; the units of any other
+// word, and the last few of b, go through [decodeUnits].
+func decodeChunk(chunk *[chunkSize]byte, b []byte, i int, bigEndian bool) (n, next int, ok bool) {
+	mask := uint64(nonASCIILE)
+	if bigEndian {
+		mask = nonASCIIBE
+	}
+	for i < len(b) && n <= chunkSize-16 { // room for a word of four units of three bytes
+		if i+32 <= len(b) {
+			u := b[i : i+32]
+			w0, w1 := binary.LittleEndian.Uint64(u[0:8]), binary.LittleEndian.Uint64(u[8:16])
+			w2, w3 := binary.LittleEndian.Uint64(u[16:24]), binary.LittleEndian.Uint64(u[24:32])
+			if (w0|w1|w2|w3)&mask == 0 {
+				binary.LittleEndian.PutUint64(chunk[n:], pack4(w0)|pack4(w1)<<32)
+				binary.LittleEndian.PutUint64(chunk[n+8:], pack4(w2)|pack4(w3)<<32)
+				i, n = i+32, n+16
 				continue
 			}
 		}
-		r := rune(b[i+u.lo]) | rune(b[i+u.hi])<<8
-		i += 2
-		if r < utf8.RuneSelf {
-			chunk[n] = byte(r)
-			n++
-			continue
-		}
-		if utf16.IsSurrogate(r) {
-			var r2 rune
-			if i+2 <= len(b) {
-				r2 = rune(b[i+u.lo]) | rune(b[i+u.hi])<<8
+		end := len(b)
+		if i+8 <= len(b) {
+			if w := binary.LittleEndian.Uint64(b[i:]); w&mask == 0 {
+				binary.LittleEndian.PutUint32(chunk[n:], uint32(pack4(w)))
+				i, n = i+8, n+4
+				continue
 			}
-			if r >= 0xDC00 || r2 < 0xDC00 || r2 > 0xDFFF {
-				return n, i, false
-			}
-			r = utf16.DecodeRune(r, r2)
-			i += 2
+			end = i + 8
 		}
-		n += utf8.EncodeRune(chunk[n:], r)
+		if i, n, ok = decodeUnits(chunk, b, i, n, end, bigEndian); !ok {
+			return n, i, false
+		}
 	}
 	return n, i, true
+}
+
+// The bits of four UTF-16 units read as a little-endian 64-bit word that
+// are all zero when the four are ASCII, in each byte order.
+const (
+	nonASCIILE = 0xFF80FF80FF80FF80
+	nonASCIIBE = 0x80FF80FF80FF80FF
+)
+
+// pack4 returns the four bytes of w, four ASCII units of UTF-16 in either
+// byte order read as a little-endian word, in its low 32 bits.
+func pack4(w uint64) uint64 {
+	w = (w | w>>8) & 0x00FF00FF00FF00FF // each unit's byte in its low half
+	w = (w | w>>8) & 0x0000FFFF0000FFFF
+	return (w | w>>16) & 0xFFFFFFFF
+}
+
+// The surrogates: high ones from surr1, low ones from surr2, up to surr3.
+const (
+	surr1 = 0xD800
+	surr2 = 0xDC00
+	surr3 = 0xE000
+)
+
+// decodeUnits decodes the units of b from index i up to end one by one into
+// chunk from index n on (a surrogate pair may reach past end). It returns
+// the index of the next unit, the new n, and false at a bad unit.
+func decodeUnits(chunk *[chunkSize]byte, b []byte, i, n, end int, bigEndian bool) (next, m int, ok bool) {
+	for i < end {
+		r := unit(b, i, bigEndian)
+		i += 2
+		switch {
+		case r < 0x80:
+			chunk[n] = byte(r)
+			n++
+		case r < 0x800:
+			chunk[n], chunk[n+1] = 0xC0|byte(r>>6), 0x80|byte(r)&0x3F
+			n += 2
+		case r < surr1 || r >= surr3:
+			chunk[n], chunk[n+1], chunk[n+2] = 0xE0|byte(r>>12), 0x80|byte(r>>6)&0x3F, 0x80|byte(r)&0x3F
+			n += 3
+		default:
+			var r2 rune
+			if i+2 <= len(b) {
+				r2 = unit(b, i, bigEndian)
+			}
+			if r >= surr2 || r2 < surr2 || r2 >= surr3 {
+				return i, n, false // a low surrogate first, or a high one alone
+			}
+			i += 2
+			r = (r-surr1)<<10 | (r2 - surr2) + 0x10000
+			chunk[n], chunk[n+1], chunk[n+2], chunk[n+3] = 0xF0|byte(r>>18), 0x80|byte(r>>12)&0x3F, 0x80|byte(r>>6)&0x3F, 0x80|byte(r)&0x3F
+			n += 4
+		}
+	}
+	return i, n, true
+}
+
+// unit returns the UTF-16 unit at b[i:i+2].
+func unit(b []byte, i int, bigEndian bool) rune {
+	if bigEndian {
+		return rune(binary.BigEndian.Uint16(b[i:]))
+	}
+	return rune(binary.LittleEndian.Uint16(b[i:]))
 }
 
 // encodeUTF16 encodes the valid UTF-8 text as UTF-16 with a byte order mark.

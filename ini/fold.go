@@ -50,6 +50,19 @@ func foldRune(r rune) rune {
 // table); bytes that are not valid UTF-8 (ANSI files) must match exactly,
 // apart from ASCII letters.
 func equalFold(a, b string) bool {
+	if a == "" || b == "" {
+		return a == b
+	}
+	// Names that differ mostly differ at the end ("Setting01", "Setting02"):
+	// two ASCII letters that end them fold alike only if they are the same
+	// letter (an ASCII byte is a whole rune, and no two ASCII letters fold
+	// together).
+	if ea, eb := a[len(a)-1], b[len(b)-1]; ea < utf8.RuneSelf && eb < utf8.RuneSelf && lowerASCII(ea) != lowerASCII(eb) {
+		return false
+	}
+	if a == b {
+		return true // the usual case, a name written as before: no folding needed
+	}
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
 		ca, cb := a[i], b[j]
@@ -86,7 +99,25 @@ func lowerASCII(c byte) byte {
 // appendFold appends to b a form of s that is equal for two names exactly
 // when [equalFold] reports them equal.
 func appendFold(b []byte, s string) []byte {
-	for i := 0; i < len(s); {
+	// ASCII, most names, is copied at once and lowered in place; the rest,
+	// from the first byte that is not ASCII on, rune by rune.
+	start := len(b)
+	b = append(b, s...)
+	i := 0
+	for ; i < len(s); i++ {
+		c := b[start+i]
+		if c >= utf8.RuneSelf {
+			break
+		}
+		if 'A' <= c && c <= 'Z' {
+			b[start+i] = c + 'a' - 'A'
+		}
+	}
+	if i == len(s) {
+		return b
+	}
+	b = b[:start+i]
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			b = append(b, lowerASCII(c))

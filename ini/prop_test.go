@@ -699,13 +699,17 @@ func FuzzInstallerPlatform(f *testing.F) {
 }
 
 // modelEntries is an independent reading of doc by the rules of
-// GetPrivateProfileString, for ASCII names: the key lines Windows reads and
-// those it ignores, in file order.
+// GetPrivateProfileString, for names of valid UTF-8 (compared by
+// strings.EqualFold, Unicode simple case folding): the key lines Windows
+// reads and those it ignores, in file order.
 func modelEntries(doc string) (read, ignored []ini.Entry) {
 	doc = strings.TrimPrefix(doc, "\xEF\xBB\xBF")
 	const ws = " \t\r\v\f"
-	first := map[string]string{} // lowercased name -> name as first written
-	var seen map[string]bool
+	var sections []string // the names as first written
+	var seen []string     // the keys read in the current section
+	find := func(names []string, name string) int {
+		return slices.IndexFunc(names, func(n string) bool { return strings.EqualFold(n, name) })
+	}
 	section, effective := "", false
 	lines := strings.Split(doc, "\n")
 	for i, line := range lines {
@@ -718,12 +722,13 @@ func modelEntries(doc string) (read, ignored []ini.Entry) {
 				name = name[:j]
 			}
 			name = strings.Trim(name, ws)
-			spelled, repeated := first[strings.ToLower(name)]
+			j := find(sections, name)
+			repeated := j >= 0
 			if !repeated {
-				first[strings.ToLower(name)] = name
-				spelled = name
+				sections = append(sections, name)
+				j = len(sections) - 1
 			}
-			section, effective, seen = spelled, !repeated, map[string]bool{}
+			section, effective, seen = sections[j], !repeated, nil
 		default:
 			k, v, ok := strings.Cut(t, "=")
 			k = strings.Trim(k, ws)
@@ -735,8 +740,8 @@ func modelEntries(doc string) (read, ignored []ini.Entry) {
 				v = v[1 : len(v)-1]
 			}
 			e := ini.Entry{Section: section, Key: k, Value: v, Line: i + 1}
-			if effective && !seen[strings.ToLower(k)] {
-				seen[strings.ToLower(k)] = true
+			if effective && find(seen, k) < 0 {
+				seen = append(seen, k)
 				read = append(read, e)
 			} else {
 				ignored = append(ignored, e)
@@ -779,22 +784,69 @@ func genManyNames(t *rapid.T) string {
 	return b.String()
 }
 
+// foldNames are names of valid UTF-8 that fold together in ways ASCII
+// does not: the Kelvin sign with k, the long s with s, ß with ẞ, the three
+// sigmas, the title-case digraph, and names that differ only there, at
+// their end or elsewhere.
+var foldNames = []string{"k", "K", "\u212A", "park", "PARK", "par\u212A", "s", "ſ", "Straße", "STRAẞE", "straſſe",
+	"σ", "Σ", "ς", "ǅ", "ǆ", "Ǆ", "é", "É", "Ünit", "üNIT", "Setting01", "setting0l", "SETTING01"}
+
+// genFoldName draws a name of foldNames, with a number after it when many
+// is set, so that a document holds more names than are compared one by one.
+func genFoldName(t *rapid.T, label string, many bool) string {
+	name := rapid.SampledFrom(foldNames).Draw(t, label)
+	if many && rapid.Bool().Draw(t, label+" numbered") {
+		name += strconv.Itoa(rapid.IntRange(0, 9).Draw(t, label+" number"))
+	}
+	return name
+}
+
+// TestUnicodeNamesMatchModel: sections and keys whose names fold together
+// only by Unicode simple case folding are read as the model reads them,
+// compared one by one in small documents and hashed in large ones.
+func TestUnicodeNamesMatchModel(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		many := rapid.Bool().Draw(t, "many")
+		var b strings.Builder
+		for range rapid.IntRange(0, 60).Draw(t, "lines") {
+			if rapid.IntRange(0, 4).Draw(t, "kind") == 0 {
+				b.WriteString("[" + genFoldName(t, "section", many) + "]\r\n")
+			} else {
+				b.WriteString(genFoldName(t, "key", many) + "=" + rapid.SampledFrom(poolValues[:4]).Draw(t, "value") + "\r\n")
+			}
+		}
+		doc := b.String()
+		f, read := checkEntries(t, doc)
+		for _, e := range read {
+			if v, ok := f.Get(strings.ToUpper(e.Section), strings.ToLower(e.Key)); !ok || v != e.Value {
+				t.Fatalf("Get(%q, %q) = %q, %v; want %q", strings.ToUpper(e.Section), strings.ToLower(e.Key), v, ok, e.Value)
+			}
+		}
+	})
+}
+
 // TestEntriesMatchModel: Entries and Ignored read documents of up to 80
 // lines, whose names are both compared one by one and hashed, as the model
 // reads them.
 func TestEntriesMatchModel(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		doc := genManyNames(t)
-		f, err := ini.Parse("m.ini", []byte(doc))
-		if err != nil {
-			t.Fatal(err)
-		}
-		read, ignored := modelEntries(doc)
-		if diff := cmp.Diff(read, f.Entries(), cmpopts.EquateEmpty()); diff != "" {
-			t.Fatalf("Entries mismatch (-want +got):\n%s\n%q", diff, doc)
-		}
-		if diff := cmp.Diff(ignored, f.Ignored(), cmpopts.EquateEmpty()); diff != "" {
-			t.Fatalf("Ignored mismatch (-want +got):\n%s\n%q", diff, doc)
-		}
+		checkEntries(t, genManyNames(t))
 	})
+}
+
+// checkEntries parses doc and checks its Entries and Ignored against
+// modelEntries. It returns the file and the entries read.
+func checkEntries(t *rapid.T, doc string) (*ini.File, []ini.Entry) {
+	f, err := ini.Parse("m.ini", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	read, ignored := modelEntries(doc)
+	if diff := cmp.Diff(read, f.Entries(), cmpopts.EquateEmpty()); diff != "" {
+		t.Fatalf("Entries mismatch (-want +got):\n%s\n%q", diff, doc)
+	}
+	if diff := cmp.Diff(ignored, f.Ignored(), cmpopts.EquateEmpty()); diff != "" {
+		t.Fatalf("Ignored mismatch (-want +got):\n%s\n%q", diff, doc)
+	}
+	return f, read
 }

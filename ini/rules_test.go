@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -11,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mobiledm/dmclient/ini"
+	"pgregory.net/rapid"
 )
 
 // utf16le encodes s as UTF-16LE with a byte order mark.
@@ -230,5 +232,134 @@ func TestUTF16Large(t *testing.T) {
 	var e *ini.Error
 	if !errors.As(err, &e) || e.Line != 1501 {
 		t.Errorf("Parse of a bad unit on line 1501: %v", err)
+	}
+}
+
+// genUnits draws UTF-16 units: runs of ASCII that look like profile lines,
+// letters of every UTF-8 length (among them units whose one byte is ASCII
+// and the other not, in either byte order), surrogate pairs, and lone or
+// misplaced surrogates.
+func genUnits(t *rapid.T) []uint16 {
+	one := func(u uint16) []uint16 { return []uint16{u} }
+	pieces := rapid.SliceOfN(rapid.OneOf(
+		rapid.Map(rapid.SampledFrom([]string{"[S]\r\n", "k=v\r\n", "Key = value\n", ";c\r\n", "\r\n", "\n", "a", "abcdefghijklmnopqrstuvwxyz0123456789"}),
+			func(s string) []uint16 { return utf16.Encode([]rune(s)) }),
+		rapid.Map(rapid.SampledFrom([]uint16{0x7F, 0x80, 0xE9, 0xFF, 0x100, 0x141, 0x20AC, 0x4100, 0x7FF, 0x800, 0x6771, 0xD7FF, 0xE000, 0xFEFF, 0xFFFE, 0xFFFF}), one),
+		rapid.Map(rapid.SampledFrom([]rune{0x10000, 0x1F600, 0x10FFFF}),
+			func(r rune) []uint16 { return utf16.Encode([]rune{r}) }),
+		rapid.Map(rapid.SampledFrom([]uint16{0xD800, 0xDBFF, 0xDC00, 0xDFFF}), one),
+	), 0, 60).Draw(t, "pieces")
+	var units []uint16
+	for _, p := range pieces {
+		units = append(units, p...)
+	}
+	return units
+}
+
+// modelUTF16 decodes units as unicode/utf16 does, but for a lone surrogate:
+// it returns the 1-based line of the first one, or of the end when odd
+// (a trailing byte) is set, or 0 and the text.
+func modelUTF16(units []uint16, odd bool) (text string, line int) {
+	line = 1
+	var out []rune
+	for k := 0; k < len(units); k++ {
+		u := rune(units[k])
+		switch {
+		case utf16.IsSurrogate(u) && u < 0xDC00 && k+1 < len(units) && units[k+1] >= 0xDC00 && units[k+1] < 0xE000:
+			out = append(out, utf16.DecodeRune(u, rune(units[k+1])))
+			k++
+		case utf16.IsSurrogate(u):
+			return "", line
+		default:
+			out = append(out, u)
+			if u == '\n' {
+				line++
+			}
+		}
+	}
+	if odd {
+		return "", line
+	}
+	return string(out), 0
+}
+
+// TestUTF16MatchesModel: Parse accepts UTF-16 in either byte order exactly
+// when the model does, reports the model's line for a lone surrogate or an
+// odd byte, and otherwise reads the model's text and writes the input back.
+func TestUTF16MatchesModel(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		units := genUnits(t)
+		odd := rapid.Bool().Draw(t, "odd")
+		checkUTF16(t, units, false, odd)
+		checkUTF16(t, units, true, odd)
+	})
+}
+
+// TestUTF16EveryOffset: each unit at a boundary of the decoding (of UTF-8
+// length, of the surrogates, or ASCII in one byte and not the other),
+// followed by each of them, at every offset of a run of ASCII, in either
+// byte order, reads as the model reads it.
+func TestUTF16EveryOffset(t *testing.T) {
+	special := []uint16{'a', '\n', 0x7F, 0x80, 0xFF, 0x100, 0x141, 0x4100, 0x7FF, 0x800, 0xD7FF, 0xD800, 0xDBFF, 0xDC00, 0xDFFF, 0xE000, 0xFFFF}
+	run := utf16.Encode([]rune("k=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ\r\n"))
+	for _, u := range special {
+		for _, v := range special {
+			for at := range len(run) - 1 {
+				units := slices.Concat(run[:at], []uint16{u, v}, run[at:])
+				checkUTF16(t, units, false, false)
+				checkUTF16(t, units, true, false)
+			}
+		}
+	}
+}
+
+// checkUTF16 checks Parse of units, with a trailing byte when odd is set,
+// against modelUTF16.
+func checkUTF16(t interface {
+	Helper()
+	Fatalf(string, ...any)
+}, units []uint16, bigEndian, odd bool) {
+	t.Helper()
+	data := []byte{0xFF, 0xFE}
+	if bigEndian {
+		data = []byte{0xFE, 0xFF}
+	}
+	for _, u := range units {
+		if bigEndian {
+			data = append(data, byte(u>>8), byte(u))
+		} else {
+			data = append(data, byte(u), byte(u>>8))
+		}
+	}
+	if odd {
+		data = append(data, 'x')
+	}
+	text, line := modelUTF16(units, odd)
+	f, err := ini.Parse("u.ini", data)
+	if line > 0 {
+		var e *ini.Error
+		if !errors.As(err, &e) || e.Line != line || !strings.Contains(err.Error(), "malformed UTF-16") {
+			t.Fatalf("Parse(%q) = %v; want malformed UTF-16 at line %d", data, err, line)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("Parse(%q): %v", data, err)
+	}
+	if !bytes.Equal(f.Bytes(), data) {
+		t.Fatalf("Bytes() = %q, want %q", f.Bytes(), data)
+	}
+	if strings.HasPrefix(text, "\uFEFF") {
+		return // read as UTF-8, the text would start with a byte order mark
+	}
+	g, err := ini.Parse("u.ini", []byte(text))
+	if err != nil {
+		t.Fatalf("Parse of the UTF-8 text: %v", err)
+	}
+	if diff := cmp.Diff(g.Entries(), f.Entries()); diff != "" {
+		t.Fatalf("Parse(%q): entries mismatch (-UTF-8 +UTF-16):\n%s", data, diff)
+	}
+	if diff := cmp.Diff(g.Ignored(), f.Ignored()); diff != "" {
+		t.Fatalf("Parse(%q): ignored mismatch (-UTF-8 +UTF-16):\n%s", data, diff)
 	}
 }

@@ -280,11 +280,11 @@ func (f *File) Settings() (Settings, error) {
 	f.bareCRs(&errs)
 	crErrs := len(errs.list)
 	// The entries share one array of a slot a key line: Unknown fills it
-	// from the front and Known from the back, in reverse, so they never
-	// meet.
+	// from the front, and Known, at most one entry a known key, follows.
 	entries := make([]Entry, f.keys)
+	var known [nKnown]Entry
 	nu, nk := 0, 0
-	var first [nKnown]int    // for each known key, nk when it was read
+	var first [nKnown]int    // for each known key, 1 + its index in known
 	var firstSec [nKnown]int // and the first header of its section
 	f.walk(func(sec, k int, effective bool) {
 		if k < 0 || !effective {
@@ -297,7 +297,7 @@ func (f *File) Settings() (Settings, error) {
 			entries[nu] = e
 			nu++
 		case first[i] > 0:
-			if prev := &entries[len(entries)-first[i]]; !strings.EqualFold(prev.Value, e.Value) {
+			if prev := &known[first[i]-1]; !strings.EqualFold(prev.Value, e.Value) {
 				p := f.problem(conflict, k)
 				p.p0, p.p1 = f.unquotedValue(prev.Line - 1)
 				p.s0, p.s1 = f.lines[firstSec[i]].a, f.lines[firstSec[i]].b
@@ -305,8 +305,8 @@ func (f *File) Settings() (Settings, error) {
 				errs.add(f.name, e, p)
 			}
 		default:
+			known[nk] = e
 			nk++
-			entries[len(entries)-nk] = e
 			first[i], firstSec[i] = nk, sec
 			if what, why := s.decode(i, e.Value); what > 0 {
 				p := f.problem(what, k)
@@ -316,8 +316,8 @@ func (f *File) Settings() (Settings, error) {
 		}
 	})
 	if nk > 0 {
-		s.Known = entries[len(entries)-nk:]
-		slices.Reverse(s.Known)
+		s.Known = entries[nu : nu+nk : nu+nk]
+		copy(s.Known, known[:nk])
 	}
 	if nu > 0 {
 		s.Unknown = entries[:nu:nu]
