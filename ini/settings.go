@@ -177,6 +177,29 @@ func (s Settings) Pairs() []Pair {
 	return out
 }
 
+// Value returns the value s configures on the client for key, and whether
+// it configures one: the Value of the first [Settings.Pairs] pair whose Key
+// equals key ignoring case (strings.EqualFold), found without building the
+// pairs. It does not allocate.
+func (s Settings) Value(key string) (string, bool) {
+	i := knownIndex(key)
+	found, line, value := false, 0, ""
+	// Pairs walks Known then Unknown in a stable order by line: the first
+	// entry of the least line that names key wins.
+	for _, entries := range [2][]Entry{s.Known, s.Unknown} {
+		for _, e := range entries {
+			k := knownIndex(e.Key)
+			if (i >= 0 && k == i || i < 0 && k < 0 && strings.EqualFold(e.Key, key)) && (!found || e.Line < line) {
+				found, line, value = true, e.Line, e.Value
+			}
+		}
+	}
+	if i >= 0 {
+		return s.knownValue(i, value)
+	}
+	return value, found
+}
+
 // knownValue returns the text of the field of known key i and whether it
 // is present. raw is what the file holds, used for an action that is
 // neither set nor defaulted (an invalid value).

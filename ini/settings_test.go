@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/mobiledm/dmclient/ini"
 	"github.com/mobiledm/dmclient/internal/quote"
+	"pgregory.net/rapid"
 )
 
 func TestSettingsDecode(t *testing.T) {
@@ -492,5 +493,58 @@ func TestManyErrors(t *testing.T) {
 		if e.Line != line || !strings.HasPrefix(e.Error(), want) {
 			t.Errorf("error %d: line %d %q; want line %d %q", i, e.Line, e, line, want)
 		}
+	}
+}
+
+// TestValueIsFirstPair: Value(key) is the value of the first pair of Pairs
+// whose key equals key ignoring case, for settings of any shape: entries
+// with known and unknown names in any case, in Known or Unknown, in any
+// line order, and any known fields.
+func TestValueIsFirstPair(t *testing.T) {
+	keys := append([]string{ini.KeyClientInstallAction, "clientinstallaction", ini.KeyCertEnrollAction, "CERTENROLLACTION",
+		ini.KeyInstaller, "installer", "Other", ""}, foldNames...)
+	// Most entries share a few names, so that several name the key asked
+	// for, on the same line or not.
+	few := rapid.SampledFrom([]string{"Other", "OTHER", "ClientInstallAction", "clientinstallaction", "k", "\u212A"})
+	genEntries := func(t *rapid.T, label string) []ini.Entry {
+		return rapid.SliceOfN(rapid.Custom(func(t *rapid.T) ini.Entry {
+			return ini.Entry{Section: "S", Key: rapid.OneOf(few, few, rapid.SampledFrom(keys)).Draw(t, "key"),
+				Value: rapid.SampledFrom([]string{"", "v", "w", "Install", "bogus"}).Draw(t, "value"), Line: rapid.IntRange(0, 3).Draw(t, "line")}
+		}), 0, 6).Draw(t, label)
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		s := ini.Settings{
+			ClientInstallAction: rapid.SampledFrom(append(ini.Actions(), 0)).Draw(t, "action"),
+			ActionDefaulted:     rapid.Bool().Draw(t, "defaulted"),
+			CertEnrollAction:    rapid.SampledFrom([]string{"", ini.CertEnroll, "ENROLL", "x"}).Draw(t, "enroll"),
+			Installer:           rapid.SampledFrom([]string{"", "DMInstaller_PPC2003.exe"}).Draw(t, "installer"),
+			Known:               genEntries(t, "known"),
+			Unknown:             genEntries(t, "unknown"),
+		}
+		key := rapid.OneOf(few, rapid.SampledFrom(keys)).Draw(t, "query")
+		want, wantOK := "", false
+		for _, p := range s.Pairs() {
+			if strings.EqualFold(p.Key, key) {
+				want, wantOK = p.Value, true
+				break
+			}
+		}
+		if got, ok := s.Value(key); got != want || ok != wantOK {
+			t.Fatalf("Value(%q) = %q, %v; the first pair gives %q, %v (pairs %q)", key, got, ok, want, wantOK, s.Pairs())
+		}
+	})
+}
+
+func TestValueDoesNotAllocate(t *testing.T) {
+	f, err := ini.Parse("ClientSettings.ini", []byte("[ClientSettings]\r\nClientInstallAction=Install\r\nPollingInterval=15\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := f.Settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(100, func() { s.Value("pollinginterval"); s.Value("ClientInstallAction") }); n != 0 {
+		t.Errorf("Value allocates %v times", n)
 	}
 }

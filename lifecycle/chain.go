@@ -187,23 +187,18 @@ func enrollLine(r certs.EnrollmentResult) string {
 }
 
 // overwrites lists the device's client settings that the package's
-// configuration replaces, sorted by key. Only a client deployment has them:
-// the password program leaves the client's settings alone. Keys compare case-insensitively, as .ini keys do;
-// a device without the component has no settings to overwrite.
+// configuration replaces (by ini's Settings.Value), sorted by key. Only a
+// client deployment has them: the password program leaves the client's
+// settings alone. Keys compare case-insensitively, as .ini keys do; a
+// device without the component has no settings to overwrite.
 func overwrites(sc *Scenario, from State) []Overwrite {
 	if from == None || len(sc.Device.Settings) == 0 {
 		return nil
 	}
 	var ow []Overwrite
-	pairs := sc.Deployment.Package.Settings.Pairs()
 	for _, s := range sc.Device.Settings {
-		for _, p := range pairs {
-			if strings.EqualFold(p.Key, s.Key) {
-				if p.Value != s.Value {
-					ow = append(ow, Overwrite{Key: s.Key, Old: s.Value, New: p.Value, UserChanged: s.UserChanged})
-				}
-				break
-			}
+		if v, ok := sc.Deployment.Package.Settings.Value(s.Key); ok && v != s.Value {
+			ow = append(ow, Overwrite{Key: s.Key, Old: s.Value, New: v, UserChanged: s.UserChanged})
 		}
 	}
 	slices.SortFunc(ow, func(a, b Overwrite) int { return strings.Compare(a.Key, b.Key) })

@@ -95,27 +95,45 @@ func platformFiles(p certs.Platform) (installer, setup uint32) {
 	return 1 << (2 * (p - 1)), 1 << (2*(p-1) + 1)
 }
 
-// complete reports whether f holds every file a deployment on p needs.
-func (f Folder) complete(p certs.Platform) bool {
-	installer, setup := platformFiles(p)
-	both := installer | setup
-	return f.ini && both != 0 && f.files&both == both
-}
+// lack is a set of the files a deployment folder lacks for a platform.
+type lack uint8
 
-// lacking names the files f lacks for platform p, "" if none.
-func (f Folder) lacking(p certs.Platform) string {
+const (
+	lackInstaller lack = 1 << iota
+	lackSetup
+	lackIni
+)
+
+// lacks returns the files f lacks for a deployment on p: none when it is
+// complete.
+func (f Folder) lacks(p certs.Platform) lack {
 	installer, setup := platformFiles(p)
-	var lacking []string
+	var l lack
 	if installer == 0 || f.files&installer == 0 {
-		lacking = append(lacking, p.InstallerName())
+		l |= lackInstaller
 	}
 	if setup == 0 || f.files&setup == 0 {
-		lacking = append(lacking, p.SetupName())
+		l |= lackSetup
 	}
 	if !f.ini {
-		lacking = append(lacking, "DMCommonInstaller.ini or ClientSettings.ini")
+		l |= lackIni
 	}
-	return strings.Join(lacking, ", ")
+	return l
+}
+
+// names names the files of l for platform p.
+func (l lack) names(p certs.Platform) string {
+	var names []string
+	if l&lackInstaller != 0 {
+		names = append(names, p.InstallerName())
+	}
+	if l&lackSetup != 0 {
+		names = append(names, p.SetupName())
+	}
+	if l&lackIni != 0 {
+		names = append(names, "DMCommonInstaller.ini or ClientSettings.ini")
+	}
+	return strings.Join(names, ", ")
 }
 
 // bareName reports whether name is a file name with no path, drive or

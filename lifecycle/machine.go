@@ -328,18 +328,20 @@ func (m *Machine) beforeEvent(_ context.Context, e *fsm.Event) {
 // fireError translates the error of looplab's Event into the run's error:
 // nil for an intended self-transition, the chain's error for a canceled
 // transition, a [*TransitionError] for a rejected event.
+//
+// looplab returns its errors as values, unwrapped: a type switch reads
+// them without the allocations errors.As would make.
 func fireError(err error, ev Event, from State) error {
-	var (
-		noTransition fsm.NoTransitionError
-		canceledErr  fsm.CanceledError
-		invalid      fsm.InvalidEventError
-	)
-	switch {
-	case errors.As(err, &noTransition) && noTransition.Err == nil:
-		return nil // an intended self-transition (Reconfigure): success
-	case errors.As(err, &canceledErr) && canceledErr.Err != nil:
-		return canceledErr.Err
-	case errors.As(err, &invalid):
+	switch e := err.(type) {
+	case fsm.NoTransitionError:
+		if e.Err == nil {
+			return nil // an intended self-transition (Reconfigure): success
+		}
+	case fsm.CanceledError:
+		if e.Err != nil {
+			return e.Err
+		}
+	case fsm.InvalidEventError:
 		return transitionError(ev, from)
 	}
 	return errors.New("lifecycle: looplab/fsm: " + err.Error())

@@ -86,8 +86,8 @@ func (p prerequisite) sentinel() error {
 
 // prerequisiteError reports every prerequisite a deployment misses. It
 // matches each missing prerequisite's sentinel with errors.Is. It is one
-// allocation, however many are missing, and writes its message only when
-// asked.
+// allocation of 24 bytes, however many are missing, and writes its message
+// only when asked.
 type prerequisiteError struct {
 	missing uint16 // bit i: prerequisite i
 
@@ -96,8 +96,8 @@ type prerequisiteError struct {
 	method     Method
 	connection Connection
 	mode       certs.SiteMode
+	lacks      lack // the files the folder lacks
 	installer  string
-	folder     Folder
 }
 
 // Is reports whether target is the sentinel of a missing prerequisite.
@@ -133,7 +133,7 @@ func (e *prerequisiteError) Error() string {
 func (e *prerequisiteError) detail(p prerequisite) string {
 	switch p {
 	case folderIncomplete:
-		return "missing " + e.folder.lacking(e.platform) + " for " + e.platform.String()
+		return "missing " + e.lacks.names(e.platform) + " for " + e.platform.String()
 	case invalidSettings:
 		return "Installer=" + quote.Short(e.installer) + " is not the installer for " + e.platform.String()
 	case connection:
@@ -265,7 +265,8 @@ func checkPrerequisites(sc *Scenario) error {
 	dev, dep := &sc.Device, &sc.Deployment
 	site := &dep.Site
 	need(noClientAgent, site.ClientAgent)
-	need(folderIncomplete, dep.Package.Folder.complete(dev.Platform))
+	lacks := dep.Package.Folder.lacks(dev.Platform)
+	need(folderIncomplete, lacks == 0)
 	inst := dep.Package.Settings.Installer
 	need(invalidSettings, inst == "" || dev.Platform.IsInstallerName(inst))
 	req := dep.Method.rule()
@@ -280,7 +281,7 @@ func checkPrerequisites(sc *Scenario) error {
 		return nil
 	}
 	return &prerequisiteError{missing: missing, platform: dev.Platform, method: dep.Method,
-		connection: dev.Connection, mode: site.Mode, installer: inst, folder: dep.Package.Folder}
+		connection: dev.Connection, mode: site.Mode, installer: inst, lacks: lacks}
 }
 
 // leavesClient reports whether event ev leaves the component installed.
