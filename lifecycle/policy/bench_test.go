@@ -141,6 +141,36 @@ func BenchmarkCheck(b *testing.B) {
 	}
 }
 
+// BenchmarkScaling is the control for BenchmarkCheck's speed-up: the same
+// number of goroutines running pure computation (no memory, no garbage),
+// so that one run shows what the machine gives two workers at that moment
+// (2x on two free cores; less when the host is busy).
+func BenchmarkScaling(b *testing.B) {
+	const work = 1 << 24
+	for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			sink := make([]uint64, workers*8) // a cache line apart
+			for b.Loop() {
+				var wg sync.WaitGroup
+				for w := range workers {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						x := uint64(w + 1)
+						for range work / workers {
+							x ^= x << 13
+							x ^= x >> 7
+							x ^= x << 17
+						}
+						sink[w*8] = x
+					}()
+				}
+				wg.Wait()
+			}
+		})
+	}
+}
+
 // BenchmarkCheckCancel measures how long Check takes to return once its
 // context is canceled mid-check (ns/cancel), with a quick policy and with
 // one that takes 200 µs a call, on one worker, on every processor, and with
