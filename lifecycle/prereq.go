@@ -86,8 +86,11 @@ func (p prerequisite) sentinel() error {
 
 // prerequisiteError reports every prerequisite a deployment misses. It
 // matches each missing prerequisite's sentinel with errors.Is. It is one
-// allocation of 24 bytes, however many are missing, and writes its message
-// only when asked.
+// allocation of 8 bytes without pointers, however many are missing (Go
+// takes it from its tiny allocator, and the garbage collector does not
+// scan it), and writes its message only when asked. A deployment whose
+// Installer names another platform's installer gets an
+// [installerError], which also holds the name.
 type prerequisiteError struct {
 	missing uint16 // bit i: prerequisite i
 
@@ -97,8 +100,21 @@ type prerequisiteError struct {
 	connection Connection
 	mode       certs.SiteMode
 	lacks      lack // the files the folder lacks
-	installer  string
 }
+
+// installerError is a [prerequisiteError] with [ErrInvalidSettings]
+// among the missing: its message names the installer.
+type installerError struct {
+	prerequisiteError
+	installer string
+}
+
+// Error returns the message of [prerequisiteError.Error], naming the
+// installer.
+func (e *installerError) Error() string { return e.message(e.installer) }
+
+// Error returns each missing prerequisite's message; see [prerequisiteError.message].
+func (e *prerequisiteError) Error() string { return e.message("") }
 
 // Is reports whether target is the sentinel of a missing prerequisite.
 func (e *prerequisiteError) Is(target error) bool {
@@ -110,11 +126,11 @@ func (e *prerequisiteError) Is(target error) bool {
 	return false
 }
 
-// Error returns each missing prerequisite's message with what exactly is
+// message returns each missing prerequisite's message with what exactly is
 // missing, such as "lifecycle: deployment folder incomplete: missing
 // DMInstaller_WM6Pro.exe for Windows Mobile 6 Professional", joined by
-// "; ".
-func (e *prerequisiteError) Error() string {
+// "; ". installer is the package's Installer setting.
+func (e *prerequisiteError) message(installer string) string {
 	var b strings.Builder
 	for m := e.missing; m != 0; m &= m - 1 {
 		p := prerequisite(bits.TrailingZeros16(m))
@@ -122,7 +138,7 @@ func (e *prerequisiteError) Error() string {
 			b.WriteString("; ")
 		}
 		b.WriteString(p.sentinel().Error())
-		if d := e.detail(p); d != "" {
+		if d := e.detail(p, installer); d != "" {
 			b.WriteString(": ")
 			b.WriteString(d)
 		}
@@ -130,12 +146,12 @@ func (e *prerequisiteError) Error() string {
 	return b.String()
 }
 
-func (e *prerequisiteError) detail(p prerequisite) string {
+func (e *prerequisiteError) detail(p prerequisite, installer string) string {
 	switch p {
 	case folderIncomplete:
 		return "missing " + e.lacks.names(e.platform) + " for " + e.platform.String()
 	case invalidSettings:
-		return "Installer=" + quote.Short(e.installer) + " is not the installer for " + e.platform.String()
+		return "Installer=" + quote.Short(installer) + " is not the installer for " + e.platform.String()
 	case connection:
 		return e.method.String() + " cannot reach a device connected " + e.connection.String()
 	case notManaged:
@@ -280,8 +296,12 @@ func checkPrerequisites(sc *Scenario) error {
 	if missing == 0 {
 		return nil
 	}
-	return &prerequisiteError{missing: missing, platform: dev.Platform, method: dep.Method,
-		connection: dev.Connection, mode: site.Mode, installer: inst, lacks: lacks}
+	e := prerequisiteError{missing: missing, platform: dev.Platform, method: dep.Method,
+		connection: dev.Connection, mode: site.Mode, lacks: lacks}
+	if missing&(1<<invalidSettings) != 0 {
+		return &installerError{e, inst}
+	}
+	return &e
 }
 
 // leavesClient reports whether event ev leaves the component installed.
