@@ -157,7 +157,7 @@ func Compare(ctx context.Context, fleet iter.Seq2[Entry, error], change func(Ent
 			return nil
 		},
 		worker: func(ctx context.Context) func(int, *item, *compared) {
-			c := &comparer{t: newTally(opts.Report)}
+			c := &comparer{t: newTally(opts.Report), ordered: opts.OnOutcome != nil}
 			for s := range c.sides {
 				c.sides[s] = runner{ctx: ctx, opts: &opts.Machine}
 			}
@@ -285,14 +285,21 @@ const pairBudget = 4096
 // comparer is a worker of Compare: a machine for each deployment, and its
 // counts.
 type comparer struct {
-	sides [2]runner
-	t     *tally
+	sides   [2]runner
+	t       *tally
+	ordered bool // the outcomes go to OnOutcome
 }
 
 // run deploys device index under both deployments, each on its side's
-// machine, and counts it.
+// machine, and counts it. The outcomes go to x for OnOutcome only: written
+// into x (on the heap), they cost the garbage collector's write barriers
+// and stay alive with the batch.
 func (c *comparer) run(index int, it *item, x *compared) {
-	x.outs[0] = c.sides[0].deploy(&it.e, it.err)
-	x.outs[1] = c.sides[1].deploy(&x.changed, it.err)
-	c.t.add(index, [2]*Entry{&it.e, &x.changed}, &x.outs)
+	var outs [2]lifecycle.Outcome
+	outs[0] = c.sides[0].deploy(&it.e, it.err)
+	outs[1] = c.sides[1].deploy(&x.changed, it.err)
+	c.t.add(index, [2]*Entry{&it.e, &x.changed}, &outs)
+	if c.ordered {
+		x.outs = outs
+	}
 }
