@@ -44,9 +44,9 @@ type Options struct {
 // machines and memory, since a deployment is CPU work.
 const MaxWorkers = 256
 
-// PanicError is what [Run] panics with, on the goroutine that called it,
-// when a function of Options.Machine (an observer function or the Clock)
-// panicked while a worker ran it: Value is what the callback panicked with,
+// PanicError is what [Run], [Compare] and [Plan.Run] panic with, on the
+// goroutine that called them, when a function of their machine options (an
+// observer function or the Clock) panicked while a worker ran it: Value is what the callback panicked with,
 // and Stack the worker's stack where it did. On a worker goroutine, a
 // callback that called runtime.Goexit is reported as a panic too, since the
 // worker could not finish its devices; with one worker, which runs on the
