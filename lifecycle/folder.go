@@ -45,11 +45,12 @@ func newFolder(names []string) Folder {
 		// file's name needs the path check.
 		if len(name) > 4 && strings.EqualFold(name[len(name)-4:], ".exe") {
 			for _, p := range certs.Platforms() {
+				installer, setup := platformFiles(p)
 				switch {
 				case p.IsInstallerName(name):
-					f.files |= 1 << (2 * (p - 1))
+					f.files |= installer
 				case p.IsSetupName(name):
-					f.files |= 1 << (2*(p-1) + 1)
+					f.files |= setup
 				}
 			}
 		} else if !f.ini && len(name) > 4 && strings.EqualFold(name[len(name)-4:], ".ini") {
