@@ -25,7 +25,7 @@ const AccessDeniedLogLine = "Access Denied (0x80070005)."
 // fields worth reading: its HRESULT is always [EAccessDenied], its platform
 // is the caller's own argument, and the store that refused the write is
 // always [PrivilegedExecution]. [TrustResult] holds what the step did.
-var ErrAccessDenied = errors.New("certs: access denied (0x80070005)")
+var ErrAccessDenied = errors.New("certs: " + accessDenied)
 
 // ErrUntrustedInstaller is the sentinel for a device that does not trust the
 // Mobile2Market certificate DMInstaller is signed with, so DMInstaller
@@ -40,14 +40,19 @@ type trustError struct {
 	untrusted bool // ErrUntrustedInstaller: DMInstaller could not run
 }
 
+// accessDenied ends a denial's message: [EAccessDenied] as the
+// product page reports it.
+const accessDenied = "access denied (0x80070005)"
+
+// Error names the installer; it is one allocation (a denied device's
+// status message carries it).
 func (e *trustError) Error() string {
 	if e.untrusted {
-		return "certs: " + e.platform.InstallerName() +
-			" cannot run: the device does not trust the Mobile2Market certificate it is signed with: access denied (" +
-			EAccessDenied.String() + ")"
+		return "certs: " + installerPrefix + e.platform.Token() + exeSuffix +
+			" cannot run: the device does not trust the Mobile2Market certificate it is signed with: " + accessDenied
 	}
-	return "certs: " + e.platform.InstallerName() + " could not install the Microsoft Authenticode certificate in the " +
-		PrivilegedExecution.String() + " store: access denied (" + EAccessDenied.String() + ")"
+	return "certs: " + installerPrefix + e.platform.Token() + exeSuffix +
+		" could not install the Microsoft Authenticode certificate in the " + PrivilegedExecution.String() + " store: " + accessDenied
 }
 
 // Is reports whether target is [ErrAccessDenied], or [ErrUntrustedInstaller]

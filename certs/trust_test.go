@@ -152,6 +152,32 @@ func TestTrustErrorsWrapped(t *testing.T) {
 	}
 }
 
+// A denial's message names the platform's installer and ends with
+// EAccessDenied; writing it is one allocation.
+func TestTrustErrorMessage(t *testing.T) {
+	for _, p := range certs.Platforms() {
+		if !p.SigningApplies() {
+			continue
+		}
+		for _, s := range []certs.Security{{TrustsMobile2Market: true, PrivilegesRestricted: true}, {}} {
+			_, err := certs.EstablishTrust(p, s)
+			msg := err.Error()
+			if !strings.HasPrefix(msg, "certs: "+p.InstallerName()+" ") {
+				t.Errorf("%v %+v: %q does not name %s", p, s, msg, p.InstallerName())
+			}
+			if want := "access denied (" + certs.EAccessDenied.String() + ")"; !strings.HasSuffix(msg, want) {
+				t.Errorf("%v %+v: %q does not end with %q", p, s, msg, want)
+			}
+			if n := testing.AllocsPerRun(100, func() { _ = err.Error() }); n != 1 {
+				t.Errorf("%v %+v: Error allocates %v times, want 1", p, s, n)
+			}
+		}
+	}
+	if want := "certs: access denied (" + certs.EAccessDenied.String() + ")"; certs.ErrAccessDenied.Error() != want {
+		t.Errorf("ErrAccessDenied = %q, want %q", certs.ErrAccessDenied, want)
+	}
+}
+
 func genPlatform() *rapid.Generator[certs.Platform] { return rapid.SampledFrom(certs.Platforms()) }
 
 func genSecurity() *rapid.Generator[certs.Security] {

@@ -23,13 +23,23 @@ const (
 	lineAuthFailed = lineEnrollFailed + ": authentication to the certification authority failed."
 )
 
-// runBuffer is the backing store of one run's outcome slices: at most five
-// steps (staged, dminstaller, dmclientsetup, enrollment, done), four logs and
-// seven log lines.
+// runBuffer is the backing store of the outcome slices of a run that
+// reaches DMClientSetup: at most five steps (staged, dminstaller,
+// dmclientsetup, enrollment, done), four logs and seven log lines.
 type runBuffer struct {
 	steps [5]Step
 	logs  [4]LogFile
 	lines [7]string
+}
+
+// denialBuffer is the backing store of a run the trust step denies: at most
+// three steps (staged, dminstaller, denied), DMInstaller's log and its three
+// lines. It is a third of a [runBuffer], and most runs that reach the chain
+// are denied.
+type denialBuffer struct {
+	steps [3]Step
+	logs  [1]LogFile
+	lines [3]string
 }
 
 // chainStep fires chain event e: it checks the run's context (a step
@@ -61,40 +71,20 @@ func (m *Machine) runChain(r *run) error {
 	sc, out := &r.sc, &r.out
 	dev, dep := &sc.Device, &sc.Deployment
 	ev := out.Event
+	trust, terr := certs.EstablishTrust(dev.Platform, dev.Security)
+	if terr != nil {
+		return m.denied(r, trust, terr)
+	}
 	// One allocation holds the steps, logs and log lines of the run; the
 	// outcome's slices are capped windows of it, so appending to one never
 	// writes into another.
 	buf := new(runBuffer)
 	out.Steps = append(buf.steps[:0:len(buf.steps)], Staged)
-	lines := buf.lines[:0:len(buf.lines)]
-	installerLog := func(n int) {
-		out.Logs = append(buf.logs[:0:len(buf.logs)], LogFile{Kind: DMInstallerLog, Time: r.at, Lines: lines[:n:n]})
-	}
-
-	trust, terr := certs.EstablishTrust(dev.Platform, dev.Security)
-	if !trust.InstallerRan {
-		if err := m.chainStep(r, chainRefuse); err != nil {
-			return err
-		}
-		lines = append(lines, lineRefused, trust.LogLine)
-		installerLog(2)
-		m.deny(r, terr)
-		return terr
-	}
 	if err := m.chainStep(r, chainRunInstaller); err != nil {
 		return err
 	}
-	lines = append(lines, lineStarted)
-	installerLog(1)
-	if terr != nil {
-		if err := m.chainStep(r, chainDeny); err != nil {
-			return err
-		}
-		lines = append(lines, trust.LogLine, lineStopped)
-		installerLog(3)
-		m.deny(r, terr)
-		return terr
-	}
+	lines := append(buf.lines[:0:len(buf.lines)], lineStarted)
+	out.Logs = append(buf.logs[:0:len(buf.logs)], LogFile{Kind: DMInstallerLog, Time: r.at, Lines: lines[:1:1]})
 	if err := m.chainStep(r, chainTrust); err != nil {
 		return err
 	}
@@ -105,7 +95,7 @@ func (m *Machine) runChain(r *run) error {
 		trustLine = lineExempt
 	}
 	lines = append(lines, trustLine, lineCalled, lineExited, setupLine(dep.Component, ev))
-	installerLog(4)
+	out.Logs[0].Lines = lines[:4:4]
 	out.Logs = append(out.Logs, LogFile{Kind: DMClientSetupLog, Time: r.at, Lines: lines[4:5:5]})
 	if dep.Component == Client && ev != Uninstall {
 		out.Overwritten = overwrites(sc, out.From)
@@ -134,13 +124,39 @@ func (m *Machine) runChain(r *run) error {
 	return nil
 }
 
-// deny records a failed trust step's status message, sent only when the
-// device is connected through a managed client computer.
-func (m *Machine) deny(r *run, terr error) {
+// denied walks the chain of a run whose trust step failed with terr:
+// DMInstaller could not run (refuse), or ran and was denied (deny). It
+// records DMInstaller's log and the status message, sent only when the
+// device is connected through a managed client computer, and returns terr,
+// which cancels the client transition; or the context's error when the run
+// stopped at a step boundary first.
+func (m *Machine) denied(r *run, trust certs.TrustResult, terr error) error {
+	out := &r.out
+	buf := new(denialBuffer)
+	out.Steps = append(buf.steps[:0:len(buf.steps)], Staged)
+	lines := buf.lines[:0:len(buf.lines)]
+	if !trust.InstallerRan {
+		if err := m.chainStep(r, chainRefuse); err != nil {
+			return err
+		}
+		lines = append(lines, lineRefused, trust.LogLine)
+	} else {
+		if err := m.chainStep(r, chainRunInstaller); err != nil {
+			return err
+		}
+		lines = append(lines, lineStarted)
+		if err := m.chainStep(r, chainDeny); err != nil {
+			out.Logs = append(buf.logs[:0:len(buf.logs)], LogFile{Kind: DMInstallerLog, Time: r.at, Lines: lines[:1:1]})
+			return err
+		}
+		lines = append(lines, trust.LogLine, lineStopped)
+	}
+	out.Logs = append(buf.logs[:0:len(buf.logs)], LogFile{Kind: DMInstallerLog, Time: r.at, Lines: lines[:len(lines):len(lines)]})
 	dev := &r.sc.Device
 	if dev.Connection == ViaManagedComputer {
-		r.out.Status = &StatusMessage{Device: dev.ID, HRESULT: certs.EAccessDenied, Text: terr.Error()}
+		out.Status = &StatusMessage{Device: dev.ID, HRESULT: certs.EAccessDenied, Text: terr.Error()}
 	}
+	return terr
 }
 
 // setupLine is what DMClientSetup writes about the action it ran.
