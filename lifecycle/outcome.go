@@ -93,25 +93,10 @@ type outcomeWire struct {
 }
 
 // sentinels returns the errors an outcome's JSON keeps the identity of,
-// with their names there.
-func sentinels() [19]struct {
-	err  error
-	name string
-} {
-	return [19]struct {
-		err  error
-		name string
-	}{
-		{ErrNoClientAgent, "client agent"},
-		{ErrFolderIncomplete, "deployment folder"},
-		{ErrInvalidSettings, "settings"},
-		{ErrConnection, "connection"},
-		{ErrNotManaged, "managed device"},
-		{ErrNoManagementPoint, "management point"},
-		{ErrNoDistributionPoint, "distribution point"},
-		{ErrInventoryNotExtended, "inventory extension"},
-		{ErrPasswordProgramPlatform, "password program platform"},
-		{ErrEnrollmentNotEnforced, "certificate enrollment"},
+// with their names there: the prerequisites', then the others.
+func sentinels() []namedError {
+	pre := prerequisiteErrors()
+	return append(pre[:], []namedError{
 		{ErrInvalidInput, "invalid input"},
 		{ErrInvalidTransition, "invalid transition"},
 		{ErrBusy, "busy"},
@@ -121,7 +106,7 @@ func sentinels() [19]struct {
 		{certs.ErrAuthenticationFailed, "authentication failed"},
 		{context.Canceled, "canceled"},
 		{context.DeadlineExceeded, "deadline exceeded"},
-	}
+	}...)
 }
 
 // MarshalJSON encodes o with its error's message as "error" and the names
@@ -148,14 +133,9 @@ func (o *Outcome) UnmarshalJSON(data []byte) error {
 	}
 	if w.Error != "" || len(w.Is) > 0 {
 		d := &decoded{msg: w.Error}
+		ss := sentinels()
 		for _, name := range w.Is {
-			ss := sentinels()
-			i := slices.IndexFunc(ss[:], func(s struct {
-				err  error
-				name string
-			}) bool {
-				return s.name == name
-			})
+			i := slices.IndexFunc(ss, func(s namedError) bool { return s.name == name })
 			if i < 0 {
 				return inputError("outcome.is", "unknown error "+quote.Short(name))
 			}

@@ -59,30 +59,35 @@ const (
 	enrollmentNotEnforced
 )
 
-// sentinel returns the sentinel error of p.
-func (p prerequisite) sentinel() error {
-	switch p {
-	case noClientAgent:
-		return ErrNoClientAgent
-	case folderIncomplete:
-		return ErrFolderIncomplete
-	case invalidSettings:
-		return ErrInvalidSettings
-	case connection:
-		return ErrConnection
-	case notManaged:
-		return ErrNotManaged
-	case noManagementPoint:
-		return ErrNoManagementPoint
-	case noDistributionPoint:
-		return ErrNoDistributionPoint
-	case inventoryNotExtended:
-		return ErrInventoryNotExtended
-	case passwordProgramPlatform:
-		return ErrPasswordProgramPlatform
-	}
-	return ErrEnrollmentNotEnforced
+// prerequisites is the number of prerequisites.
+const prerequisites = enrollmentNotEnforced + 1
+
+// namedError is a sentinel error and its name in an outcome's JSON (see
+// [Outcome.Err]).
+type namedError struct {
+	err  error
+	name string
 }
+
+// prerequisiteErrors returns the prerequisites' sentinels and names: entry
+// p is prerequisite p's.
+func prerequisiteErrors() [prerequisites]namedError {
+	return [prerequisites]namedError{
+		noClientAgent:           {ErrNoClientAgent, "client agent"},
+		folderIncomplete:        {ErrFolderIncomplete, "deployment folder"},
+		invalidSettings:         {ErrInvalidSettings, "settings"},
+		connection:              {ErrConnection, "connection"},
+		notManaged:              {ErrNotManaged, "managed device"},
+		noManagementPoint:       {ErrNoManagementPoint, "management point"},
+		noDistributionPoint:     {ErrNoDistributionPoint, "distribution point"},
+		inventoryNotExtended:    {ErrInventoryNotExtended, "inventory extension"},
+		passwordProgramPlatform: {ErrPasswordProgramPlatform, "password program platform"},
+		enrollmentNotEnforced:   {ErrEnrollmentNotEnforced, "certificate enrollment"},
+	}
+}
+
+// sentinel returns the sentinel error of p.
+func (p prerequisite) sentinel() error { return prerequisiteErrors()[p].err }
 
 // prerequisiteError reports every prerequisite a deployment misses. It
 // matches each missing prerequisite's sentinel with errors.Is. It is one
