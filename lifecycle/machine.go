@@ -74,8 +74,11 @@ type Options struct {
 // returns an [*InputError] until [Machine.Restore] gives it a device. Use
 // [NewMachine].
 type Machine struct {
-	mu     sync.Mutex   // serialises runs
-	dmu    sync.RWMutex // guards dev; never held while user code runs
+	mu sync.Mutex // serialises runs
+	// dmu guards dev for Device, which an observer may call during a run.
+	// Writers hold mu too, so a holder of mu reads dev without it. It is
+	// never held while user code runs.
+	dmu    sync.Mutex
 	dev    Device
 	client *fsm.FSM // built at the first run
 	opts   Options  // the observer functions and the clock
@@ -129,8 +132,8 @@ func validateDevice(dev *Device) error {
 // ([Options]) may call it; during a run it returns the device as it was
 // before the run.
 func (m *Machine) Device() Device {
-	m.dmu.RLock()
-	defer m.dmu.RUnlock()
+	m.dmu.Lock()
+	defer m.dmu.Unlock()
 	d := m.dev
 	d.Settings = slices.Clone(d.Settings)
 	return d
@@ -176,9 +179,7 @@ func (m *Machine) Deploy(ctx context.Context, dep Deployment) (Outcome, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	defer func() { m.cur, m.runner = run{}, 0 }() // drop the run's references, also after a panic
-	m.dmu.RLock()
 	m.cur.sc = Scenario{Device: m.dev, Deployment: dep}
-	m.dmu.RUnlock()
 	m.run(ctx)
 	out := m.cur.out
 	if out.Transitioned() {
