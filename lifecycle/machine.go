@@ -254,7 +254,7 @@ func (m *Machine) run(ctx context.Context) {
 	}
 	ev := sc.Event()
 	out.Event = ev
-	if err := checkPrerequisites(sc); err != nil {
+	if err := missingPrerequisites(sc); err != nil {
 		out.Err = err
 		return
 	}

@@ -270,13 +270,14 @@ func validate(sc *Scenario) error {
 // A scenario with fields outside their valid values returns an
 // [*InputError] for each (errors.Is [ErrInvalidInput]), joined, instead.
 func CheckPrerequisites(sc Scenario) error {
-	return checkPrerequisites(&sc)
-}
-
-func checkPrerequisites(sc *Scenario) error {
-	if err := validate(sc); err != nil {
+	if err := validate(&sc); err != nil {
 		return err
 	}
+	return missingPrerequisites(&sc)
+}
+
+// missingPrerequisites is [CheckPrerequisites] of a valid scenario.
+func missingPrerequisites(sc *Scenario) error {
 	var missing uint16
 	need := func(p prerequisite, ok bool) {
 		if !ok {
