@@ -20,38 +20,34 @@ import (
 // certificate the space combines.
 func Devices() []lifecycle.Device {
 	sp := newSpace()
-	type innerKey struct {
-		inner *innerEntry
-		other bool // the outer entry's other field is the password program
-	}
 	// Every outer entry of a kind shares one inner slice: take the device
 	// fields of its entries once per kind.
-	projections := map[innerKey][]int{}
+	projections := map[int][]int{}
 	seen := map[stateKey]struct{}{}
 	var kr keyer
 	var devs []lifecycle.Device
 	for o := range sp.outer {
 		e := &sp.outer[o]
-		var probe lifecycle.Device
-		ik := innerKey{inner: &e.inner[0], other: e.other(&probe) == &probe.PasswordProgram}
-		js, ok := projections[ik]
+		k := &sp.kinds[e.kind]
+		js, ok := projections[e.kind]
 		if !ok {
 			distinctInner := map[innerEntry]struct{}{}
-			for j, in := range e.inner {
+			for j, in := range k.inner {
 				in.method, in.site, in.enroll, in.renew = 0, lifecycle.Site{}, false, false
 				if _, dup := distinctInner[in]; !dup {
 					distinctInner[in] = struct{}{}
 					js = append(js, j)
 				}
 			}
-			projections[ik] = js
+			projections[e.kind] = js
 		}
+		base := sp.scenario(e, k.own).Device
 		for _, j := range js {
-			in := &e.inner[j]
-			dev := e.sc.Device
+			in := &k.inner[j]
+			dev := base
 			dev.Connection, dev.Computer = in.conn, in.computer
 			if in.setOther {
-				*e.other(&dev) = in.other
+				*k.other(&dev) = in.other
 			}
 			dev.Certificate, dev.Enrollment = in.cert, in.conds
 			k := kr.key(&dev)

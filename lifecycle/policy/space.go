@@ -149,18 +149,41 @@ func Scenarios() iter.Seq[lifecycle.Scenario] {
 // ClientInstallAction, so the decided event; each runs through the inner
 // entries of its kind, which fix the method, connection, site, enrollment
 // and certificate.
+//
+// The outer entries hold no pointers: they name their scenario's parts by
+// value and index, and a cursor builds the scenario when it enters one. So
+// the garbage collector, which marks the space at every cycle while a
+// check runs, does not read its thousands of entries.
 type space struct {
+	def      lifecycle.Scenario
 	outer    []outerEntry
-	settings [][2]ini.Settings // [action][enroll]: the space's .ini settings
+	kinds    []spaceKind
+	settings [][2]ini.Settings     // [action][enroll]: the space's .ini settings
+	folders  [][2]lifecycle.Folder // [platform]: complete, lacking its installer
+	changed  []lifecycle.Setting   // a device's user-changed setting
 	total    int
 }
 
+// spaceKind is what the outer entries of one kind (a component, and
+// whether its deployments can need a certificate) share: their inner
+// entries and the device fields of the component's and the other
+// component's installed versions.
+type spaceKind struct {
+	inner      []innerEntry
+	own, other versionField
+}
+
 type outerEntry struct {
-	start  int // index of the entry's first scenario
-	sc     lifecycle.Scenario
-	action int                                      // index into space.settings
-	other  func(*lifecycle.Device) *version.Version // the other component's installed version
-	inner  []innerEntry
+	start      int // index of the entry's first scenario
+	installed  version.Version
+	kind       int // index into space.kinds
+	action     int // index into space.settings
+	comp       lifecycle.Component
+	platform   certs.Platform
+	security   certs.Security
+	changed    bool // the device holds space.changed
+	repair     bool
+	incomplete bool // the folder lacks the platform's installer
 }
 
 type innerEntry struct {
@@ -198,7 +221,9 @@ func newSpace() *space {
 		comp      lifecycle.Component
 		needsCert bool
 	}
-	kinds := map[kind][]innerEntry{}
+	kinds := map[kind]int{}
+	sp.def, sp.changed = def, changed
+	sp.folders = make([][2]lifecycle.Folder, int(slices.Max(certs.Platforms()))+1)
 	// At most: components x platforms x securities x 7 installed-and-settings
 	// variants x repair x folder x actions.
 	sp.outer = make([]outerEntry, 0, len(components())*len(certs.Platforms())*len(certs.Securities())*7*2*2*len(actions))
@@ -207,38 +232,32 @@ func newSpace() *space {
 		otherMatters := managedBy(def, comp, methods, own, other)
 		for _, p := range certs.Platforms() {
 			complete := lifecycle.CompleteFolder(p)
-			incomplete := lifecycle.NewFolder(slices.DeleteFunc(complete.Names(), p.IsInstallerName)...)
+			sp.folders[p] = [2]lifecycle.Folder{complete, lifecycle.NewFolder(slices.DeleteFunc(complete.Names(), p.IsInstallerName)...)}
 			secs := distinct(def.Device.Security, certs.Securities(), securityDistance, func(s certs.Security) string {
 				r, err := certs.EstablishTrust(p, s)
 				return fmt.Sprintf("%+v %v", r, err)
 			})
 			for _, sec := range secs {
 				for _, installed := range []version.Version{{}, spaceOlder, spaceDeployed, spaceNewer} {
-					variants := [][]lifecycle.Setting{nil}
-					if installed.IsValid() {
-						variants = append(variants, changed)
-					}
-					for _, devSettings := range variants {
+					for _, withChanged := range []bool{false, true}[:1+b2i(installed.IsValid())] {
 						for _, repair := range []bool{false, true} {
-							for _, folder := range []lifecycle.Folder{complete, incomplete} {
+							for _, incomplete := range []bool{false, true} {
 								for ai := range actions {
-									sc := def
-									sc.Deployment.Component = comp
-									sc.Device.Platform = p
-									sc.Device.Security = sec
-									*own(&sc.Device) = installed
-									sc.Device.Settings = devSettings
-									sc.Deployment.Repair = repair
-									sc.Deployment.Package.Folder = folder
-									sc.Deployment.Package.Settings = sp.settings[ai][0]
-									k := kind{comp, needsCertificate(sc, requiring)}
-									inner, ok := kinds[k]
+									e := outerEntry{start: sp.total, installed: installed, action: ai, comp: comp,
+										platform: p, security: sec, changed: withChanged, repair: repair, incomplete: incomplete}
+									k := kind{comp, needsCertificate(sp.scenario(&e, own), requiring)}
+									ki, ok := kinds[k]
 									if !ok {
-										inner = innerEntries(def, methods, otherMatters, k.needsCert, conds)
-										kinds[k] = inner
+										ki = len(sp.kinds)
+										kinds[k] = ki
+										sp.kinds = append(sp.kinds, spaceKind{
+											inner: innerEntries(def, methods, otherMatters, k.needsCert, conds),
+											own:   own, other: other,
+										})
 									}
-									sp.outer = append(sp.outer, outerEntry{start: sp.total, sc: sc, action: ai, other: other, inner: inner})
-									sp.total += len(inner)
+									e.kind = ki
+									sp.outer = append(sp.outer, e)
+									sp.total += len(sp.kinds[ki].inner)
 								}
 							}
 						}
@@ -248,6 +267,31 @@ func newSpace() *space {
 		}
 	}
 	return sp
+}
+
+// scenario returns the scenario of outer entry e before its inner entries
+// apply, with own the field of the component's installed version.
+func (sp *space) scenario(e *outerEntry, own versionField) lifecycle.Scenario {
+	sc := sp.def
+	sc.Deployment.Component = e.comp
+	sc.Device.Platform = e.platform
+	sc.Device.Security = e.security
+	*own(&sc.Device) = e.installed
+	if e.changed {
+		sc.Device.Settings = sp.changed
+	}
+	sc.Deployment.Repair = e.repair
+	sc.Deployment.Package.Folder = sp.folders[e.platform][b2i(e.incomplete)]
+	sc.Deployment.Package.Settings = sp.settings[e.action][0]
+	return sc
+}
+
+// b2i returns 1 for true and 0 for false.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // installedFields returns the device's field that holds the installed
@@ -474,7 +518,8 @@ func count(facts ...bool) int {
 // each in place.
 type cursor struct {
 	sp   *space
-	o, j int // outer entry, inner entry
+	o, j int        // outer entry, inner entry
+	kind *spaceKind // the outer entry's
 	sc   lifecycle.Scenario
 }
 
@@ -482,7 +527,7 @@ type cursor struct {
 func (sp *space) cursor(i int) *cursor {
 	o := sort.Search(len(sp.outer), func(k int) bool { return sp.outer[k].start > i }) - 1
 	c := &cursor{sp: sp, o: o, j: i - sp.outer[o].start}
-	c.sc = sp.outer[o].sc
+	c.enter()
 	c.apply()
 	return c
 }
@@ -491,25 +536,33 @@ func (sp *space) cursor(i int) *cursor {
 // invalid.
 func (c *cursor) next() {
 	c.j++
-	if c.j == len(c.sp.outer[c.o].inner) {
+	if c.j == len(c.sp.kinds[c.sp.outer[c.o].kind].inner) {
 		c.o, c.j = c.o+1, 0
 		if c.o == len(c.sp.outer) {
 			return
 		}
-		c.sc = c.sp.outer[c.o].sc
+		c.enter()
 	}
 	c.apply()
 }
 
+// enter builds the scenario of the cursor's outer entry.
+func (c *cursor) enter() {
+	e := &c.sp.outer[c.o]
+	c.kind = &c.sp.kinds[e.kind]
+	c.sc = c.sp.scenario(e, c.kind.own)
+}
+
+// apply sets the fields of the cursor's inner entry.
 func (c *cursor) apply() {
 	e := &c.sp.outer[c.o]
-	in := &e.inner[c.j]
+	in := &c.kind.inner[c.j]
 	dev, dep := &c.sc.Device, &c.sc.Deployment
 	dep.Method = in.method
 	dev.Connection = in.conn
 	dev.Computer = in.computer
 	if in.setOther {
-		*e.other(dev) = in.other
+		*c.kind.other(dev) = in.other
 	}
 	dep.Site = in.site
 	enroll := 0
