@@ -3,40 +3,15 @@ package lifecycle_test
 import (
 	"encoding/json"
 	"errors"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mobiledm/dmclient/certs"
 	"github.com/mobiledm/dmclient/lifecycle"
+	"github.com/mobiledm/dmclient/lifecycle/lifecycletest"
 	"pgregory.net/rapid"
 )
-
-// folderLacks is the product page's folder rule restated by name, the slow
-// way: the files of platform p's deployment that folder lacks, comparing
-// bare names case-insensitively.
-func folderLacks(folder []string, p certs.Platform) []string {
-	has := func(want ...string) bool {
-		return slices.ContainsFunc(folder, func(name string) bool {
-			if strings.ContainsAny(name, `\/:`) || strings.Contains(name, "..") {
-				return false
-			}
-			return slices.ContainsFunc(want, func(w string) bool { return strings.EqualFold(name, w) })
-		})
-	}
-	var lacks []string
-	if !has(p.InstallerName()) {
-		lacks = append(lacks, p.InstallerName())
-	}
-	if !has(p.SetupName()) {
-		lacks = append(lacks, p.SetupName())
-	}
-	if !has("DMCommonInstaller.ini", "ClientSettings.ini") {
-		lacks = append(lacks, "DMCommonInstaller.ini or ClientSettings.ini")
-	}
-	return lacks
-}
 
 // genFolderName draws a name a deployment folder may hold: a platform's
 // installer or setup program or an .ini file, in any case, maybe with a
@@ -69,7 +44,7 @@ func TestFolderCompleteness(tt *testing.T) {
 		sc.Device.Platform = p
 		sc.Deployment.Package.Folder = lifecycle.NewFolder(names...)
 		err := lifecycle.CheckPrerequisites(sc)
-		lacks := folderLacks(names, p)
+		lacks := lifecycletest.FolderLacks(sc.Deployment.Package.Folder, p)
 		if got := errors.Is(err, lifecycle.ErrFolderIncomplete); got != (len(lacks) > 0) {
 			t.Fatalf("folder %q on %v: incomplete %v, want lacking %q (%v)", names, p, got, lacks, err)
 		}

@@ -332,9 +332,7 @@ func writeComparison(w io.Writer, fleetName string, sides [2]side, c fleet.Compa
 	for i, label := range []string{"before:", "after:"} {
 		fmt.Fprintf(w, "  %-7s %s\n", label, describe(sides[i]))
 	}
-	if err != nil {
-		fmt.Fprintf(w, "\nThe run did not finish: %s\n", cli.Clean(err.Error()))
-	}
+	cli.RunNotes(w, err, false) // its counts-only note is its own
 	fmt.Fprintf(w, "\n%d of %d devices change their decision, outcome or health\n", c.Changed, c.Devices)
 	if c.Changed > 0 && len(c.Changes[0].Devices) == 0 {
 		fmt.Fprintf(w, "  (counts only: the devices are listed for a fleet of at most %d devices run without -generate)\n", cli.ListLimit)

@@ -148,12 +148,7 @@ func versionText(v interface {
 
 func (p *textPrinter) end(r fleet.Report, err error) {
 	w := p.w
-	if err != nil {
-		fmt.Fprintf(w, "\nThe run did not finish: %s\n", cli.Clean(err.Error()))
-	}
-	if r.Devices > 0 && len(r.StatusDetails) == 0 {
-		fmt.Fprintf(w, "\nThe reports give counts only: they list the devices of a fleet of at most %d devices run without -generate.\n", cli.ListLimit)
-	}
+	cli.RunNotes(w, err, r.Devices > 0 && len(r.StatusDetails) == 0)
 	fmt.Fprintf(w, "\nSoftware Distribution Status Report for DM client install program\n")
 	if len(r.SoftwareDistribution) == 0 {
 		fmt.Fprintf(w, "  (no device was deployed by software distribution)\n")
@@ -195,15 +190,11 @@ func (p *textPrinter) end(r fleet.Report, err error) {
 			case d.Event == lifecycle.NoAction:
 				carried = "-"
 			}
-			platform := "-"
-			if d.Platform.IsValid() {
-				platform = d.Platform.Token()
-			}
 			from, event, to := d.From.String(), d.Event.String(), d.To.String()
 			if d.Failure == fleet.FailureInput { // nothing was decided
 				from, event, to = "-", "-", "-"
 			}
-			fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Index, cli.Quote(d.ID), platform, cli.Text(d.Method),
+			fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Index, cli.Quote(d.ID), cli.Platform(d.Platform), cli.Text(d.Method),
 				cli.Text(d.Component), from, event, carried, to, d.Failure, d.Health)
 		}
 		tw.Flush()
@@ -221,17 +212,9 @@ func (p *textPrinter) end(r fleet.Report, err error) {
 	for _, c := range fleet.Healths() {
 		fmt.Fprintf(w, "  %-22s %d\n", c.String()+":", r.Health.Count(c))
 	}
-	for _, l := range []struct {
-		title string
-		list  fleet.DeviceList
-	}{
-		{"Device Clients in Healthy condition", r.Healthy},
-		{"Device Clients in unhealthy condition due to certificate issues", r.UnhealthyCertificate},
-		{"Device Clients in unhealthy condition due to communication issues", r.UnhealthyCommunication},
-		{"Device Clients in unhealthy condition due to local client issues", r.UnhealthyLocal},
-	} {
-		fmt.Fprintf(w, "\n%s: %d\n", l.title, l.list.Count)
-		printList(w, "  ", l.list)
+	for _, l := range cli.HealthLists(r) {
+		fmt.Fprintf(w, "\n%s: %d\n", l.Title, l.List.Count)
+		printList(w, "  ", l.List)
 	}
 }
 

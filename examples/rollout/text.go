@@ -51,12 +51,7 @@ func (p *textPrinter) history(fleet.History) {}
 
 func (p *textPrinter) end(r fleet.PlanReport, picked []fleet.History, err error) {
 	w := p.w
-	if err != nil {
-		fmt.Fprintf(w, "\nThe run did not finish: %s\n", cli.Clean(err.Error()))
-	}
-	if r.Devices > 0 && len(r.Waves) > 0 && r.Waves[0].Report.Devices > 0 && len(r.Waves[0].Report.StatusDetails) == 0 {
-		fmt.Fprintf(w, "\nThe reports give counts only: they list the devices of a fleet of at most %d devices run without -generate.\n", cli.ListLimit)
-	}
+	cli.RunNotes(w, err, r.Devices > 0 && len(r.Waves) > 0 && r.Waves[0].Report.Devices > 0 && len(r.Waves[0].Report.StatusDetails) == 0)
 	for i, wr := range r.Waves {
 		p.wave(i, wr, r.Devices)
 	}
@@ -143,26 +138,14 @@ func (p *textPrinter) wave(i int, wr fleet.WaveReport, devices int) {
 		counts = append(counts, h.String()+" "+strconv.Itoa(rep.Health.Count(h)))
 	}
 	fmt.Fprintf(w, "  Device Client Agent Health Summary: %s\n", strings.Join(counts, ", "))
-	for _, l := range []struct {
-		title string
-		list  fleet.DeviceList
-	}{
-		{"Device Clients in Healthy condition", rep.Healthy},
-		{"Device Clients in unhealthy condition due to certificate issues", rep.UnhealthyCertificate},
-		{"Device Clients in unhealthy condition due to communication issues", rep.UnhealthyCommunication},
-		{"Device Clients in unhealthy condition due to local client issues", rep.UnhealthyLocal},
-	} {
-		fmt.Fprintf(w, "  %s: %d%s\n", l.title, l.list.Count, refs(l.list.Devices))
+	for _, l := range cli.HealthLists(rep) {
+		fmt.Fprintf(w, "  %s: %d%s\n", l.Title, l.List.Count, refs(l.List.Devices))
 	}
 }
 
 // detail is a device's line of the status details report.
 func detail(d fleet.StatusDetail) string {
-	platform := "-"
-	if d.Platform.IsValid() {
-		platform = d.Platform.Token()
-	}
-	what := fmt.Sprintf("%s, %s, %s: ", platform, cli.Text(d.Method), cli.Text(d.Component))
+	what := fmt.Sprintf("%s, %s, %s: ", cli.Platform(d.Platform), cli.Text(d.Method), cli.Text(d.Component))
 	switch {
 	case d.Failure == fleet.FailureInput:
 		what += "not decided"

@@ -501,6 +501,9 @@ func TestCountsAdd(t *testing.T) {
 
 func validState(s lifecycle.State) bool { return slices.Contains(lifecycle.States(), s) }
 
+// events are the client machine's events, every valid value.
+var events = []lifecycle.Event{lifecycle.NoAction, lifecycle.Install, lifecycle.Upgrade, lifecycle.Reconfigure, lifecycle.Uninstall, lifecycle.Repair}
+
 // target returns where event e takes a client in state s, and whether the
 // client machine has that transition: the model of DESIGN.md, written out.
 func target(s lifecycle.State, e lifecycle.Event) (lifecycle.State, bool) {
@@ -531,7 +534,7 @@ func isChainPair(k string) bool {
 func genOutcome() *rapid.Generator[lifecycle.Outcome] {
 	return rapid.Custom(func(t *rapid.T) lifecycle.Outcome {
 		state := rapid.OneOf(rapid.SampledFrom(lifecycle.States()), rapid.Map(rapid.Uint8(), func(v uint8) lifecycle.State { return lifecycle.State(v) }))
-		event := rapid.OneOf(rapid.SampledFrom([]lifecycle.Event{lifecycle.NoAction, lifecycle.Install, lifecycle.Upgrade, lifecycle.Reconfigure, lifecycle.Uninstall, lifecycle.Repair}), rapid.Map(rapid.Uint8(), func(v uint8) lifecycle.Event { return lifecycle.Event(v) }))
+		event := rapid.OneOf(rapid.SampledFrom(events), rapid.Map(rapid.Uint8(), func(v uint8) lifecycle.Event { return lifecycle.Event(v) }))
 		o := lifecycle.Outcome{From: state.Draw(t, "from"), Event: event.Draw(t, "event")}
 		if rapid.Bool().Draw(t, "row") {
 			r := rapid.SampledFrom(lifecycle.ClientTransitions()).Draw(t, "client row")
@@ -570,7 +573,7 @@ func wantError(m diagram.Machine, f diagram.Format, opts diagram.Options) bool {
 	switch m {
 	case diagram.Client:
 		if o != nil {
-			if !validState(o.From) || !validState(o.To) || !slices.Contains([]lifecycle.Event{lifecycle.NoAction, lifecycle.Install, lifecycle.Upgrade, lifecycle.Reconfigure, lifecycle.Uninstall, lifecycle.Repair}, o.Event) {
+			if !validState(o.From) || !validState(o.To) || !slices.Contains(events, o.Event) {
 				return true
 			}
 			if to, ok := target(o.From, o.Event); o.Transitioned() && (!ok || to != o.To) {

@@ -44,7 +44,11 @@ type Error struct {
 	// [lifecycle.InputError].Field spells it inside a device entry
 	// ("device.platform", "deployment.package") and from the top of the
 	// file outside one (`packages["sp2"].ini`); "" for the entry or the
-	// file as a whole.
+	// file as a whole. A name from the file is quoted in it once, as
+	// lifecycle quotes one: a member name stays as it is when it is at
+	// most about 100 bytes of printable text and is a Go string literal
+	// of at most about 100 bytes of it otherwise (`device."\x1b[2J"`), and
+	// a site's, a package's or a wave's name is always such a literal.
 	Field string
 	// Offset is the byte offset, from where the reader started, of the
 	// device entry's first byte for a device, and of where reading stopped
@@ -72,7 +76,7 @@ func (e *Error) Error() string {
 	}
 	b.WriteString("at offset " + strconv.FormatInt(e.Offset, 10))
 	if e.Field != "" {
-		b.WriteString(": " + quote.Name(e.Field))
+		b.WriteString(": " + e.Field) // its names from the file are quoted already
 	}
 	b.WriteString(": " + e.Err.Error())
 	return b.String()
@@ -229,7 +233,7 @@ func (d *Decoder) decode(yield func(Entry, error) bool) error {
 			}
 			seen[name] = true
 		default:
-			return p.fail(name, errors.New("unknown member"))
+			return p.fail(quote.Name(name), errors.New("unknown member"))
 		}
 		if name != "devices" {
 			if err := p.section(d, name); err != nil {
@@ -591,13 +595,13 @@ func walkAt(raw []byte, names []string, fn func(name string, val []byte, at int6
 		name := tok.(string)
 		var val json.RawMessage
 		if err := dec.Decode(&val); err != nil {
-			return &fieldError{name, err}
+			return &fieldError{quote.Name(name), err}
 		}
 		if names != nil {
 			i := indexOf(names, name)
 			switch {
 			case i < 0:
-				return &fieldError{name, errors.New("unknown member")}
+				return &fieldError{quote.Name(name), errors.New("unknown member")}
 			case seen&(1<<i) != 0:
 				return &fieldError{name, errors.New("member given twice")}
 			}

@@ -343,6 +343,55 @@ func TestDecoderSecondRange(t *testing.T) {
 	}
 }
 
+// TestErrorFieldNamesOnce: a long or non-printable name from a fleet or
+// plan file is quoted once in an error's Field, and the message shows the
+// Field as it is, with the path after the name: the path is not quoted
+// (and cut) again as a whole.
+func TestErrorFieldNamesOnce(t *testing.T) {
+	long, esc := strings.Repeat("x", 150), strings.Repeat(`\u0001`, 20)
+	// The names as a field path spells them: 100 bytes quoted, "..."
+	// after a cut, control characters escaped.
+	qLong, qEsc := `"`+strings.Repeat("x", 100)+`"...`, `"`+strings.Repeat(`\x01`, 20)+`"`
+	read := func(text string) error {
+		if strings.HasPrefix(text, `{"waves"`) {
+			_, err := fleet.ReadPlan(strings.NewReader(text), ini.Settings{})
+			return err
+		}
+		_, errs, err := decodeAll(t, strings.NewReader(text), ini.Settings{})
+		return errors.Join(append(errs, err)...)
+	}
+	for _, tc := range []struct{ text, field string }{
+		{`{"` + long + `": 1}`, qLong},
+		{`{"` + esc + `": 1}`, qEsc},
+		{head + device(okDev+`, "`+long+`": 1`, okDep) + "]}", "device." + qLong},
+		{head + device(okDev+`, "`+esc+`": 1`, okDep) + "]}", "device." + qEsc},
+		{head + device(okDev, okDep+`, "`+long+`": 1`) + "]}", "deployment." + qLong},
+		{head + device(okDev, okDep+`, "`+esc+`": 1`) + "]}", "deployment." + qEsc},
+		{`{"packages": {"` + long + `": {"version": "4"}}}`, "packages[" + qLong + "].version"},
+		{`{"packages": {"` + esc + `": {"version": "4"}}}`, "packages[" + qEsc + "].version"},
+		{`{"sites": {"s": {"mode": "mixed", "` + long + `": true}}}`, `sites["s"].` + qLong},
+		{`{"sites": {"s": {"mode": "mixed", "` + esc + `": true}}}`, `sites["s"].` + qEsc},
+		{`{"waves": [{"name": "` + long + `", "target": {"al": true}}]}`, "waves[" + qLong + "].target.al"},
+		{`{"waves": [{"name": "` + esc + `", "target": {"al": true}}]}`, "waves[" + qEsc + "].target.al"},
+		{`{"waves": [{"name": "a", "target": {"` + long + `": true}}]}`, `waves["a"].target.` + qLong},
+		{`{"waves": [{"name": "a", "target": {"` + esc + `": true}}]}`, `waves["a"].target.` + qEsc},
+		{`{"waves": [], "` + esc + `": 1}`, qEsc},
+	} {
+		err := read(tc.text)
+		var fe *fleet.Error
+		if !errors.As(err, &fe) || fe.Field != tc.field || !strings.Contains(err.Error(), ": "+tc.field+": ") {
+			t.Errorf("%.60s: field %q, error\n%v\nwant field\n%s", tc.text, fieldOf(fe), err, tc.field)
+		}
+	}
+}
+
+func fieldOf(e *fleet.Error) string {
+	if e == nil {
+		return ""
+	}
+	return e.Field
+}
+
 func TestDecoderFileErrors(t *testing.T) {
 	for _, tc := range []struct {
 		text, field string
@@ -371,7 +420,7 @@ func TestDecoderFileErrors(t *testing.T) {
 		{`{"devices": []} {}`, "", -1, "fleet: at offset 17: data after the fleet object"},
 		{`{"devices": [`, "devices", -1, ""},
 		{`{"devices": [] `, "", -1, ""},
-		{`{"\u001b[2J": 1}`, "\x1b[2J", -1, `fleet: at offset 12: "\x1b[2J": unknown member`},
+		{`{"\u001b[2J": 1}`, `"\x1b[2J"`, -1, `fleet: at offset 12: "\x1b[2J": unknown member`},
 		// encoding/json would quote a number it cannot store whole.
 		{`{"sites": 1e1` + strings.Repeat("0", 3000) + `}`, "sites", -1, "fleet: at offset 10: sites: expected a JSON object"},
 		{`{"packages": {"p": 1e1` + strings.Repeat("0", 3000) + `}}`, `packages["p"]`, -1,

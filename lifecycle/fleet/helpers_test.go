@@ -16,8 +16,13 @@ import (
 	"time"
 
 	"github.com/mobiledm/dmclient/certs"
+	"github.com/mobiledm/dmclient/lifecycle"
 	"github.com/mobiledm/dmclient/lifecycle/fleet"
 )
+
+// components are the two components, every valid value (a literal: an
+// append to it copies).
+var components = []lifecycle.Component{lifecycle.Client, lifecycle.PasswordProgram}
 
 // item is one device of a fleet as it was yielded.
 type item struct {

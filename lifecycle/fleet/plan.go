@@ -246,7 +246,7 @@ func ReadPlan(r io.Reader, settings ini.Settings) (*Plan, error) {
 			}
 			seen[name] = true
 		default:
-			return nil, p.fail(name, errors.New("unknown member"))
+			return nil, p.fail(quote.Name(name), errors.New("unknown member"))
 		}
 		if name != "waves" {
 			if err := p.section(d, name); err != nil {

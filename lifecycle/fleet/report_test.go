@@ -29,7 +29,7 @@ func outcomeGen() *rapid.Generator[lifecycle.Outcome] {
 	return rapid.Custom(func(t *rapid.T) lifecycle.Outcome {
 		o := lifecycle.Outcome{
 			Device:    rapid.SampledFrom([]string{"", "a", "b", "wm6-01"}).Draw(t, "id"),
-			Component: rapid.SampledFrom([]lifecycle.Component{lifecycle.Client, lifecycle.PasswordProgram}).Draw(t, "component"),
+			Component: rapid.SampledFrom(components).Draw(t, "component"),
 			Method:    rapid.SampledFrom(lifecycle.Methods()).Draw(t, "method"),
 			From:      rapid.SampledFrom(lifecycle.States()).Draw(t, "from"),
 			To:        rapid.SampledFrom(lifecycle.States()).Draw(t, "to"),

@@ -285,7 +285,7 @@ func TestRolloutMatchesByHandProperty(t *testing.T) {
 				Package:          rapid.SampledFrom(names).Draw(t, "package"),
 				Site:             rapid.SampledFrom([]string{"", "native"}).Draw(t, "site"),
 				Method:           rapid.SampledFrom(append(lifecycle.Methods(), 0)).Draw(t, "method"),
-				Component:        rapid.SampledFrom([]lifecycle.Component{lifecycle.Client, lifecycle.PasswordProgram, 0}).Draw(t, "component"),
+				Component:        rapid.SampledFrom(append(components, 0)).Draw(t, "component"),
 				Repair:           rapid.Bool().Draw(t, "repair"),
 				RenewCertificate: rapid.Bool().Draw(t, "renew"),
 				After:            time.Duration(rapid.IntRange(0, 3).Draw(t, "after")) * time.Hour,

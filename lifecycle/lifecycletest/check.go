@@ -370,7 +370,7 @@ func (c *checker) missing() []error {
 	need(dep.Site.ClientAgent, lifecycle.ErrNoClientAgent)
 	// "A mobile device client deployment folder containing all necessary
 	// client installation files", and the .ini file.
-	need(folderComplete(dep.Package.Folder.Names(), dev.Platform), lifecycle.ErrFolderIncomplete)
+	need(len(FolderLacks(dep.Package.Folder, dev.Platform)) == 0, lifecycle.ErrFolderIncomplete)
 	// "A DMCommonInstaller.ini file or ClientSettings.ini file properly
 	// configured for your environment": its Installer names the device's.
 	inst := dep.Package.Settings.Installer
@@ -408,19 +408,31 @@ func (c *checker) missing() []error {
 	return m
 }
 
-// folderComplete restates the deployment folder rule: the platform's
-// DMInstaller and DMClientSetup, and a DMCommonInstaller.ini or
-// ClientSettings.ini, each a bare file name in the folder.
-func folderComplete(folder []string, p certs.Platform) bool {
+// FolderLacks is the deployment folder rule restated from the product
+// page, the oracle [Check] judges the folder prerequisite by: the files of
+// platform p's deployment that folder lacks, as the prerequisite error
+// names them: p's DMInstaller, p's DMClientSetup, and "DMCommonInstaller.ini
+// or ClientSettings.ini". A name counts when it is one of these whole,
+// compared case-insensitively, so that one with a path (sub\, C:, ..\)
+// never does. An empty result means the folder is complete for p.
+func FolderLacks(folder lifecycle.Folder, p certs.Platform) []string {
+	names := folder.Names()
 	has := func(want ...string) bool {
-		return slices.ContainsFunc(folder, func(name string) bool {
-			if strings.ContainsAny(name, `\/:`) || strings.Contains(name, "..") {
-				return false
-			}
+		return slices.ContainsFunc(names, func(name string) bool {
 			return slices.ContainsFunc(want, func(w string) bool { return strings.EqualFold(name, w) })
 		})
 	}
-	return has(p.InstallerName()) && has(p.SetupName()) && has("DMCommonInstaller.ini", "ClientSettings.ini")
+	var lacks []string
+	if !has(p.InstallerName()) {
+		lacks = append(lacks, p.InstallerName())
+	}
+	if !has(p.SetupName()) {
+		lacks = append(lacks, p.SetupName())
+	}
+	if !has("DMCommonInstaller.ini", "ClientSettings.ini") {
+		lacks = append(lacks, "DMCommonInstaller.ini or ClientSettings.ini")
+	}
+	return lacks
 }
 
 func (c *checker) prerequisites() {

@@ -46,7 +46,8 @@
 // step, the denial, enrollment, the prerequisites, cancellation and the
 // outcome's agreement with its own steps and logs. It returns every
 // [*Violation] found. [RoundTrip] checks that an outcome survives JSON, and
-// [Assert] is both, for tests ([TB]).
+// [Assert] is both, for tests ([TB]). [FolderLacks] is Check's deployment
+// folder rule on its own, for a test of code that builds folders.
 //
 // This package is for tests. It is not a second implementation of the
 // model: [Check] restates the product page's rules, and the library's

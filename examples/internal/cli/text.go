@@ -2,12 +2,15 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/mobiledm/dmclient/certs"
 	"github.com/mobiledm/dmclient/lifecycle"
+	"github.com/mobiledm/dmclient/lifecycle/fleet"
 )
 
 // Clean escapes what a terminal would act on in s, a value from the input
@@ -77,4 +80,44 @@ func Steps(steps []lifecycle.Step) string {
 // colon, and its lines joined by spaces, escaped by [Clean].
 func Log(l lifecycle.LogFile) string {
 	return l.Name() + ": " + Clean(strings.Join(l.Lines, " "))
+}
+
+// Platform returns p's short name ([certs.Platform.Token], "WM6Pro"), or
+// "-" when p is not valid: a device that could not be read.
+func Platform(p certs.Platform) string {
+	if !p.IsValid() {
+		return "-"
+	}
+	return p.Token()
+}
+
+// RunNotes writes the notes that come before a run's reports: that the
+// run did not finish, with err, when err is not nil, and, when countsOnly,
+// that the reports give counts only (a fleet over [ListLimit] devices, or
+// -generate).
+func RunNotes(w io.Writer, err error, countsOnly bool) {
+	if err != nil {
+		fmt.Fprintf(w, "\nThe run did not finish: %s\n", Clean(err.Error()))
+	}
+	if countsOnly {
+		fmt.Fprintf(w, "\nThe reports give counts only: they list the devices of a fleet of at most %d devices run without -generate.\n", ListLimit)
+	}
+}
+
+// HealthList is one of the product page's lists of device clients by
+// health, with its title.
+type HealthList struct {
+	Title string
+	List  fleet.DeviceList
+}
+
+// HealthLists returns r's four lists of device clients by health, in the
+// product page's order, with the page's titles.
+func HealthLists(r fleet.Report) []HealthList {
+	return []HealthList{
+		{"Device Clients in Healthy condition", r.Healthy},
+		{"Device Clients in unhealthy condition due to certificate issues", r.UnhealthyCertificate},
+		{"Device Clients in unhealthy condition due to communication issues", r.UnhealthyCommunication},
+		{"Device Clients in unhealthy condition due to local client issues", r.UnhealthyLocal},
+	}
 }

@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/mobiledm/dmclient/certs"
 	"github.com/mobiledm/dmclient/examples/internal/cli"
 	"github.com/mobiledm/dmclient/lifecycle"
 )
@@ -95,5 +97,23 @@ func TestStepsAndLog(t *testing.T) {
 		Lines: []string{"DMInstaller started.", "evil\x1b[2J\r\nFAKE"}}
 	if got, want := cli.Log(l), l.Name()+`: DMInstaller started. evil\x1b[2J\r\nFAKE`; got != want {
 		t.Errorf("Log = %q, want %q", got, want)
+	}
+}
+
+// TestPlatformAndNotes: a platform that is not valid is "-"; RunNotes
+// writes nothing for a finished run with lists, and each note otherwise.
+func TestPlatformAndNotes(t *testing.T) {
+	if got := cli.Platform(0) + " " + cli.Platform(certs.WM6Professional); got != "- WM6Pro" {
+		t.Errorf("Platform: %q", got)
+	}
+	var b strings.Builder
+	cli.RunNotes(&b, nil, false)
+	if b.String() != "" {
+		t.Errorf("RunNotes(nil, false) = %q", b.String())
+	}
+	cli.RunNotes(&b, errors.New("stop\x1b[2J"), true)
+	if got := b.String(); !strings.HasPrefix(got, "\nThe run did not finish: stop\\x1b[2J\n\nThe reports give counts only:") ||
+		!strings.Contains(got, strconv.Itoa(cli.ListLimit)) {
+		t.Errorf("RunNotes(err, true) = %q", got)
 	}
 }
