@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/mobiledm/dmclient/certs"
 	"github.com/mobiledm/dmclient/internal/quote"
@@ -129,7 +131,17 @@ func (o *Outcome) UnmarshalJSON(data []byte) error {
 	var out Outcome
 	w := outcomeWire{outcomeJSON: (*outcomeJSON)(&out)}
 	if err := json.Unmarshal(data, &w); err != nil {
-		return err
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return inputError("outcome."+strings.TrimPrefix(te.Field, "outcomeJSON."),
+				"a JSON "+cut(te.Value, 2*quote.Max)+" cannot be "+te.Type.String())
+		}
+		return &InputError{Field: "outcome", Err: cutError{err}}
+	}
+	for i, l := range out.Logs {
+		if !logKindNames.Valid(uint8(l.Kind)) {
+			return inputError("outcome.logs["+strconv.Itoa(i)+"].kind", "a log needs a kind")
+		}
 	}
 	if w.Error != "" || len(w.Is) > 0 {
 		d := &decoded{msg: w.Error}
