@@ -44,3 +44,26 @@ func TestLooplabAgrees(t *testing.T) {
 		}
 	}
 }
+
+// TestPrerequisiteErrorPacks: the facts a prerequisite error packs read
+// back as given, for every valid value of each and every missing set.
+func TestPrerequisiteErrorPacks(t *testing.T) {
+	for _, p := range certs.Platforms() {
+		for _, m := range Methods() {
+			for _, c := range Connections() {
+				for _, mode := range certs.SiteModes() {
+					for l := range lack(8) {
+						for _, missing := range []uint16{1, 1 << (prerequisites - 1), 1<<prerequisites - 1, 0x155} {
+							e := newPrerequisiteError(missing, p, m, c, mode, l)
+							if e.missing() != missing || e.platform() != p || e.method() != m ||
+								e.connection() != c || e.mode() != mode || e.lacks() != l {
+								t.Fatalf("packed %v %v %v %v %v %v, read %v %v %v %v %v %v", missing, p, m, c, mode, l,
+									e.missing(), e.platform(), e.method(), e.connection(), e.mode(), e.lacks())
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

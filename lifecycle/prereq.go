@@ -90,22 +90,38 @@ func prerequisiteErrors() [prerequisites]namedError {
 func (p prerequisite) sentinel() error { return prerequisiteErrors()[p].err }
 
 // prerequisiteError reports every prerequisite a deployment misses. It
-// matches each missing prerequisite's sentinel with errors.Is. It is one
-// allocation of 8 bytes without pointers, however many are missing (Go
-// takes it from its tiny allocator, and the garbage collector does not
-// scan it), and writes its message only when asked. A deployment whose
-// Installer names another platform's installer gets an
-// [installerError], which also holds the name.
-type prerequisiteError struct {
-	missing uint16 // bit i: prerequisite i
+// matches each missing prerequisite's sentinel with errors.Is, and writes
+// its message only when asked. It is 4 bytes without pointers: the
+// missing prerequisites (bit i: prerequisite i) and, four bits each, the
+// facts the message is written from: the platform, the method, the
+// connection, the site mode and the files the folder lacks. As an error
+// it is one allocation from Go's tiny allocator, which packs four into 16
+// bytes that the garbage collector does not scan. A deployment whose
+// Installer names another platform's installer gets an [installerError],
+// which also holds the name.
+type prerequisiteError uint32
 
-	// The facts the message is written from.
-	platform   certs.Platform
-	method     Method
-	connection Connection
-	mode       certs.SiteMode
-	lacks      lack // the files the folder lacks
+// The positions of the facts in a [prerequisiteError].
+const (
+	platformShift   = int(prerequisites)
+	methodShift     = platformShift + 4
+	connectionShift = methodShift + 4
+	modeShift       = connectionShift + 4
+	lacksShift      = modeShift + 4
+)
+
+func newPrerequisiteError(missing uint16, p certs.Platform, m Method, c Connection, mode certs.SiteMode, l lack) prerequisiteError {
+	return prerequisiteError(uint32(missing) | uint32(p&0xf)<<platformShift | uint32(m&0xf)<<methodShift |
+		uint32(c&0xf)<<connectionShift | uint32(mode&0xf)<<modeShift | uint32(l&0xf)<<lacksShift)
 }
+
+func (e prerequisiteError) missing() uint16          { return uint16(e & (1<<prerequisites - 1)) }
+func (e prerequisiteError) fact(shift int) uint8     { return uint8(e>>shift) & 0xf }
+func (e prerequisiteError) platform() certs.Platform { return certs.Platform(e.fact(platformShift)) }
+func (e prerequisiteError) method() Method           { return Method(e.fact(methodShift)) }
+func (e prerequisiteError) connection() Connection   { return Connection(e.fact(connectionShift)) }
+func (e prerequisiteError) mode() certs.SiteMode     { return certs.SiteMode(e.fact(modeShift)) }
+func (e prerequisiteError) lacks() lack              { return lack(e.fact(lacksShift)) }
 
 // installerError is a [prerequisiteError] with [ErrInvalidSettings]
 // among the missing: its message names the installer.
@@ -119,11 +135,11 @@ type installerError struct {
 func (e *installerError) Error() string { return e.message(e.installer) }
 
 // Error returns each missing prerequisite's message; see [prerequisiteError.message].
-func (e *prerequisiteError) Error() string { return e.message("") }
+func (e prerequisiteError) Error() string { return e.message("") }
 
 // Is reports whether target is the sentinel of a missing prerequisite.
-func (e *prerequisiteError) Is(target error) bool {
-	for m := e.missing; m != 0; m &= m - 1 {
+func (e prerequisiteError) Is(target error) bool {
+	for m := e.missing(); m != 0; m &= m - 1 {
 		if prerequisite(bits.TrailingZeros16(m)).sentinel() == target {
 			return true
 		}
@@ -135,9 +151,9 @@ func (e *prerequisiteError) Is(target error) bool {
 // missing, such as "lifecycle: deployment folder incomplete: missing
 // DMInstaller_WM6Pro.exe for Windows Mobile 6 Professional", joined by
 // "; ". installer is the package's Installer setting.
-func (e *prerequisiteError) message(installer string) string {
+func (e prerequisiteError) message(installer string) string {
 	var b strings.Builder
-	for m := e.missing; m != 0; m &= m - 1 {
+	for m := e.missing(); m != 0; m &= m - 1 {
 		p := prerequisite(bits.TrailingZeros16(m))
 		if b.Len() > 0 {
 			b.WriteString("; ")
@@ -151,20 +167,20 @@ func (e *prerequisiteError) message(installer string) string {
 	return b.String()
 }
 
-func (e *prerequisiteError) detail(p prerequisite, installer string) string {
+func (e prerequisiteError) detail(p prerequisite, installer string) string {
 	switch p {
 	case folderIncomplete:
-		return "missing " + e.lacks.names(e.platform) + " for " + e.platform.String()
+		return "missing " + e.lacks().names(e.platform()) + " for " + e.platform().String()
 	case invalidSettings:
-		return "Installer=" + quote.Short(installer) + " is not the installer for " + e.platform.String()
+		return "Installer=" + quote.Short(installer) + " is not the installer for " + e.platform().String()
 	case connection:
-		return e.method.String() + " cannot reach a device connected " + e.connection.String()
+		return e.method().String() + " cannot reach a device connected " + e.connection().String()
 	case notManaged:
-		return e.method.String() + " needs a device with a client"
+		return e.method().String() + " needs a device with a client"
 	case passwordProgramPlatform:
-		return "device is " + e.platform.String()
+		return "device is " + e.platform().String()
 	case enrollmentNotEnforced:
-		return e.mode.String() + " mode, and the device holds no valid certificate"
+		return e.mode().String() + " mode, and the device holds no valid certificate"
 	}
 	return ""
 }
@@ -302,12 +318,11 @@ func missingPrerequisites(sc *Scenario) error {
 	if missing == 0 {
 		return nil
 	}
-	e := prerequisiteError{missing: missing, platform: dev.Platform, method: dep.Method,
-		connection: dev.Connection, mode: site.Mode, lacks: lacks}
+	e := newPrerequisiteError(missing, dev.Platform, dep.Method, dev.Connection, site.Mode, lacks)
 	if missing&(1<<invalidSettings) != 0 {
 		return &installerError{e, inst}
 	}
-	return &e
+	return e
 }
 
 // leavesClient reports whether event ev leaves the component installed.
