@@ -41,7 +41,7 @@ func Devices() []lifecycle.Device {
 			}
 			projections[e.kind] = js
 		}
-		base := sp.scenario(e, k.own).Device
+		base := sp.scenario(e).Device
 		for _, j := range js {
 			in := &k.inner[j]
 			dev := base

@@ -166,11 +166,11 @@ type space struct {
 
 // spaceKind is what the outer entries of one kind (a component, and
 // whether its deployments can need a certificate) share: their inner
-// entries and the device fields of the component's and the other
-// component's installed versions.
+// entries and the device field of the other component's installed
+// version.
 type spaceKind struct {
-	inner      []innerEntry
-	own, other versionField
+	inner []innerEntry
+	other versionField // the other component's installed version
 }
 
 type outerEntry struct {
@@ -184,6 +184,7 @@ type outerEntry struct {
 	changed    bool // the device holds space.changed
 	repair     bool
 	incomplete bool // the folder lacks the platform's installer
+	ownClient  bool // the component's installed version is the device's Client (see installedFields)
 }
 
 type innerEntry struct {
@@ -230,6 +231,8 @@ func newSpace() *space {
 	for _, comp := range components() {
 		own, other := installedFields(def, comp)
 		otherMatters := managedBy(def, comp, methods, own, other)
+		var probe lifecycle.Device
+		ownClient := own(&probe) == &probe.Client
 		for _, p := range certs.Platforms() {
 			complete := lifecycle.CompleteFolder(p)
 			sp.folders[p] = [2]lifecycle.Folder{complete, lifecycle.NewFolder(slices.DeleteFunc(complete.Names(), p.IsInstallerName)...)}
@@ -244,15 +247,15 @@ func newSpace() *space {
 							for _, incomplete := range []bool{false, true} {
 								for ai := range actions {
 									e := outerEntry{start: sp.total, installed: installed, action: ai, comp: comp,
-										platform: p, security: sec, changed: withChanged, repair: repair, incomplete: incomplete}
-									k := kind{comp, needsCertificate(sp.scenario(&e, own), requiring)}
+										platform: p, security: sec, changed: withChanged, repair: repair, incomplete: incomplete, ownClient: ownClient}
+									k := kind{comp, needsCertificate(sp.scenario(&e), requiring)}
 									ki, ok := kinds[k]
 									if !ok {
 										ki = len(sp.kinds)
 										kinds[k] = ki
 										sp.kinds = append(sp.kinds, spaceKind{
 											inner: innerEntries(def, methods, otherMatters, k.needsCert, conds),
-											own:   own, other: other,
+											other: other,
 										})
 									}
 									e.kind = ki
@@ -270,13 +273,19 @@ func newSpace() *space {
 }
 
 // scenario returns the scenario of outer entry e before its inner entries
-// apply, with own the field of the component's installed version.
-func (sp *space) scenario(e *outerEntry, own versionField) lifecycle.Scenario {
+// apply.
+func (sp *space) scenario(e *outerEntry) lifecycle.Scenario {
 	sc := sp.def
 	sc.Deployment.Component = e.comp
 	sc.Device.Platform = e.platform
 	sc.Device.Security = e.security
-	*own(&sc.Device) = e.installed
+	// Not the kind's field function: a pointer into sc given to a function
+	// value would move sc to the heap.
+	if e.ownClient {
+		sc.Device.Client = e.installed
+	} else {
+		sc.Device.PasswordProgram = e.installed
+	}
 	if e.changed {
 		sc.Device.Settings = sp.changed
 	}
@@ -550,7 +559,7 @@ func (c *cursor) next() {
 func (c *cursor) enter() {
 	e := &c.sp.outer[c.o]
 	c.kind = &c.sp.kinds[e.kind]
-	c.sc = c.sp.scenario(e, c.kind.own)
+	c.sc = c.sp.scenario(e)
 }
 
 // apply sets the fields of the cursor's inner entry.
