@@ -75,11 +75,10 @@ type Options struct {
 // [NewMachine].
 type Machine struct {
 	mu sync.Mutex // serialises runs
-	// dmu guards dev for Device, which an observer may call during a run.
-	// Writers hold mu too, so a holder of mu reads dev without it. It is
-	// never held while user code runs.
+	// dmu guards the device (cur.sc.Device) for Device, which an observer
+	// may call during a run. Writers hold mu too, so a holder of mu reads
+	// the device without it. It is never held while user code runs.
 	dmu    sync.Mutex
-	dev    Device
 	client *fsm.FSM // built at the first run
 	opts   Options  // the observer functions and the clock
 
@@ -89,9 +88,11 @@ type Machine struct {
 	observer atomic.Uint64
 	runner   uint64
 
-	// cur is the run in progress, read by the looplab callback. It holds
-	// the caller's context for the duration of one run only, because
-	// looplab gets a context that cannot be canceled (see run).
+	// cur is the machine's device (cur.sc.Device) and the run in
+	// progress, read by the looplab callback: a run sets only the
+	// deployment beside the device it reads. It holds the caller's context
+	// for the duration of one run only, because looplab gets a context
+	// that cannot be canceled (see run).
 	cur run
 }
 
@@ -112,7 +113,9 @@ func NewMachine(dev Device, opts Options) (*Machine, error) {
 	if err := validateDevice(&dev); err != nil {
 		return nil, err
 	}
-	return &Machine{dev: dev, opts: opts}, nil
+	m := &Machine{opts: opts}
+	m.cur.sc.Device = dev
+	return m, nil
 }
 
 func validateDevice(dev *Device) error {
@@ -134,7 +137,7 @@ func validateDevice(dev *Device) error {
 func (m *Machine) Device() Device {
 	m.dmu.Lock()
 	defer m.dmu.Unlock()
-	d := m.dev
+	d := m.cur.sc.Device
 	d.Settings = slices.Clone(d.Settings)
 	return d
 }
@@ -152,7 +155,7 @@ func (m *Machine) Restore(dev Device) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.dmu.Lock()
-	m.dev = dev
+	m.cur.sc.Device = dev
 	m.dmu.Unlock()
 	return nil
 }
@@ -178,14 +181,19 @@ func (m *Machine) Deploy(ctx context.Context, dep Deployment) (Outcome, error) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	defer func() { m.cur, m.runner = run{}, 0 }() // drop the run's references, also after a panic
-	m.cur.sc = Scenario{Device: m.dev, Deployment: dep}
+	// Drop the caller's context and the run's error, also after a panic.
+	// The deployment and the outcome stay until the next run overwrites
+	// them (at most one run's worth): a run copies and clears as little as
+	// it can, since while the collector marks, every pointer written costs
+	// a write barrier.
+	defer func() { m.cur.ctx, m.cur.late, m.runner = nil, nil, 0 }()
+	m.cur.sc.Deployment = dep
 	m.run(ctx)
 	out := m.cur.out
 	if out.Transitioned() {
 		dev := m.cur.sc.Device.after(&out, &dep)
 		m.dmu.Lock()
-		m.dev = dev
+		m.cur.sc.Device = dev
 		m.dmu.Unlock()
 	}
 	return out, out.Err
