@@ -188,8 +188,7 @@ func (m *Machine) Deploy(ctx context.Context, dep Deployment) (Outcome, error) {
 	// a write barrier.
 	defer func() { m.cur.ctx, m.cur.late, m.runner = nil, nil, 0 }()
 	m.cur.sc.Deployment = dep
-	m.run(ctx)
-	out := m.cur.out
+	out := m.run(ctx)
 	if out.Transitioned() {
 		dev := m.cur.sc.Device.after(&out, &dep)
 		m.dmu.Lock()
@@ -247,33 +246,44 @@ func (m *Machine) observe(f func()) {
 	f()
 }
 
-// run runs m.cur.sc into m.cur.out; the caller holds the machine.
-func (m *Machine) run(ctx context.Context) {
-	sc, out := &m.cur.sc, &m.cur.out
-	*out = newOutcome(sc)
-	m.cur.ctx = ctx
+// run runs m.cur.sc and returns its outcome; the caller holds the
+// machine. The outcome is built on the stack, and goes into the machine
+// (m.cur.out) only for a run that fires an event, where the looplab
+// callback reads it.
+func (m *Machine) run(ctx context.Context) Outcome {
+	sc := &m.cur.sc
+	out := newOutcome(sc)
 	if err := ctx.Err(); err != nil {
 		out.Err = canceled(err)
-		return
+		return out
 	}
 	if err := validate(sc); err != nil {
 		out.Err = err
-		return
+		return out
 	}
 	ev := sc.Event()
 	out.Event = ev
 	if err := missingPrerequisites(sc); err != nil {
 		out.Err = err
-		return
+		return out
 	}
 	if ev == NoAction {
-		return
+		return out
 	}
 	to, ok := clientTo(ev, out.From)
 	if !ok {
 		out.Err = transitionError(ev, out.From)
-		return
+		return out
 	}
+	m.cur.ctx, m.cur.out = ctx, out
+	m.fire(ctx, ev, to)
+	return m.cur.out
+}
+
+// fire fires ev on the client machine, whose before callback walks the
+// installer chain, and completes m.cur.out for the transition to to.
+func (m *Machine) fire(ctx context.Context, ev Event, to State) {
+	sc, out := &m.cur.sc, &m.cur.out
 	if m.client == nil {
 		m.client = fsm.NewFSM(None.String(), clientEvents(), m.clientCallbacks())
 	}
