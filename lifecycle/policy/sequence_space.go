@@ -28,11 +28,11 @@ func Devices() []lifecycle.Device {
 	var devs []lifecycle.Device
 	for o := range sp.outer {
 		e := &sp.outer[o]
-		k := &sp.kinds[e.kind]
+		inner := sp.kinds[e.kind]
 		js, ok := projections[e.kind]
 		if !ok {
 			distinctInner := map[innerEntry]struct{}{}
-			for j, in := range k.inner {
+			for j, in := range inner {
 				in.method, in.site, in.enroll, in.renew = 0, lifecycle.Site{}, false, false
 				if _, dup := distinctInner[in]; !dup {
 					distinctInner[in] = struct{}{}
@@ -43,11 +43,11 @@ func Devices() []lifecycle.Device {
 		}
 		base := sp.scenario(e).Device
 		for _, j := range js {
-			in := &k.inner[j]
+			in := &inner[j]
 			dev := base
 			dev.Connection, dev.Computer = in.conn, in.computer
 			if in.setOther {
-				*k.other(&dev) = in.other
+				setInstalled(&dev, !e.ownClient, in.other)
 			}
 			dev.Certificate, dev.Enrollment = in.cert, in.conds
 			k := kr.key(&dev)

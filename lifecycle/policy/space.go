@@ -157,26 +157,20 @@ func Scenarios() iter.Seq[lifecycle.Scenario] {
 type space struct {
 	def      lifecycle.Scenario
 	outer    []outerEntry
-	kinds    []spaceKind
+	kinds    [][]innerEntry        // the inner entries of each kind
 	settings [][2]ini.Settings     // [action][enroll]: the space's .ini settings
 	folders  [][2]lifecycle.Folder // [platform]: complete, lacking its installer
 	changed  []lifecycle.Setting   // a device's user-changed setting
 	total    int
 }
 
-// spaceKind is what the outer entries of one kind (a component, and
-// whether its deployments can need a certificate) share: their inner
-// entries and the device field of the other component's installed
-// version.
-type spaceKind struct {
-	inner []innerEntry
-	other versionField // the other component's installed version
-}
-
 type outerEntry struct {
-	start      int // index of the entry's first scenario
-	installed  version.Version
-	kind       int // index into space.kinds
+	start     int // index of the entry's first scenario
+	installed version.Version
+	// kind indexes space.kinds: the outer entries of a kind (a component,
+	// and whether its deployments can need a certificate) share their
+	// inner entries.
+	kind       int
 	action     int // index into space.settings
 	comp       lifecycle.Component
 	platform   certs.Platform
@@ -253,14 +247,11 @@ func newSpace() *space {
 									if !ok {
 										ki = len(sp.kinds)
 										kinds[k] = ki
-										sp.kinds = append(sp.kinds, spaceKind{
-											inner: innerEntries(def, methods, otherMatters, k.needsCert, conds),
-											other: other,
-										})
+										sp.kinds = append(sp.kinds, innerEntries(def, methods, otherMatters, k.needsCert, conds))
 									}
 									e.kind = ki
 									sp.outer = append(sp.outer, e)
-									sp.total += len(sp.kinds[ki].inner)
+									sp.total += len(sp.kinds[ki])
 								}
 							}
 						}
@@ -279,13 +270,7 @@ func (sp *space) scenario(e *outerEntry) lifecycle.Scenario {
 	sc.Deployment.Component = e.comp
 	sc.Device.Platform = e.platform
 	sc.Device.Security = e.security
-	// Not the kind's field function: a pointer into sc given to a function
-	// value would move sc to the heap.
-	if e.ownClient {
-		sc.Device.Client = e.installed
-	} else {
-		sc.Device.PasswordProgram = e.installed
-	}
+	setInstalled(&sc.Device, e.ownClient, e.installed)
 	if e.changed {
 		sc.Device.Settings = sp.changed
 	}
@@ -293,6 +278,18 @@ func (sp *space) scenario(e *outerEntry) lifecycle.Scenario {
 	sc.Deployment.Package.Folder = sp.folders[e.platform][b2i(e.incomplete)]
 	sc.Deployment.Package.Settings = sp.settings[e.action][0]
 	return sc
+}
+
+// setInstalled sets the device's installed client (client) or password
+// program to v. It stands for the field functions of installedFields
+// where a scenario is built at every step: a pointer into a scenario given
+// to a function value would move the scenario to the heap.
+func setInstalled(d *lifecycle.Device, client bool, v version.Version) {
+	if client {
+		d.Client = v
+	} else {
+		d.PasswordProgram = v
+	}
 }
 
 // b2i returns 1 for true and 0 for false.
@@ -526,16 +523,18 @@ func count(facts ...bool) int {
 // cursor walks the space from an index, one scenario at a time, building
 // each in place.
 type cursor struct {
-	sp   *space
-	o, j int        // outer entry, inner entry
-	kind *spaceKind // the outer entry's
-	sc   lifecycle.Scenario
+	sp    *space
+	o, j  int          // outer entry, inner entry
+	inner []innerEntry // the outer entry's
+	sc    lifecycle.Scenario
 }
 
-// cursor returns a cursor at index i, which must be below sp.total.
-func (sp *space) cursor(i int) *cursor {
+// cursor returns a cursor at index i, which must be below sp.total. It is
+// a value, to be kept in a local variable: a cursor on the stack builds
+// its scenarios without write barriers.
+func (sp *space) cursor(i int) cursor {
 	o := sort.Search(len(sp.outer), func(k int) bool { return sp.outer[k].start > i }) - 1
-	c := &cursor{sp: sp, o: o, j: i - sp.outer[o].start}
+	c := cursor{sp: sp, o: o, j: i - sp.outer[o].start}
 	c.enter()
 	c.apply()
 	return c
@@ -545,7 +544,7 @@ func (sp *space) cursor(i int) *cursor {
 // invalid.
 func (c *cursor) next() {
 	c.j++
-	if c.j == len(c.sp.kinds[c.sp.outer[c.o].kind].inner) {
+	if c.j == len(c.sp.kinds[c.sp.outer[c.o].kind]) {
 		c.o, c.j = c.o+1, 0
 		if c.o == len(c.sp.outer) {
 			return
@@ -558,20 +557,20 @@ func (c *cursor) next() {
 // enter builds the scenario of the cursor's outer entry.
 func (c *cursor) enter() {
 	e := &c.sp.outer[c.o]
-	c.kind = &c.sp.kinds[e.kind]
+	c.inner = c.sp.kinds[e.kind]
 	c.sc = c.sp.scenario(e)
 }
 
 // apply sets the fields of the cursor's inner entry.
 func (c *cursor) apply() {
 	e := &c.sp.outer[c.o]
-	in := &c.kind.inner[c.j]
+	in := &c.inner[c.j]
 	dev, dep := &c.sc.Device, &c.sc.Deployment
 	dep.Method = in.method
 	dev.Connection = in.conn
 	dev.Computer = in.computer
 	if in.setOther {
-		*c.kind.other(dev) = in.other
+		setInstalled(dev, !e.ownClient, in.other)
 	}
 	dep.Site = in.site
 	enroll := 0
