@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	gocmp "github.com/google/go-cmp/cmp"
+	"github.com/mobiledm/dmclient/internal/golden"
 	"github.com/mobiledm/dmclient/lifecycle"
 	"github.com/mobiledm/dmclient/lifecycle/diagram"
 	"pgregory.net/rapid"
@@ -111,20 +112,7 @@ func TestGolden(t *testing.T) {
 			for _, v := range variants() {
 				name := m.String() + v.suffix + extension(f)
 				t.Run(name, func(t *testing.T) {
-					got := write(t, m, f, v.opts)
-					path := filepath.Join("testdata", name)
-					if *update {
-						if err := os.WriteFile(path, got, 0o644); err != nil {
-							t.Fatal(err)
-						}
-					}
-					want, err := os.ReadFile(path)
-					if err != nil {
-						t.Fatalf("%v (run go test -update to create it)", err)
-					}
-					if diff := gocmp.Diff(string(want), string(got)); diff != "" {
-						t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-					}
+					golden.Check(t, filepath.Join("testdata", name), string(write(t, m, f, v.opts)), *update)
 				})
 			}
 		}

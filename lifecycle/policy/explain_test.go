@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/mobiledm/dmclient/certs"
 	"github.com/mobiledm/dmclient/ini"
+	"github.com/mobiledm/dmclient/internal/golden"
 	"github.com/mobiledm/dmclient/lifecycle"
 	"github.com/mobiledm/dmclient/lifecycle/lifecycletest"
 	"github.com/mobiledm/dmclient/lifecycle/policy"
@@ -303,27 +303,7 @@ func TestExplainGolden(t *testing.T) {
 		}
 		b.WriteString("== " + c.name + "\n" + e.String() + string(data) + "\n")
 	}
-	golden(t, "explain.golden", b.String())
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
+	golden.Check(t, filepath.Join("testdata", "explain.golden"), b.String(), *update)
 }
 
 // TestChangesDistance: the library's distance between two scenarios,

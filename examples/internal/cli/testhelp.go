@@ -3,10 +3,11 @@ package cli
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/mobiledm/dmclient/internal/golden"
 )
 
 // TB is the part of testing.TB that the helpers for the commands' tests
@@ -49,40 +50,10 @@ func Capture(run Program, terminal bool, args ...string) (status int, stdout, st
 
 // Golden compares got with the golden file testdata/name, and fails the
 // test where they differ; with update, it writes got to the file first.
+// See [golden.Check].
 func Golden(t TB, name, got string, update bool) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(want) != got {
-		t.Errorf("%s mismatch (-update rewrites it): %s", path, firstDiff(string(want), got))
-	}
-}
-
-// firstDiff says where want and got first differ, by line.
-func firstDiff(want, got string) string {
-	w, g := strings.SplitAfter(want, "\n"), strings.SplitAfter(got, "\n")
-	i := 0
-	for i < len(w) && i < len(g) && w[i] == g[i] {
-		i++
-	}
-	line := func(lines []string) string {
-		if i < len(lines) {
-			return fmt.Sprintf("%q", lines[i])
-		}
-		return "the end"
-	}
-	return fmt.Sprintf("line %d: want %s, got %s (%d lines, %d wanted)", i+1, line(w), line(g), len(g), len(w))
+	golden.Check(t, filepath.Join("testdata", name), got, update)
 }
 
 // WriteTemp writes text to the file name in a directory of the test's
