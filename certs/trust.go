@@ -44,15 +44,49 @@ type trustError struct {
 // product page reports it.
 const accessDenied = "access denied (0x80070005)"
 
-// Error names the installer; it is one allocation (a denied device's
-// status message carries it).
+// The messages of a denial after the installer's name: DMInstaller could
+// not run, or could not write the [PrivilegedExecution] store.
+const (
+	untrustedMessage  = " cannot run: the device does not trust the Mobile2Market certificate it is signed with: " + accessDenied
+	restrictedMessage = " could not install the Microsoft Authenticode certificate in the Privileged Execution Trust Authorities store: " + accessDenied
+)
+
+// Error names the installer. It allocates nothing on a platform that
+// signing applies to, the only ones denied: a denied device's status
+// message carries the text, and a fleet has many.
 func (e *trustError) Error() string {
-	if e.untrusted {
-		return "certs: " + installerPrefix + e.platform.Token() + exeSuffix +
-			" cannot run: the device does not trust the Mobile2Market certificate it is signed with: " + accessDenied
+	const (
+		wm5ppc     = "certs: " + installerPrefix + "WM5PPC" + exeSuffix
+		wm5sp      = "certs: " + installerPrefix + "WM5SP" + exeSuffix
+		wm6classic = "certs: " + installerPrefix + "WM6Classic" + exeSuffix
+		wm6pro     = "certs: " + installerPrefix + "WM6Pro" + exeSuffix
+		wm6std     = "certs: " + installerPrefix + "WM6Std" + exeSuffix
+	)
+	switch {
+	case e.platform == WM5PocketPC && e.untrusted:
+		return wm5ppc + untrustedMessage
+	case e.platform == WM5PocketPC:
+		return wm5ppc + restrictedMessage
+	case e.platform == WM5Smartphone && e.untrusted:
+		return wm5sp + untrustedMessage
+	case e.platform == WM5Smartphone:
+		return wm5sp + restrictedMessage
+	case e.platform == WM6Classic && e.untrusted:
+		return wm6classic + untrustedMessage
+	case e.platform == WM6Classic:
+		return wm6classic + restrictedMessage
+	case e.platform == WM6Professional && e.untrusted:
+		return wm6pro + untrustedMessage
+	case e.platform == WM6Professional:
+		return wm6pro + restrictedMessage
+	case e.platform == WM6Standard && e.untrusted:
+		return wm6std + untrustedMessage
+	case e.platform == WM6Standard:
+		return wm6std + restrictedMessage
+	case e.untrusted:
+		return "certs: " + e.platform.InstallerName() + untrustedMessage
 	}
-	return "certs: " + installerPrefix + e.platform.Token() + exeSuffix +
-		" could not install the Microsoft Authenticode certificate in the " + PrivilegedExecution.String() + " store: " + accessDenied
+	return "certs: " + e.platform.InstallerName() + restrictedMessage
 }
 
 // Is reports whether target is [ErrAccessDenied], or [ErrUntrustedInstaller]
