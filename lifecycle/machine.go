@@ -3,7 +3,6 @@ package lifecycle
 import (
 	"context"
 	"errors"
-	"fmt"
 	"runtime"
 	"slices"
 	"strconv"
@@ -24,9 +23,20 @@ import (
 var ErrInvalidTransition = errors.New("lifecycle: event not permitted in this state")
 
 // transitionError returns the error of event ev rejected in state s.
-func transitionError(ev Event, s State) error {
-	return fmt.Errorf("%w: %s in state %s", ErrInvalidTransition, ev, s)
+func transitionError(ev Event, s State) error { return &rejectedError{ev, s} }
+
+// rejectedError is an event rejected in a state: [ErrInvalidTransition],
+// two bytes without pointers; its message is written when asked.
+type rejectedError struct {
+	event Event
+	state State
 }
+
+func (e *rejectedError) Error() string {
+	return ErrInvalidTransition.Error() + ": " + e.event.String() + " in state " + e.state.String()
+}
+
+func (e *rejectedError) Unwrap() error { return ErrInvalidTransition }
 
 // ErrBusy is returned by a call into a [Machine] from its own observer
 // while the machine runs a deployment: the call would wait for the run
@@ -346,7 +356,7 @@ func (m *Machine) beforeEvent(_ context.Context, e *fsm.Event) {
 
 // fireError translates the error of looplab's Event into the run's error:
 // nil for an intended self-transition, the chain's error for a canceled
-// transition, a [*TransitionError] for a rejected event.
+// transition, a [rejectedError] for a rejected event.
 //
 // looplab returns its errors as values, unwrapped: a type switch reads
 // them without the allocations errors.As would make.
