@@ -34,12 +34,13 @@ type runBuffer struct {
 
 // denialBuffer is the backing store of a run the trust step denies: at most
 // three steps (staged, dminstaller, denied), DMInstaller's log and its three
-// lines. It is a third of a [runBuffer], and most runs that reach the chain
-// are denied.
+// lines, and the status message. It is half a [runBuffer], and most runs
+// that reach the chain are denied.
 type denialBuffer struct {
-	steps [3]Step
-	logs  [1]LogFile
-	lines [3]string
+	steps  [3]Step
+	logs   [1]LogFile
+	lines  [3]string
+	status StatusMessage
 }
 
 // chainStep fires chain event e: it checks the run's context (a step
@@ -154,7 +155,8 @@ func (m *Machine) denied(r *run, trust certs.TrustResult, terr error) error {
 	out.Logs = append(buf.logs[:0:len(buf.logs)], LogFile{Kind: DMInstallerLog, Time: r.at, Lines: lines[:len(lines):len(lines)]})
 	dev := &r.sc.Device
 	if dev.Connection == ViaManagedComputer {
-		out.Status = &StatusMessage{Device: dev.ID, HRESULT: certs.EAccessDenied, Text: terr.Error()}
+		buf.status = StatusMessage{Device: dev.ID, HRESULT: certs.EAccessDenied, Text: terr.Error()}
+		out.Status = &buf.status
 	}
 	return terr
 }
