@@ -34,11 +34,24 @@ var ErrAccessDenied = errors.New("certs: " + accessDenied)
 // the conditions that end in "Access Denied".
 var ErrUntrustedInstaller = errors.New("certs: device does not trust the Mobile2Market certificate")
 
-// trustError is the error of a denied trust step; see [ErrAccessDenied].
-type trustError struct {
-	platform  Platform
-	untrusted bool // ErrUntrustedInstaller: DMInstaller could not run
+// trustError is the error of a denied trust step; see [ErrAccessDenied]:
+// the platform, and bit 7 set where the device does not trust
+// Mobile2Market ([ErrUntrustedInstaller]: DMInstaller could not run). As
+// one byte, it is an error without an allocation.
+type trustError uint8
+
+const untrustedBit trustError = 1 << 7
+
+func denial(p Platform, untrusted bool) trustError {
+	e := trustError(p)
+	if untrusted {
+		e |= untrustedBit
+	}
+	return e
 }
+
+func (e trustError) platform() Platform { return Platform(e &^ untrustedBit) }
+func (e trustError) untrusted() bool    { return e&untrustedBit != 0 }
 
 // accessDenied ends a denial's message: [EAccessDenied] as the
 // product page reports it.
@@ -54,7 +67,7 @@ const (
 // Error names the installer. It allocates nothing on a platform that
 // signing applies to, the only ones denied: a denied device's status
 // message carries the text, and a fleet has many.
-func (e *trustError) Error() string {
+func (e trustError) Error() string {
 	const (
 		wm5ppc     = "certs: " + installerPrefix + "WM5PPC" + exeSuffix
 		wm5sp      = "certs: " + installerPrefix + "WM5SP" + exeSuffix
@@ -63,36 +76,36 @@ func (e *trustError) Error() string {
 		wm6std     = "certs: " + installerPrefix + "WM6Std" + exeSuffix
 	)
 	switch {
-	case e.platform == WM5PocketPC && e.untrusted:
+	case e.platform() == WM5PocketPC && e.untrusted():
 		return wm5ppc + untrustedMessage
-	case e.platform == WM5PocketPC:
+	case e.platform() == WM5PocketPC:
 		return wm5ppc + restrictedMessage
-	case e.platform == WM5Smartphone && e.untrusted:
+	case e.platform() == WM5Smartphone && e.untrusted():
 		return wm5sp + untrustedMessage
-	case e.platform == WM5Smartphone:
+	case e.platform() == WM5Smartphone:
 		return wm5sp + restrictedMessage
-	case e.platform == WM6Classic && e.untrusted:
+	case e.platform() == WM6Classic && e.untrusted():
 		return wm6classic + untrustedMessage
-	case e.platform == WM6Classic:
+	case e.platform() == WM6Classic:
 		return wm6classic + restrictedMessage
-	case e.platform == WM6Professional && e.untrusted:
+	case e.platform() == WM6Professional && e.untrusted():
 		return wm6pro + untrustedMessage
-	case e.platform == WM6Professional:
+	case e.platform() == WM6Professional:
 		return wm6pro + restrictedMessage
-	case e.platform == WM6Standard && e.untrusted:
+	case e.platform() == WM6Standard && e.untrusted():
 		return wm6std + untrustedMessage
-	case e.platform == WM6Standard:
+	case e.platform() == WM6Standard:
 		return wm6std + restrictedMessage
-	case e.untrusted:
-		return "certs: " + e.platform.InstallerName() + untrustedMessage
+	case e.untrusted():
+		return "certs: " + e.platform().InstallerName() + untrustedMessage
 	}
-	return "certs: " + e.platform.InstallerName() + restrictedMessage
+	return "certs: " + e.platform().InstallerName() + restrictedMessage
 }
 
 // Is reports whether target is [ErrAccessDenied], or [ErrUntrustedInstaller]
 // for a device that does not trust Mobile2Market.
-func (e *trustError) Is(target error) bool {
-	return target == ErrAccessDenied || (e.untrusted && target == ErrUntrustedInstaller)
+func (e trustError) Is(target error) bool {
+	return target == ErrAccessDenied || (e.untrusted() && target == ErrUntrustedInstaller)
 }
 
 // TrustResult is what the trust step did on a device; see [EstablishTrust].
@@ -146,8 +159,8 @@ func (r TrustResult) InstalledIn(store Store) bool { return slices.Contains(r.In
 // An invalid platform returns the zero TrustResult and an error wrapping
 // [ErrInvalidInput] (and not [ErrAccessDenied]).
 //
-// The exempt case does not allocate; the others allocate the Installed
-// slice or the error.
+// Only an unlocked device's result allocates (its Installed slice): the
+// exempt case and the denials, their errors and messages included, do not.
 func EstablishTrust(p Platform, s Security) (TrustResult, error) {
 	switch {
 	case !p.IsValid():
@@ -155,9 +168,9 @@ func EstablishTrust(p Platform, s Security) (TrustResult, error) {
 	case !p.SigningApplies():
 		return TrustResult{Exempt: true, InstallerRan: true, SetupMayRun: true}, nil
 	case !s.TrustsMobile2Market:
-		return TrustResult{LogLine: AccessDeniedLogLine}, &trustError{platform: p, untrusted: true}
+		return TrustResult{LogLine: AccessDeniedLogLine}, denial(p, true)
 	case s.PrivilegesRestricted:
-		return TrustResult{InstallerRan: true, LogLine: AccessDeniedLogLine}, &trustError{platform: p}
+		return TrustResult{InstallerRan: true, LogLine: AccessDeniedLogLine}, denial(p, false)
 	}
 	return TrustResult{InstallerRan: true, Installed: []Store{PrivilegedExecution, SPC}, SetupMayRun: true}, nil
 }

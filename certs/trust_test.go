@@ -172,6 +172,9 @@ func TestTrustErrorMessage(t *testing.T) {
 				s.TrustsMobile2Market && !strings.Contains(msg, " in the "+certs.PrivilegedExecution.String()+" store: ") {
 				t.Errorf("%v %+v: %q does not say what was denied", p, s, msg)
 			}
+			if n := testing.AllocsPerRun(100, func() { _, _ = certs.EstablishTrust(p, s) }); n != 0 {
+				t.Errorf("%v %+v: EstablishTrust allocates %v times, want none", p, s, n)
+			}
 			if n := testing.AllocsPerRun(100, func() { _ = err.Error() }); n != 0 {
 				t.Errorf("%v %+v: Error allocates %v times, want none", p, s, n)
 			}
