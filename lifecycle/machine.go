@@ -23,20 +23,19 @@ import (
 var ErrInvalidTransition = errors.New("lifecycle: event not permitted in this state")
 
 // transitionError returns the error of event ev rejected in state s.
-func transitionError(ev Event, s State) error { return &rejectedError{ev, s} }
+func transitionError(ev Event, s State) error { return rejectedError(ev&0xf | Event(s)<<4) }
 
-// rejectedError is an event rejected in a state: [ErrInvalidTransition],
-// two bytes without pointers; its message is written when asked.
-type rejectedError struct {
-	event Event
-	state State
+// rejectedError is an event rejected in a state, [ErrInvalidTransition]:
+// the event in the low four bits, the state in the high four. As one
+// byte, it is an error without an allocation; its message is written when
+// asked.
+type rejectedError uint8
+
+func (e rejectedError) Error() string {
+	return ErrInvalidTransition.Error() + ": " + Event(e&0xf).String() + " in state " + State(e>>4).String()
 }
 
-func (e *rejectedError) Error() string {
-	return ErrInvalidTransition.Error() + ": " + e.event.String() + " in state " + e.state.String()
-}
-
-func (e *rejectedError) Unwrap() error { return ErrInvalidTransition }
+func (e rejectedError) Unwrap() error { return ErrInvalidTransition }
 
 // ErrBusy is returned by a call into a [Machine] from its own observer
 // while the machine runs a deployment: the call would wait for the run

@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/mobiledm/dmclient/certs"
@@ -63,6 +64,26 @@ func TestPrerequisiteErrorPacks(t *testing.T) {
 						}
 					}
 				}
+			}
+		}
+	}
+}
+
+// TestRejectedError: a rejected event's error reads back its event and
+// state, for every pair, and is ErrInvalidTransition without an
+// allocation.
+func TestRejectedError(t *testing.T) {
+	for ev := range Event(Repair + 1) {
+		for _, s := range States() {
+			err := transitionError(ev, s)
+			if want := ErrInvalidTransition.Error() + ": " + ev.String() + " in state " + s.String(); err.Error() != want {
+				t.Errorf("%v in %v: %q, want %q", ev, s, err, want)
+			}
+			if !errors.Is(err, ErrInvalidTransition) {
+				t.Errorf("%v in %v: not ErrInvalidTransition", ev, s)
+			}
+			if n := testing.AllocsPerRun(10, func() { _ = transitionError(ev, s) }); n != 0 {
+				t.Errorf("%v in %v: %v allocations", ev, s, n)
 			}
 		}
 	}
