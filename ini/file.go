@@ -2,6 +2,7 @@ package ini
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"strings"
 	"unicode/utf16"
 )
@@ -24,12 +25,12 @@ const MaxSize = 1 << 20
 // else on the same File.
 type File struct {
 	name  string
-	enc   Encoding
 	text  string // UTF-8/ANSI text (with the UTF-8 BOM if any); the decoded text of UTF-16
-	body  int    // offset of the first line in text (3 after a UTF-8 BOM)
 	lines []line
-	keys  int // number of key lines
-	crlf  int // number of lines that end in CRLF
+	body  int32 // offset of the first line in text (3 after a UTF-8 BOM)
+	keys  int32 // number of key lines
+	crlf  int32 // number of lines that end in CRLF
+	enc   Encoding
 }
 
 // lineKind is what a line means to Windows.
@@ -128,7 +129,7 @@ func Parse(name string, data []byte) (*File, error) {
 		text = string(data)
 	}
 	f := newFile(countLines(text[body:]))
-	f.name, f.enc, f.text, f.body = name, enc, text, body
+	f.name, f.enc, f.text, f.body = name, enc, text, int32(body)
 	f.parseLines()
 	return f, nil
 }
@@ -377,42 +378,77 @@ func (f *File) parseLines() {
 	if len(lines) == 0 {
 		lines = make([]line, countLines(text[f.body:]))
 	}
-	f.keys, f.crlf = 0, 0
+	keys, crlf := 0, 0
 	k := 0
-	for i := f.body; i < len(text); k++ {
-		end, eol := len(text), 0
-		if j := strings.IndexByte(text[i:], '\n'); j >= 0 {
-			end, eol = i+j, 1
-			if j > 0 && text[end-1] == '\r' {
+	for i := int(f.body); i < len(text); k++ {
+		end, eol := lineEnd(text, i), 0
+		if end < len(text) {
+			eol = 1
+			if end > i && text[end-1] == '\r' {
 				end--
 				eol = 2
-				f.crlf++
+				crlf++
 			}
 		}
 		l := &lines[k]
 		classify(l, text, i, end)
 		l.eol = uint8(eol)
 		if l.kind == lineKey {
-			f.keys++
+			keys++
 		}
 		i = end + eol
 	}
-	f.lines = lines[:k]
+	f.lines, f.keys, f.crlf = lines[:k], int32(keys), int32(crlf)
+}
+
+// lineEnd returns the index of the first LF of text from i on, or
+// len(text). It reads eight bytes at a time: most lines are too short for
+// the call of strings.IndexByte to pay.
+func lineEnd(text string, i int) int {
+	for i+8 <= len(text) {
+		if t := zeroBytes(load64(text, i) ^ 0x0A0A0A0A0A0A0A0A); t != 0 {
+			return i + bits.TrailingZeros64(t)>>3
+		}
+		i += 8
+	}
+	for i < len(text) && text[i] != '\n' {
+		i++
+	}
+	return i
+}
+
+// load64 returns the eight bytes of text from i on as a little-endian word.
+func load64(text string, i int) uint64 {
+	b := text[i : i+8]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
+// zeroBytes returns w with the high bit set of its lowest zero byte, and
+// maybe of higher bytes, and no other: 0 when w has no zero byte.
+func zeroBytes(w uint64) uint64 {
+	return (w - 0x0101010101010101) &^ w & 0x8080808080808080
 }
 
 // classify reads the line text[start:end] into l as GetPrivateProfileString
 // does.
 func classify(l *line, text string, start, end int) {
 	*l = line{start: int32(start), end: int32(end)}
-	i, j := trim(text, start, end)
-	if i == j {
-		l.kind = lineBlank
-		return
+	i := start
+	for i < end && isBlank(text[i]) {
+		i++
+	}
+	if i == end {
+		return // lineBlank
 	}
 	switch text[i] {
 	case ';':
 		l.kind = lineComment
 	case '[':
+		j := end
+		for isBlank(text[j-1]) { // text[i] is '['
+			j--
+		}
 		// Modelling choice: the name ends at the last ']' of the line, as
 		// in Wine's reimplementation; without one it runs to the end.
 		ne := j
@@ -422,19 +458,24 @@ func classify(l *line, text string, start, end int) {
 		n0, n1 := trim(text, i+1, ne)
 		l.kind, l.a, l.b = lineSection, int32(n0), int32(n1)
 	default:
-		k := strings.IndexByte(text[i:j], '=')
-		if k < 0 {
-			l.kind = lineOther
-			return
-		}
-		n0, n1 := trim(text, i, i+k)
-		if n0 == n1 {
+		k := strings.IndexByte(text[i:end], '=')
+		if k <= 0 {
 			// Modelling choice: "=value" has no key and is ignored.
 			l.kind = lineOther
 			return
 		}
-		v0, _ := trim(text, i+k+1, j)
-		l.kind, l.a, l.b = lineKey, int32(n1), int32(v0)
+		n1 := i + k // the '=', after the first non-blank
+		for isBlank(text[n1-1]) {
+			n1--
+		}
+		v := i + k + 1
+		for v < end && isBlank(text[v]) {
+			v++
+		}
+		if v == end {
+			v = i + k + 1 // a value of blanks only starts and ends at the '='
+		}
+		l.kind, l.a, l.b = lineKey, int32(n1), int32(v)
 	}
 }
 
@@ -549,7 +590,7 @@ type Entry struct {
 // in a repeated section, not a repeated key. It takes time linear in the
 // size of the file.
 func (f *File) walk(fn func(sec, k int, effective bool)) {
-	names := newNameSet(f, f.keys+16) // sections in scope -1, keys in their section's
+	names := newNameSet(f, int(f.keys)+16) // sections in scope -1, keys in their section's
 	sec, secEffective := -1, false
 	for i := range f.lines {
 		switch f.lines[i].kind {

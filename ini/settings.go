@@ -359,7 +359,7 @@ func (f *File) Settings() (Settings, error) {
 
 // bareCRs adds an error for every line with a bare CR inside its text.
 func (f *File) bareCRs(errs *errorSink) {
-	if strings.Count(f.text[f.body:], "\r") == f.crlf {
+	if strings.Count(f.text[f.body:], "\r") == int(f.crlf) {
 		return // every CR ends a line
 	}
 	for k := range f.lines {
@@ -632,7 +632,7 @@ type touched struct {
 // scan records the sections and keys of the file in one pass.
 func (e *settingsEdit) scan() {
 	f := e.f
-	e.secs, e.keys = newNameSet(f, 16), newNameSet(f, f.keys)
+	e.secs, e.keys = newNameSet(f, 16), newNameSet(f, int(f.keys))
 	e.first = -1
 	sec, secEffective := -1, false
 	for i := range f.lines {
