@@ -27,10 +27,22 @@ type File struct {
 	name  string
 	text  string // UTF-8/ANSI text (with the UTF-8 BOM if any); the decoded text of UTF-16
 	lines []line
-	body  int32 // offset of the first line in text (3 after a UTF-8 BOM)
 	keys  int32 // number of key lines
+	secs  int32 // number of section lines
 	crlf  int32 // number of lines that end in CRLF
 	enc   Encoding
+}
+
+// body returns the offset of the first line in f.text: 3 after a UTF-8 BOM.
+func (f *File) body() int { return bodyOf(f.enc) }
+
+// bodyOf returns the offset of the first line in the text of a file in
+// encoding enc.
+func bodyOf(enc Encoding) int {
+	if enc == EncodingUTF8BOM {
+		return len(bomUTF8)
+	}
+	return 0
 }
 
 // lineKind is what a line means to Windows.
@@ -44,25 +56,43 @@ const (
 	lineOther                   // anything else: no '=' or an empty key
 )
 
-// line is one line of text as offsets into it, 20 bytes. Content is
+// line is one line of text as offsets into it, 16 bytes. Content is
 // text[start:end]; text[end:end+eol] is the line ending ("", "\n" or
 // "\r\n"). For a section line text[a:b] is the name. For a key line a is
 // the end of the key and b the start of the value: the key starts at the
 // first non-blank of the line and the value ends at its last (see
 // [line.name] and [line.value]), so they are not stored.
+//
+// The kind shares a word with the start and the line ending one with the
+// end, so that a File of a few lines and its lines fit a small allocation:
+// offsets are below 1<<offsetBits (a text is at most 1.5 MiB, the UTF-8 of
+// MaxSize bytes of UTF-16).
 type line struct {
-	start, end int32
-	a, b       int32
-	kind       lineKind
-	eol        uint8
+	at   uint32 // start | kind<<offsetBits
+	to   uint32 // end | eol<<offsetBits
+	a, b int32
 }
+
+// offsetBits is the number of low bits of line.at and line.to that hold an
+// offset.
+const offsetBits = 29
+
+// newLine returns the line text[start:end] of the given kind and eol.
+func newLine(start, end, eol int, kind lineKind, a, b int) line {
+	return line{at: uint32(start) | uint32(kind)<<offsetBits, to: uint32(end) | uint32(eol)<<offsetBits, a: int32(a), b: int32(b)}
+}
+
+func (l *line) start() int     { return int(l.at & (1<<offsetBits - 1)) }
+func (l *line) end() int       { return int(l.to & (1<<offsetBits - 1)) }
+func (l *line) kind() lineKind { return lineKind(l.at >> offsetBits) }
+func (l *line) eol() int       { return int(l.to >> offsetBits) }
 
 // name returns the span of the section name or key of l in text.
 func (l *line) name(text string) (int, int) {
-	if l.kind == lineSection {
+	if l.kind() == lineSection {
 		return int(l.a), int(l.b)
 	}
-	i := int(l.start)
+	i := l.start()
 	for isBlank(text[i]) {
 		i++
 	}
@@ -72,7 +102,7 @@ func (l *line) name(text string) (int, int) {
 // value returns the span of the value of key line l in text, as written:
 // blanks trimmed, quotes kept.
 func (l *line) value(text string) (int, int) {
-	j := int(l.end)
+	j := l.end()
 	for j > int(l.b) && isBlank(text[j-1]) {
 		j--
 	}
@@ -80,7 +110,7 @@ func (l *line) value(text string) (int, int) {
 }
 
 // next returns the offset of the line after l.
-func (l *line) next() int { return int(l.end) + int(l.eol) }
+func (l *line) next() int { return l.end() + l.eol() }
 
 const (
 	bomUTF8    = "\xEF\xBB\xBF"
@@ -109,7 +139,7 @@ func Parse(name string, data []byte) (*File, error) {
 	if len(data) > MaxSize {
 		return nil, &Error{File: name, Err: tooLarge(len(data))}
 	}
-	enc, body, text := EncodingANSI, 0, ""
+	enc, text := EncodingANSI, ""
 	switch s := string(data[:min(len(data), 3)]); {
 	case strings.HasPrefix(s, bomUTF16LE), strings.HasPrefix(s, bomUTF16BE):
 		enc = EncodingUTF16LE
@@ -124,12 +154,12 @@ func Parse(name string, data []byte) (*File, error) {
 		}
 	default:
 		if s == bomUTF8 {
-			enc, body = EncodingUTF8BOM, len(bomUTF8)
+			enc = EncodingUTF8BOM
 		}
 		text = string(data)
 	}
-	f := newFile(countLines(text[body:]))
-	f.name, f.enc, f.text, f.body = name, enc, text, int32(body)
+	f := newFile(countLines(text[bodyOf(enc):]))
+	f.name, f.enc, f.text = name, enc, text
 	f.parseLines()
 	return f, nil
 }
@@ -368,7 +398,7 @@ func countLines(text string) int {
 	return n
 }
 
-// parseLines splits f.text[f.body:] into lines and classifies each line as
+// parseLines splits f.text[f.body():] into lines and classifies each line as
 // GetPrivateProfileString reads it. It fills f.lines when newFile made it
 // (their number is the number of LFs plus one) and new lines otherwise:
 // the lines of a File are never modified in place, as clones share them.
@@ -376,11 +406,11 @@ func (f *File) parseLines() {
 	text := f.text
 	lines := f.lines
 	if len(lines) == 0 {
-		lines = make([]line, countLines(text[f.body:]))
+		lines = make([]line, countLines(text[f.body():]))
 	}
-	keys, crlf := 0, 0
+	var keys, secs, crlf int32
 	k := 0
-	for i := int(f.body); i < len(text); k++ {
+	for i := f.body(); i < len(text); k++ {
 		end, eol := lineEnd(text, i), 0
 		if end < len(text) {
 			eol = 1
@@ -391,14 +421,17 @@ func (f *File) parseLines() {
 			}
 		}
 		l := &lines[k]
-		classify(l, text, i, end)
-		l.eol = uint8(eol)
-		if l.kind == lineKey {
+		kind, a, b := classify(text, i, end)
+		switch kind {
+		case lineKey:
 			keys++
+		case lineSection:
+			secs++
 		}
+		*l = newLine(i, end, eol, kind, a, b)
 		i = end + eol
 	}
-	f.lines, f.keys, f.crlf = lines[:k], int32(keys), int32(crlf)
+	f.lines, f.keys, f.secs, f.crlf = lines[:k], keys, secs, crlf
 }
 
 // lineEnd returns the index of the first LF of text from i on, or
@@ -430,20 +463,19 @@ func zeroBytes(w uint64) uint64 {
 	return (w - 0x0101010101010101) &^ w & 0x8080808080808080
 }
 
-// classify reads the line text[start:end] into l as GetPrivateProfileString
-// does.
-func classify(l *line, text string, start, end int) {
-	*l = line{start: int32(start), end: int32(end)}
+// classify reads the line text[start:end] as GetPrivateProfileString does:
+// it returns its kind and, for a section or key, the a and b of its line.
+func classify(text string, start, end int) (kind lineKind, a, b int) {
 	i := start
 	for i < end && isBlank(text[i]) {
 		i++
 	}
 	if i == end {
-		return // lineBlank
+		return lineBlank, 0, 0
 	}
 	switch text[i] {
 	case ';':
-		l.kind = lineComment
+		return lineComment, 0, 0
 	case '[':
 		j := end
 		for isBlank(text[j-1]) { // text[i] is '['
@@ -456,27 +488,25 @@ func classify(l *line, text string, start, end int) {
 			ne = i + 1 + k
 		}
 		n0, n1 := trim(text, i+1, ne)
-		l.kind, l.a, l.b = lineSection, int32(n0), int32(n1)
-	default:
-		k := strings.IndexByte(text[i:end], '=')
-		if k <= 0 {
-			// Modelling choice: "=value" has no key and is ignored.
-			l.kind = lineOther
-			return
-		}
-		n1 := i + k // the '=', after the first non-blank
-		for isBlank(text[n1-1]) {
-			n1--
-		}
-		v := i + k + 1
-		for v < end && isBlank(text[v]) {
-			v++
-		}
-		if v == end {
-			v = i + k + 1 // a value of blanks only starts and ends at the '='
-		}
-		l.kind, l.a, l.b = lineKey, int32(n1), int32(v)
+		return lineSection, n0, n1
 	}
+	k := strings.IndexByte(text[i:end], '=')
+	if k <= 0 {
+		// Modelling choice: "=value" has no key and is ignored.
+		return lineOther, 0, 0
+	}
+	n1 := i + k // the '=', after the first non-blank
+	for isBlank(text[n1-1]) {
+		n1--
+	}
+	v := i + k + 1
+	for v < end && isBlank(text[v]) {
+		v++
+	}
+	if v == end {
+		v = i + k + 1 // a value of blanks only starts and ends at the '='
+	}
+	return lineKey, n1, v
 }
 
 // unquote strips one pair of matching outer quotes, " or ', from v.
@@ -537,14 +567,14 @@ func (f *File) find(section, key string) (sec, k, last int) {
 	for i := range f.lines {
 		l := &f.lines[i]
 		switch {
-		case l.kind == lineSection:
+		case l.kind() == lineSection:
 			if sec >= 0 {
 				return sec, k, last
 			}
 			if equalFold(f.nameOf(i), section) {
 				sec, last = i, i
 			}
-		case l.kind == lineKey && sec >= 0:
+		case l.kind() == lineKey && sec >= 0:
 			last = i
 			if k < 0 && equalFold(f.nameOf(i), key) {
 				k = i
@@ -584,24 +614,27 @@ type Entry struct {
 }
 
 // walk calls fn for every section header Windows reads (k = -1) and every
-// key line (k its index) in file order. sec is the index of the first header
-// of the section the line is in (-1 before the first section); effective
-// reports whether Windows reads the key: not before the first section, not
-// in a repeated section, not a repeated key. It takes time linear in the
-// size of the file.
-func (f *File) walk(fn func(sec, k int, effective bool)) {
-	names := newNameSet(f, int(f.keys)+16) // sections in scope -1, keys in their section's
+// key line (k its index) in file order, with name, the section's name or
+// the key. sec is the index of the first header of the section the line is
+// in (-1 before the first section); effective reports whether Windows reads
+// the key: not before the first section, not in a repeated section, not a
+// repeated key. It takes time linear in the size of the file.
+func (f *File) walk(fn func(sec, k int, name string, effective bool)) {
+	var table [128]slot
+	names := newNameSet(f, int(f.keys+f.secs), table[:]) // sections in scope -1, keys in their section's
 	sec, secEffective := -1, false
 	for i := range f.lines {
-		switch f.lines[i].kind {
+		switch f.lines[i].kind() {
 		case lineSection:
-			sec = names.add(-1, i)
+			name := f.nameOf(i)
+			sec = names.add(-1, i, name)
 			secEffective = sec == i
 			if secEffective {
-				fn(sec, -1, true)
+				fn(sec, -1, name, true)
 			}
 		case lineKey:
-			fn(sec, i, secEffective && names.add(int32(sec), i) == i)
+			name := f.nameOf(i)
+			fn(sec, i, name, secEffective && names.add(int32(sec), i, name) == i)
 		}
 	}
 }
@@ -621,9 +654,9 @@ func (f *File) entry(sec, k int) Entry {
 // their keys.
 func (f *File) Sections() []Section {
 	var out []Section
-	f.walk(func(sec, k int, _ bool) {
+	f.walk(func(sec, k int, name string, _ bool) {
 		if k < 0 {
-			out = append(out, Section{Name: f.nameOf(sec), Line: sec + 1})
+			out = append(out, Section{Name: name, Line: sec + 1})
 		}
 	})
 	return out
@@ -634,7 +667,7 @@ func (f *File) Sections() []Section {
 // as the section's first header writes it.
 func (f *File) Entries() []Entry {
 	var out []Entry
-	f.walk(func(sec, k int, effective bool) {
+	f.walk(func(sec, k int, _ string, effective bool) {
 		if k >= 0 && effective {
 			out = append(out, f.entry(sec, k))
 		}
@@ -648,7 +681,7 @@ func (f *File) Entries() []Entry {
 // it). A tool can show them as dead lines; edits do not touch them.
 func (f *File) Ignored() []Entry {
 	var out []Entry
-	f.walk(func(sec, k int, effective bool) {
+	f.walk(func(sec, k int, _ string, effective bool) {
 		if k >= 0 && !effective {
 			out = append(out, f.entry(sec, k))
 		}

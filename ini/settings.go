@@ -309,16 +309,23 @@ func (f *File) Settings() (Settings, error) {
 	nu, nk := 0, 0
 	var first [nKnown]int    // for each known key, 1 + its index in known
 	var firstSec [nKnown]int // and the first header of its section
-	f.walk(func(sec, k int, effective bool) {
-		if k < 0 || !effective {
+	secName := ""            // the name of the section of the keys Windows reads
+	f.walk(func(sec, k int, name string, effective bool) {
+		if k < 0 {
+			secName = name
 			return
 		}
-		e := f.entry(sec, k)
-		i := knownIndex(e.Key)
-		switch {
-		case i < 0:
-			entries[nu] = e
+		if !effective {
+			return
+		}
+		i := knownIndex(name)
+		if i < 0 {
+			entries[nu] = Entry{Section: secName, Key: name, Value: f.value(k), Line: k + 1}
 			nu++
+			return
+		}
+		e := Entry{Section: secName, Key: name, Value: f.value(k), Line: k + 1}
+		switch {
 		case first[i] > 0:
 			if prev := &known[first[i]-1]; !strings.EqualFold(prev.Value, e.Value) {
 				p := f.problem(conflict, k)
@@ -359,12 +366,12 @@ func (f *File) Settings() (Settings, error) {
 
 // bareCRs adds an error for every line with a bare CR inside its text.
 func (f *File) bareCRs(errs *errorSink) {
-	if strings.Count(f.text[f.body:], "\r") == int(f.crlf) {
+	if strings.Count(f.text[f.body():], "\r") == int(f.crlf) {
 		return // every CR ends a line
 	}
 	for k := range f.lines {
 		l := &f.lines[k]
-		i, j := trim(f.text, int(l.start), int(l.end))
+		i, j := trim(f.text, l.start(), l.end())
 		if c := strings.IndexByte(f.text[i:j], '\r'); c >= 0 {
 			for c = i + c; isBlank(f.text[c]); c++ {
 			}
@@ -632,14 +639,14 @@ type touched struct {
 // scan records the sections and keys of the file in one pass.
 func (e *settingsEdit) scan() {
 	f := e.f
-	e.secs, e.keys = newNameSet(f, 16), newNameSet(f, int(f.keys))
+	e.secs, e.keys = newNameSet(f, int(f.secs), nil), newNameSet(f, int(f.keys), nil)
 	e.first = -1
 	sec, secEffective := -1, false
 	for i := range f.lines {
 		l := &f.lines[i]
-		switch l.kind {
+		switch l.kind() {
 		case lineSection:
-			sec = e.secs.add(-1, i)
+			sec = e.secs.add(-1, i, f.nameOf(i))
 			secEffective = sec == i
 			if secEffective && e.first < 0 {
 				e.first = i
@@ -648,8 +655,9 @@ func (e *settingsEdit) scan() {
 			if !secEffective {
 				continue
 			}
-			effective := e.keys.add(int32(sec), i) == i
-			if j := knownIndex(f.nameOf(i)); j >= 0 && effective {
+			name := f.nameOf(i)
+			effective := e.keys.add(int32(sec), i, name) == i
+			if j := knownIndex(name); j >= 0 && effective {
 				e.occ[j] = append(e.occ[j], keyLine{sec, i})
 			} else if j >= 0 {
 				e.dups[j] = append(e.dups[j], keyLine{sec, i})
@@ -829,8 +837,8 @@ func (e *settingsEdit) place() {
 		after, ok := anchors[nk.sec]
 		if !ok {
 			after = nk.sec
-			for i := nk.sec + 1; i < len(f.lines) && f.lines[i].kind != lineSection; i++ {
-				if f.lines[i].kind == lineKey && !dropped[i] {
+			for i := nk.sec + 1; i < len(f.lines) && f.lines[i].kind() != lineSection; i++ {
+				if f.lines[i].kind() == lineKey && !dropped[i] {
 					after = i
 				}
 			}
