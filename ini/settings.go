@@ -324,24 +324,24 @@ func (f *File) Settings() (Settings, error) {
 			nu++
 			return
 		}
-		e := Entry{Section: secName, Key: name, Value: f.value(k), Line: k + 1}
+		value := f.value(k)
 		switch {
 		case first[i] > 0:
-			if prev := &known[first[i]-1]; !strings.EqualFold(prev.Value, e.Value) {
-				p := f.problem(conflict, k)
+			if prev := &known[first[i]-1]; !strings.EqualFold(prev.Value, value) {
+				p := errs.add(f.name, k+1, name)
+				f.problem(p, conflict, k)
 				p.p0, p.p1 = f.unquotedValue(prev.Line - 1)
 				p.s0, p.s1 = f.lines[firstSec[i]].a, f.lines[firstSec[i]].b
 				p.prevLine = int32(prev.Line)
-				errs.add(f.name, e, p)
 			}
 		default:
-			known[nk] = e
+			known[nk] = Entry{Section: secName, Key: name, Value: value, Line: k + 1}
 			nk++
 			first[i], firstSec[i] = nk, sec
-			if what, why := s.decode(i, e.Value); what > 0 {
-				p := f.problem(what, k)
+			if what, why := s.decode(i, value); what > 0 {
+				p := errs.add(f.name, k+1, name)
+				f.problem(p, what, k)
 				p.why = why
-				errs.add(f.name, e, p)
 			}
 		}
 	})
@@ -375,7 +375,8 @@ func (f *File) bareCRs(errs *errorSink) {
 		if c := strings.IndexByte(f.text[i:j], '\r'); c >= 0 {
 			for c = i + c; isBlank(f.text[c]); c++ {
 			}
-			errs.add(f.name, Entry{Line: k + 1}, problem{text: f.text, what: bareCR, v0: int32(c), v1: int32(j)})
+			p := errs.add(f.name, k+1, "")
+			p.text, p.what, p.v0, p.v1 = f.text, bareCR, int32(c), int32(j)
 		}
 	}
 }
@@ -412,10 +413,10 @@ func (s *Settings) decode(i int, value string) (what, why uint8) {
 	return 0, 0
 }
 
-// problem returns a problem of the given kind with the value of key line k.
-func (f *File) problem(what uint8, k int) problem {
-	v0, v1 := f.unquotedValue(k)
-	return problem{text: f.text, what: what, v0: v0, v1: v1}
+// problem makes p a problem of the given kind with the value of key line k.
+func (f *File) problem(p *problem, what uint8, k int) {
+	p.text, p.what = f.text, what
+	p.v0, p.v1 = f.unquotedValue(k)
 }
 
 // unquotedValue returns the span of the value of key line k as Windows
@@ -481,8 +482,9 @@ type located struct {
 	problem
 }
 
-// add adds the problem p with the entry e of file.
-func (s *errorSink) add(file string, e Entry, p problem) {
+// add adds an error at line (1-based) and key of file and returns its
+// problem, zero, for the caller to fill in.
+func (s *errorSink) add(file string, line int, key string) *problem {
 	if len(s.chunk) == cap(s.chunk) {
 		if s.list == nil {
 			first := new(struct {
@@ -496,9 +498,9 @@ func (s *errorSink) add(file string, e Entry, p problem) {
 	}
 	s.chunk = s.chunk[:len(s.chunk)+1]
 	v := &s.chunk[len(s.chunk)-1]
-	v.Error = Error{File: file, Line: e.Line, Key: e.Key, Err: &v.problem}
-	v.problem = p
+	v.File, v.Line, v.Key, v.Err = file, line, key, &v.problem
 	s.list = append(s.list, &v.Error)
+	return &v.problem
 }
 
 // Warning reports an edit of [File.SetSettings] that is allowed but
