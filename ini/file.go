@@ -139,78 +139,107 @@ func Parse(name string, data []byte) (*File, error) {
 	if len(data) > MaxSize {
 		return nil, &Error{File: name, Err: tooLarge(len(data))}
 	}
-	enc, text := EncodingANSI, ""
-	switch s := string(data[:min(len(data), 3)]); {
-	case strings.HasPrefix(s, bomUTF16LE), strings.HasPrefix(s, bomUTF16BE):
+	enc, text, lines := EncodingANSI, "", 0
+	switch {
+	case len(data) >= 2 && (data[0] == 0xFF && data[1] == 0xFE || data[0] == 0xFE && data[1] == 0xFF):
 		enc = EncodingUTF16LE
 		if data[0] == 0xFE {
 			enc = EncodingUTF16BE
 		}
-		var line int
 		var ok bool
-		text, line, ok = decodeUTF16(data[2:], enc == EncodingUTF16BE)
+		text, lines, ok = decodeUTF16(data[2:], enc == EncodingUTF16BE)
 		if !ok {
-			return nil, &Error{File: name, Line: line, Err: errMalformedUTF16}
+			return nil, &Error{File: name, Line: lines, Err: errMalformedUTF16}
 		}
 	default:
-		if s == bomUTF8 {
+		if len(data) >= 3 && string(data[:3]) == bomUTF8 {
 			enc = EncodingUTF8BOM
 		}
 		text = string(data)
+		lines = countLines(text[bodyOf(enc):])
 	}
-	f := newFile(countLines(text[bodyOf(enc):]))
+	f := newFile(lines)
 	f.name, f.enc, f.text = name, enc, text
 	f.parseLines()
 	return f, nil
 }
 
-// decodeUTF16 decodes b to UTF-8. On failure it returns the 1-based line of
-// the bad code unit.
-func decodeUTF16(b []byte, bigEndian bool) (text string, line int, ok bool) {
+// decodeUTF16 decodes b to UTF-8 and returns the number of lines of the
+// text. On failure it returns the 1-based line of the bad code unit instead.
+func decodeUTF16(b []byte, bigEndian bool) (text string, lines int, ok bool) {
 	odd := len(b)%2 != 0 // reported at its line, after the rest decodes
 	b = b[:len(b)&^1]
+	d := decoder{b: b}
+	if bigEndian {
+		d.lo, d.hi, d.mask, d.shift = 1, 0, nonASCIIBE, 8
+	} else {
+		d.lo, d.hi, d.mask = 0, 1, nonASCIILE
+	}
 	var chunk [chunkSize]byte
-	n, i, ok := decodeChunk(&chunk, b, 0, bigEndian)
-	if ok && !odd && i == len(b) {
-		return string(chunk[:n]), 0, true // a small file: one allocation
+	n, ok := d.decodeChunk(&chunk)
+	if ok && !odd && d.i == len(b) {
+		text = string(chunk[:n]) // a small file: one allocation
+		return text, d.lines(text), true
 	}
 	var out strings.Builder
-	out.Grow(n + n*(len(b)-i)/max(i, 1) + 16) // as much again for the rest, in proportion
+	out.Grow(n + n*(len(b)-d.i)/max(d.i, 1) + 16) // as much again for the rest, in proportion
 	out.Write(chunk[:n])
-	for ok && i < len(b) {
-		n, i, ok = decodeChunk(&chunk, b, i, bigEndian)
+	for ok && d.i < len(b) {
+		n, ok = d.decodeChunk(&chunk)
 		out.Write(chunk[:n])
 	}
 	if !ok || odd {
-		return "", strings.Count(out.String(), "\n") + 1, false
+		return "", d.lfs + 1, false
 	}
-	return out.String(), 0, true
+	text = out.String()
+	return text, d.lines(text), true
+}
+
+// decoder decodes UTF-16 in one byte order and counts the LFs it decodes.
+type decoder struct {
+	b      []byte // the units, of even length
+	i      int    // the index in b of the next unit
+	lfs    int    // LFs decoded so far
+	lo, hi int    // the indexes of the low and high byte in a unit
+	mask   uint64 // nonASCIILE or nonASCIIBE
+	shift  uint   // that moves the ASCII bytes of a word to the low byte of each unit
+}
+
+// lines returns the number of lines of text, which d decoded to its end.
+func (d *decoder) lines(text string) int {
+	if text != "" && text[len(text)-1] != '\n' {
+		return d.lfs + 1
+	}
+	return d.lfs
 }
 
 // chunkSize is the size of the buffer decodeUTF16 decodes into.
 const chunkSize = 256
 
-// decodeChunk decodes the units of b, of even length, from index i on into
-// chunk until chunk might not hold another word's worth of text or b ends.
-// It returns the bytes written, the index of the next unit, and false at a
-// bad unit (an unpaired surrogate).
+// decodeChunk decodes the units of d.b from d.i on into chunk until chunk
+// might not hold another word's worth of text or d.b ends. It returns the
+// bytes written and false at a bad unit (an unpaired surrogate).
 //
-// It reads b in little-endian 64-bit words of four units. Four words of
+// It reads d.b in little-endian 64-bit words of four units. Four words of
 // ASCII, or one, pack into sixteen bytes or four; the units of any other
-// word, and the last few of b, go through [decodeUnits].
-func decodeChunk(chunk *[chunkSize]byte, b []byte, i int, bigEndian bool) (n, next int, ok bool) {
-	mask := uint64(nonASCIILE)
-	if bigEndian {
-		mask = nonASCIIBE
-	}
+// word, and the last few of d.b, go through [decoder.decodeUnits].
+func (d *decoder) decodeChunk(chunk *[chunkSize]byte) (n int, ok bool) {
+	b, i, mask, shift := d.b, d.i, d.mask, d.shift
+	// The LFs of the packed words are 8 for each word less the bytes that
+	// are not LF (a word of four bytes has four zero bytes, which are not).
+	nonLF, words := 0, 0
 	for i < len(b) && n <= chunkSize-16 { // room for a word of four units of three bytes
 		if i+32 <= len(b) {
 			u := b[i : i+32]
 			w0, w1 := binary.LittleEndian.Uint64(u[0:8]), binary.LittleEndian.Uint64(u[8:16])
 			w2, w3 := binary.LittleEndian.Uint64(u[16:24]), binary.LittleEndian.Uint64(u[24:32])
 			if (w0|w1|w2|w3)&mask == 0 {
-				binary.LittleEndian.PutUint64(chunk[n:], pack4(w0)|pack4(w1)<<32)
-				binary.LittleEndian.PutUint64(chunk[n+8:], pack4(w2)|pack4(w3)<<32)
+				p0 := pack4(w0>>shift) | pack4(w1>>shift)<<32
+				p1 := pack4(w2>>shift) | pack4(w3>>shift)<<32
+				binary.LittleEndian.PutUint64(chunk[n:], p0)
+				binary.LittleEndian.PutUint64(chunk[n+8:], p1)
+				nonLF += notLF(p0) + notLF(p1)
+				words += 2
 				i, n = i+32, n+16
 				continue
 			}
@@ -218,17 +247,29 @@ func decodeChunk(chunk *[chunkSize]byte, b []byte, i int, bigEndian bool) (n, ne
 		end := len(b)
 		if i+8 <= len(b) {
 			if w := binary.LittleEndian.Uint64(b[i:]); w&mask == 0 {
-				binary.LittleEndian.PutUint32(chunk[n:], uint32(pack4(w)))
+				p := pack4(w >> shift)
+				binary.LittleEndian.PutUint32(chunk[n:], uint32(p))
+				nonLF += notLF(p)
+				words++
 				i, n = i+8, n+4
 				continue
 			}
 			end = i + 8
 		}
-		if i, n, ok = decodeUnits(chunk, b, i, n, end, bigEndian); !ok {
-			return n, i, false
+		if i, n, ok = d.decodeUnits(chunk, i, n, end); !ok {
+			d.i, d.lfs = i, d.lfs+8*words-nonLF
+			return n, false
 		}
 	}
-	return n, i, true
+	d.i, d.lfs = i, d.lfs+8*words-nonLF
+	return n, true
+}
+
+// notLF returns the number of bytes of the word w of ASCII bytes that are
+// not LF.
+func notLF(w uint64) int {
+	x := w ^ 0x0A0A0A0A0A0A0A0A // a zero byte for an LF; no byte above 0x7F
+	return bits.OnesCount64((x + 0x7F7F7F7F7F7F7F7F) & 0x8080808080808080)
 }
 
 // The bits of four UTF-16 units read as a little-endian 64-bit word that
@@ -238,10 +279,9 @@ const (
 	nonASCIIBE = 0x80FF80FF80FF80FF
 )
 
-// pack4 returns the four bytes of w, four ASCII units of UTF-16 in either
-// byte order read as a little-endian word, in its low 32 bits.
+// pack4 returns the four bytes of w, four ASCII units of UTF-16 read as a
+// little-endian word (the ASCII byte low in each unit), in its low 32 bits.
 func pack4(w uint64) uint64 {
-	w = (w | w>>8) & 0x00FF00FF00FF00FF // each unit's byte in its low half
 	w = (w | w>>8) & 0x0000FFFF0000FFFF
 	return (w | w>>16) & 0xFFFFFFFF
 }
@@ -253,17 +293,21 @@ const (
 	surr3 = 0xE000
 )
 
-// decodeUnits decodes the units of b from index i up to end one by one into
-// chunk from index n on (a surrogate pair may reach past end). It returns
-// the index of the next unit, the new n, and false at a bad unit.
-func decodeUnits(chunk *[chunkSize]byte, b []byte, i, n, end int, bigEndian bool) (next, m int, ok bool) {
+// decodeUnits decodes the units of d.b from index i up to end one by one
+// into chunk from index n on (a surrogate pair may reach past end). It
+// returns the index of the next unit, the new n, and false at a bad unit.
+func (d *decoder) decodeUnits(chunk *[chunkSize]byte, i, n, end int) (next, m int, ok bool) {
+	b := d.b
 	for i < end {
-		r := unit(b, i, bigEndian)
+		r := d.unit(i)
 		i += 2
 		switch {
 		case r < 0x80:
 			chunk[n] = byte(r)
 			n++
+			if r == '\n' {
+				d.lfs++
+			}
 		case r < 0x800:
 			chunk[n], chunk[n+1] = 0xC0|byte(r>>6), 0x80|byte(r)&0x3F
 			n += 2
@@ -273,7 +317,7 @@ func decodeUnits(chunk *[chunkSize]byte, b []byte, i, n, end int, bigEndian bool
 		default:
 			var r2 rune
 			if i+2 <= len(b) {
-				r2 = unit(b, i, bigEndian)
+				r2 = d.unit(i)
 			}
 			if r >= surr2 || r2 < surr2 || r2 >= surr3 {
 				return i, n, false // a low surrogate first, or a high one alone
@@ -287,12 +331,10 @@ func decodeUnits(chunk *[chunkSize]byte, b []byte, i, n, end int, bigEndian bool
 	return i, n, true
 }
 
-// unit returns the UTF-16 unit at b[i:i+2].
-func unit(b []byte, i int, bigEndian bool) rune {
-	if bigEndian {
-		return rune(binary.BigEndian.Uint16(b[i:]))
-	}
-	return rune(binary.LittleEndian.Uint16(b[i:]))
+// unit returns the UTF-16 unit at d.b[i:i+2].
+func (d *decoder) unit(i int) rune {
+	u := d.b[i : i+2]
+	return rune(u[d.lo]) | rune(u[d.hi])<<8
 }
 
 // encodeUTF16 encodes the valid UTF-8 text as UTF-16 with a byte order mark.
