@@ -297,9 +297,10 @@ const (
 // into chunk from index n on (a surrogate pair may reach past end). It
 // returns the index of the next unit, the new n, and false at a bad unit.
 func (d *decoder) decodeUnits(chunk *[chunkSize]byte, i, n, end int) (next, m int, ok bool) {
-	b := d.b
+	b, lo, hi := d.b, d.lo, d.hi
 	for i < end {
-		r := d.unit(i)
+		u := b[i : i+2]
+		r := rune(u[lo]) | rune(u[hi])<<8
 		i += 2
 		switch {
 		case r < 0x80:
@@ -317,7 +318,8 @@ func (d *decoder) decodeUnits(chunk *[chunkSize]byte, i, n, end int) (next, m in
 		default:
 			var r2 rune
 			if i+2 <= len(b) {
-				r2 = d.unit(i)
+				u := b[i : i+2]
+				r2 = rune(u[lo]) | rune(u[hi])<<8
 			}
 			if r >= surr2 || r2 < surr2 || r2 >= surr3 {
 				return i, n, false // a low surrogate first, or a high one alone
@@ -329,12 +331,6 @@ func (d *decoder) decodeUnits(chunk *[chunkSize]byte, i, n, end int) (next, m in
 		}
 	}
 	return i, n, true
-}
-
-// unit returns the UTF-16 unit at d.b[i:i+2].
-func (d *decoder) unit(i int) rune {
-	u := d.b[i : i+2]
-	return rune(u[d.lo]) | rune(u[d.hi])<<8
 }
 
 // encodeUTF16 encodes the valid UTF-8 text as UTF-16 with a byte order mark.
