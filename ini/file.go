@@ -449,7 +449,8 @@ func (f *File) parseLines() {
 	var keys, secs, crlf int32
 	k := 0
 	for i := f.body(); i < len(text); k++ {
-		end, eol := lineEnd(text, i), 0
+		kind, a, b, end := scanLine(text, i)
+		eol := 0
 		if end < len(text) {
 			eol = 1
 			if end > i && text[end-1] == '\r' {
@@ -459,7 +460,6 @@ func (f *File) parseLines() {
 			}
 		}
 		l := &lines[k]
-		kind, a, b := classify(text, i, end)
 		switch kind {
 		case lineKey:
 			keys++
@@ -501,21 +501,26 @@ func zeroBytes(w uint64) uint64 {
 	return (w - 0x0101010101010101) &^ w & 0x8080808080808080
 }
 
-// classify reads the line text[start:end] as GetPrivateProfileString does:
-// it returns its kind and, for a section or key, the a and b of its line.
-func classify(text string, start, end int) (kind lineKind, a, b int) {
+// scanLine reads the line of text that starts at start as
+// GetPrivateProfileString does: it returns its kind, for a section or key
+// the a and b of its line, and the index of the LF that ends it (len(text)
+// when none does). It reads the line once: its leading blanks, then by the
+// first other byte a comment or section to its LF, or a key to its '=',
+// eight bytes at a time, and its value from the first non-blank to the LF.
+func scanLine(text string, start int) (kind lineKind, a, b, nl int) {
 	i := start
-	for i < end && isBlank(text[i]) {
+	for i < len(text) && isBlank(text[i]) {
 		i++
 	}
-	if i == end {
-		return lineBlank, 0, 0
+	if i == len(text) || text[i] == '\n' {
+		return lineBlank, 0, 0, i
 	}
 	switch text[i] {
 	case ';':
-		return lineComment, 0, 0
+		return lineComment, 0, 0, lineEnd(text, i+1)
 	case '[':
-		j := end
+		nl = lineEnd(text, i+1)
+		j := nl
 		for isBlank(text[j-1]) { // text[i] is '['
 			j--
 		}
@@ -526,25 +531,43 @@ func classify(text string, start, end int) (kind lineKind, a, b int) {
 			ne = i + 1 + k
 		}
 		n0, n1 := trim(text, i+1, ne)
-		return lineSection, n0, n1
-	}
-	k := strings.IndexByte(text[i:end], '=')
-	if k <= 0 {
+		return lineSection, n0, n1, nl
+	case '=':
 		// Modelling choice: "=value" has no key and is ignored.
-		return lineOther, 0, 0
+		return lineOther, 0, 0, lineEnd(text, i+1)
 	}
-	n1 := i + k // the '=', after the first non-blank
+	eq := keyEnd(text, i+1)
+	if eq == len(text) || text[eq] == '\n' {
+		return lineOther, 0, 0, eq
+	}
+	n1 := eq // after the first non-blank
 	for isBlank(text[n1-1]) {
 		n1--
 	}
-	v := i + k + 1
-	for v < end && isBlank(text[v]) {
+	v := eq + 1
+	for v < len(text) && isBlank(text[v]) {
 		v++
 	}
-	if v == end {
-		v = i + k + 1 // a value of blanks only starts and ends at the '='
+	if v == len(text) || text[v] == '\n' {
+		return lineKey, n1, eq + 1, v // a value of blanks only starts and ends at the '='
 	}
-	return lineKey, n1, v
+	return lineKey, n1, v, lineEnd(text, v+1)
+}
+
+// keyEnd returns the index of the first '=' or LF of text from i on, or
+// len(text), reading eight bytes at a time.
+func keyEnd(text string, i int) int {
+	for i+8 <= len(text) {
+		w := load64(text, i)
+		if t := zeroBytes(w^0x3D3D3D3D3D3D3D3D) | zeroBytes(w^0x0A0A0A0A0A0A0A0A); t != 0 {
+			return i + bits.TrailingZeros64(t)>>3
+		}
+		i += 8
+	}
+	for i < len(text) && text[i] != '=' && text[i] != '\n' {
+		i++
+	}
+	return i
 }
 
 // unquote strips one pair of matching outer quotes, " or ', from v.
