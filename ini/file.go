@@ -10,8 +10,8 @@ import (
 // MaxSize is the largest file, in bytes as stored (in its encoding), that
 // [Parse] accepts and that an edit may produce. The client's .ini files are
 // a few kilobytes; the cap keeps a hostile input from costing more than a
-// bounded amount of memory and time: a File holds its text plus 20 bytes a
-// line, so at most about 21 MiB, and every operation is linear in the size
+// bounded amount of memory and time: a File holds its text plus 16 bytes a
+// line, so at most about 17 MiB, and every operation is linear in the size
 // of the file. Modelling choice: 1 MiB.
 const MaxSize = 1 << 20
 
