@@ -681,8 +681,18 @@ type Entry struct {
 // the key: not before the first section, not in a repeated section, not a
 // repeated key. It takes time linear in the size of the file.
 func (f *File) walk(fn func(sec, k int, name string, effective bool)) {
-	var table [128]slot
-	names := newNameSet(f, int(f.keys+f.secs), table[:]) // sections in scope -1, keys in their section's
+	n := int(f.keys + f.secs)
+	if n <= len(nameSet{}.few) {
+		f.walkNames(newNameSet(f, n, nil), fn)
+		return
+	}
+	var table [128]slot // zeroed only for a set that will need a table
+	f.walkNames(newNameSet(f, n, table[:]), fn)
+}
+
+// walkNames is walk with names, an empty set of the names of f's lines:
+// sections in scope -1, keys in their section's.
+func (f *File) walkNames(names nameSet, fn func(sec, k int, name string, effective bool)) {
 	sec, secEffective := -1, false
 	for i := range f.lines {
 		switch f.lines[i].kind() {
