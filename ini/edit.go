@@ -74,7 +74,7 @@ func (f *File) Delete(section, key string) bool {
 	}
 	var p plan
 	for i := k; i <= last; i++ {
-		if l := &f.lines[i]; i > sec && l.kind == lineKey && equalFold(f.nameOf(i), key) {
+		if l := &f.lines[i]; i > sec && l.kind() == lineKey && equalFold(f.nameOf(i), key) {
 			p.drops = append(p.drops, i)
 		}
 	}
@@ -147,7 +147,7 @@ func (f *File) commit(p *plan) error {
 		n += int64(len(v.s)) - int64(v.b-v.a)
 	}
 	for _, k := range p.drops {
-		n -= int64(f.lines[k].next() - int(f.lines[k].start))
+		n -= int64(f.lines[k].next() - f.lines[k].start())
 	}
 	for _, in := range p.ins {
 		n += int64(len(in.s) + len(eol))
@@ -165,7 +165,7 @@ func (f *File) commit(p *plan) error {
 
 	var b strings.Builder
 	b.Grow(int(n))
-	b.WriteString(f.text[:f.body])
+	b.WriteString(f.text[:f.body()])
 	out := 0      // lines written
 	pending := "" // the line ending of the last line written
 	vi, di, ii := 0, 0, 0
@@ -181,17 +181,17 @@ func (f *File) commit(p *plan) error {
 		out++
 		if vi < len(p.vals) && p.vals[vi].k == k {
 			v := &p.vals[vi]
-			b.WriteString(f.text[l.start:v.a])
+			b.WriteString(f.text[l.start():v.a])
 			b.WriteString(v.s)
-			b.WriteString(f.text[v.b:l.end])
+			b.WriteString(f.text[v.b:l.end()])
 			if v.out != nil {
 				*v.out = out
 			}
 			vi++
 		} else {
-			b.WriteString(f.text[l.start:l.end])
+			b.WriteString(f.text[l.start():l.end()])
 		}
-		pending = f.text[l.end:l.next()]
+		pending = f.text[l.end():l.next()]
 		if pending == "" {
 			pending = eol
 		}
@@ -205,7 +205,7 @@ func (f *File) commit(p *plan) error {
 			pending = eol
 		}
 	}
-	finalEOL := len(f.lines) > 0 && f.lines[len(f.lines)-1].eol > 0
+	finalEOL := len(f.lines) > 0 && f.lines[len(f.lines)-1].eol() > 0
 	switch {
 	case len(p.tail) > 0:
 		if out > 0 {
@@ -234,8 +234,8 @@ func (f *File) commit(p *plan) error {
 // eol returns the file's line ending: the first one in it, or CRLF.
 func (f *File) eol() string {
 	for i := range f.lines {
-		if l := &f.lines[i]; l.eol > 0 {
-			return f.text[l.end:l.next()]
+		if l := &f.lines[i]; l.eol() > 0 {
+			return f.text[l.end():l.next()]
 		}
 	}
 	return "\r\n"

@@ -2,6 +2,7 @@ package ini
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"strings"
 	"unicode/utf16"
 )
@@ -9,8 +10,8 @@ import (
 // MaxSize is the largest file, in bytes as stored (in its encoding), that
 // [Parse] accepts and that an edit may produce. The client's .ini files are
 // a few kilobytes; the cap keeps a hostile input from costing more than a
-// bounded amount of memory and time: a File holds its text plus 20 bytes a
-// line, so at most about 21 MiB, and every operation is linear in the size
+// bounded amount of memory and time: a File holds its text plus 16 bytes a
+// line, so at most about 17 MiB, and every operation is linear in the size
 // of the file. Modelling choice: 1 MiB.
 const MaxSize = 1 << 20
 
@@ -24,12 +25,24 @@ const MaxSize = 1 << 20
 // else on the same File.
 type File struct {
 	name  string
-	enc   Encoding
 	text  string // UTF-8/ANSI text (with the UTF-8 BOM if any); the decoded text of UTF-16
-	body  int    // offset of the first line in text (3 after a UTF-8 BOM)
 	lines []line
-	keys  int // number of key lines
-	crlf  int // number of lines that end in CRLF
+	keys  int32 // number of key lines
+	secs  int32 // number of section lines
+	crlf  int32 // number of lines that end in CRLF
+	enc   Encoding
+}
+
+// body returns the offset of the first line in f.text: 3 after a UTF-8 BOM.
+func (f *File) body() int { return bodyOf(f.enc) }
+
+// bodyOf returns the offset of the first line in the text of a file in
+// encoding enc.
+func bodyOf(enc Encoding) int {
+	if enc == EncodingUTF8BOM {
+		return len(bomUTF8)
+	}
+	return 0
 }
 
 // lineKind is what a line means to Windows.
@@ -43,25 +56,43 @@ const (
 	lineOther                   // anything else: no '=' or an empty key
 )
 
-// line is one line of text as offsets into it, 20 bytes. Content is
+// line is one line of text as offsets into it, 16 bytes. Content is
 // text[start:end]; text[end:end+eol] is the line ending ("", "\n" or
 // "\r\n"). For a section line text[a:b] is the name. For a key line a is
 // the end of the key and b the start of the value: the key starts at the
 // first non-blank of the line and the value ends at its last (see
 // [line.name] and [line.value]), so they are not stored.
+//
+// The kind shares a word with the start and the line ending one with the
+// end, so that a File of a few lines and its lines fit a small allocation:
+// offsets are below 1<<offsetBits (a text is at most 1.5 MiB, the UTF-8 of
+// MaxSize bytes of UTF-16).
 type line struct {
-	start, end int32
-	a, b       int32
-	kind       lineKind
-	eol        uint8
+	at   uint32 // start | kind<<offsetBits
+	to   uint32 // end | eol<<offsetBits
+	a, b int32
 }
+
+// offsetBits is the number of low bits of line.at and line.to that hold an
+// offset.
+const offsetBits = 29
+
+// newLine returns the line text[start:end] of the given kind and eol.
+func newLine(start, end, eol int, kind lineKind, a, b int) line {
+	return line{at: uint32(start) | uint32(kind)<<offsetBits, to: uint32(end) | uint32(eol)<<offsetBits, a: int32(a), b: int32(b)}
+}
+
+func (l *line) start() int     { return int(l.at & (1<<offsetBits - 1)) }
+func (l *line) end() int       { return int(l.to & (1<<offsetBits - 1)) }
+func (l *line) kind() lineKind { return lineKind(l.at >> offsetBits) }
+func (l *line) eol() int       { return int(l.to >> offsetBits) }
 
 // name returns the span of the section name or key of l in text.
 func (l *line) name(text string) (int, int) {
-	if l.kind == lineSection {
+	if l.kind() == lineSection {
 		return int(l.a), int(l.b)
 	}
-	i := int(l.start)
+	i := l.start()
 	for isBlank(text[i]) {
 		i++
 	}
@@ -71,7 +102,7 @@ func (l *line) name(text string) (int, int) {
 // value returns the span of the value of key line l in text, as written:
 // blanks trimmed, quotes kept.
 func (l *line) value(text string) (int, int) {
-	j := int(l.end)
+	j := l.end()
 	for j > int(l.b) && isBlank(text[j-1]) {
 		j--
 	}
@@ -79,7 +110,7 @@ func (l *line) value(text string) (int, int) {
 }
 
 // next returns the offset of the line after l.
-func (l *line) next() int { return int(l.end) + int(l.eol) }
+func (l *line) next() int { return l.end() + l.eol() }
 
 const (
 	bomUTF8    = "\xEF\xBB\xBF"
@@ -108,78 +139,107 @@ func Parse(name string, data []byte) (*File, error) {
 	if len(data) > MaxSize {
 		return nil, &Error{File: name, Err: tooLarge(len(data))}
 	}
-	enc, body, text := EncodingANSI, 0, ""
-	switch s := string(data[:min(len(data), 3)]); {
-	case strings.HasPrefix(s, bomUTF16LE), strings.HasPrefix(s, bomUTF16BE):
+	enc, text, lines := EncodingANSI, "", 0
+	switch {
+	case len(data) >= 2 && (data[0] == 0xFF && data[1] == 0xFE || data[0] == 0xFE && data[1] == 0xFF):
 		enc = EncodingUTF16LE
 		if data[0] == 0xFE {
 			enc = EncodingUTF16BE
 		}
-		var line int
 		var ok bool
-		text, line, ok = decodeUTF16(data[2:], enc == EncodingUTF16BE)
+		text, lines, ok = decodeUTF16(data[2:], enc == EncodingUTF16BE)
 		if !ok {
-			return nil, &Error{File: name, Line: line, Err: errMalformedUTF16}
+			return nil, &Error{File: name, Line: lines, Err: errMalformedUTF16}
 		}
 	default:
-		if s == bomUTF8 {
-			enc, body = EncodingUTF8BOM, len(bomUTF8)
+		if len(data) >= 3 && string(data[:3]) == bomUTF8 {
+			enc = EncodingUTF8BOM
 		}
 		text = string(data)
+		lines = countLines(text[bodyOf(enc):])
 	}
-	f := newFile(countLines(text[body:]))
-	f.name, f.enc, f.text, f.body = name, enc, text, body
+	f := newFile(lines)
+	f.name, f.enc, f.text = name, enc, text
 	f.parseLines()
 	return f, nil
 }
 
-// decodeUTF16 decodes b to UTF-8. On failure it returns the 1-based line of
-// the bad code unit.
-func decodeUTF16(b []byte, bigEndian bool) (text string, line int, ok bool) {
+// decodeUTF16 decodes b to UTF-8 and returns the number of lines of the
+// text. On failure it returns the 1-based line of the bad code unit instead.
+func decodeUTF16(b []byte, bigEndian bool) (text string, lines int, ok bool) {
 	odd := len(b)%2 != 0 // reported at its line, after the rest decodes
 	b = b[:len(b)&^1]
+	d := decoder{b: b}
+	if bigEndian {
+		d.lo, d.hi, d.mask, d.shift = 1, 0, nonASCIIBE, 8
+	} else {
+		d.lo, d.hi, d.mask = 0, 1, nonASCIILE
+	}
 	var chunk [chunkSize]byte
-	n, i, ok := decodeChunk(&chunk, b, 0, bigEndian)
-	if ok && !odd && i == len(b) {
-		return string(chunk[:n]), 0, true // a small file: one allocation
+	n, ok := d.decodeChunk(&chunk)
+	if ok && !odd && d.i == len(b) {
+		text = string(chunk[:n]) // a small file: one allocation
+		return text, d.lines(text), true
 	}
 	var out strings.Builder
-	out.Grow(n + n*(len(b)-i)/max(i, 1) + 16) // as much again for the rest, in proportion
+	out.Grow(n + n*(len(b)-d.i)/max(d.i, 1) + 16) // as much again for the rest, in proportion
 	out.Write(chunk[:n])
-	for ok && i < len(b) {
-		n, i, ok = decodeChunk(&chunk, b, i, bigEndian)
+	for ok && d.i < len(b) {
+		n, ok = d.decodeChunk(&chunk)
 		out.Write(chunk[:n])
 	}
 	if !ok || odd {
-		return "", strings.Count(out.String(), "\n") + 1, false
+		return "", d.lfs + 1, false
 	}
-	return out.String(), 0, true
+	text = out.String()
+	return text, d.lines(text), true
+}
+
+// decoder decodes UTF-16 in one byte order and counts the LFs it decodes.
+type decoder struct {
+	b      []byte // the units, of even length
+	i      int    // the index in b of the next unit
+	lfs    int    // LFs decoded so far
+	lo, hi int    // the indexes of the low and high byte in a unit
+	mask   uint64 // nonASCIILE or nonASCIIBE
+	shift  uint   // that moves the ASCII bytes of a word to the low byte of each unit
+}
+
+// lines returns the number of lines of text, which d decoded to its end.
+func (d *decoder) lines(text string) int {
+	if text != "" && text[len(text)-1] != '\n' {
+		return d.lfs + 1
+	}
+	return d.lfs
 }
 
 // chunkSize is the size of the buffer decodeUTF16 decodes into.
 const chunkSize = 256
 
-// decodeChunk decodes the units of b, of even length, from index i on into
-// chunk until chunk might not hold another word's worth of text or b ends.
-// It returns the bytes written, the index of the next unit, and false at a
-// bad unit (an unpaired surrogate).
+// decodeChunk decodes the units of d.b from d.i on into chunk until chunk
+// might not hold another word's worth of text or d.b ends. It returns the
+// bytes written and false at a bad unit (an unpaired surrogate).
 //
-// It reads b in little-endian 64-bit words of four units. Four words of
+// It reads d.b in little-endian 64-bit words of four units. Four words of
 // ASCII, or one, pack into sixteen bytes or four; the units of any other
-// word, and the last few of b, go through [decodeUnits].
-func decodeChunk(chunk *[chunkSize]byte, b []byte, i int, bigEndian bool) (n, next int, ok bool) {
-	mask := uint64(nonASCIILE)
-	if bigEndian {
-		mask = nonASCIIBE
-	}
+// word, and the last few of d.b, go through [decoder.decodeUnits].
+func (d *decoder) decodeChunk(chunk *[chunkSize]byte) (n int, ok bool) {
+	b, i, mask, shift := d.b, d.i, d.mask, d.shift
+	// The LFs of the packed words are 8 for each word less the bytes that
+	// are not LF (a word of four bytes has four zero bytes, which are not).
+	nonLF, words := 0, 0
 	for i < len(b) && n <= chunkSize-16 { // room for a word of four units of three bytes
 		if i+32 <= len(b) {
 			u := b[i : i+32]
 			w0, w1 := binary.LittleEndian.Uint64(u[0:8]), binary.LittleEndian.Uint64(u[8:16])
 			w2, w3 := binary.LittleEndian.Uint64(u[16:24]), binary.LittleEndian.Uint64(u[24:32])
 			if (w0|w1|w2|w3)&mask == 0 {
-				binary.LittleEndian.PutUint64(chunk[n:], pack4(w0)|pack4(w1)<<32)
-				binary.LittleEndian.PutUint64(chunk[n+8:], pack4(w2)|pack4(w3)<<32)
+				p0 := pack4(w0>>shift) | pack4(w1>>shift)<<32
+				p1 := pack4(w2>>shift) | pack4(w3>>shift)<<32
+				binary.LittleEndian.PutUint64(chunk[n:], p0)
+				binary.LittleEndian.PutUint64(chunk[n+8:], p1)
+				nonLF += notLF(p0) + notLF(p1)
+				words += 2
 				i, n = i+32, n+16
 				continue
 			}
@@ -187,17 +247,29 @@ func decodeChunk(chunk *[chunkSize]byte, b []byte, i int, bigEndian bool) (n, ne
 		end := len(b)
 		if i+8 <= len(b) {
 			if w := binary.LittleEndian.Uint64(b[i:]); w&mask == 0 {
-				binary.LittleEndian.PutUint32(chunk[n:], uint32(pack4(w)))
+				p := pack4(w >> shift)
+				binary.LittleEndian.PutUint32(chunk[n:], uint32(p))
+				nonLF += notLF(p)
+				words++
 				i, n = i+8, n+4
 				continue
 			}
 			end = i + 8
 		}
-		if i, n, ok = decodeUnits(chunk, b, i, n, end, bigEndian); !ok {
-			return n, i, false
+		if i, n, ok = d.decodeUnits(chunk, i, n, end); !ok {
+			d.i, d.lfs = i, d.lfs+8*words-nonLF
+			return n, false
 		}
 	}
-	return n, i, true
+	d.i, d.lfs = i, d.lfs+8*words-nonLF
+	return n, true
+}
+
+// notLF returns the number of bytes of the word w of ASCII bytes that are
+// not LF.
+func notLF(w uint64) int {
+	x := w ^ 0x0A0A0A0A0A0A0A0A // a zero byte for an LF; no byte above 0x7F
+	return bits.OnesCount64((x + 0x7F7F7F7F7F7F7F7F) & 0x8080808080808080)
 }
 
 // The bits of four UTF-16 units read as a little-endian 64-bit word that
@@ -207,10 +279,9 @@ const (
 	nonASCIIBE = 0x80FF80FF80FF80FF
 )
 
-// pack4 returns the four bytes of w, four ASCII units of UTF-16 in either
-// byte order read as a little-endian word, in its low 32 bits.
+// pack4 returns the four bytes of w, four ASCII units of UTF-16 read as a
+// little-endian word (the ASCII byte low in each unit), in its low 32 bits.
 func pack4(w uint64) uint64 {
-	w = (w | w>>8) & 0x00FF00FF00FF00FF // each unit's byte in its low half
 	w = (w | w>>8) & 0x0000FFFF0000FFFF
 	return (w | w>>16) & 0xFFFFFFFF
 }
@@ -222,17 +293,22 @@ const (
 	surr3 = 0xE000
 )
 
-// decodeUnits decodes the units of b from index i up to end one by one into
-// chunk from index n on (a surrogate pair may reach past end). It returns
-// the index of the next unit, the new n, and false at a bad unit.
-func decodeUnits(chunk *[chunkSize]byte, b []byte, i, n, end int, bigEndian bool) (next, m int, ok bool) {
+// decodeUnits decodes the units of d.b from index i up to end one by one
+// into chunk from index n on (a surrogate pair may reach past end). It
+// returns the index of the next unit, the new n, and false at a bad unit.
+func (d *decoder) decodeUnits(chunk *[chunkSize]byte, i, n, end int) (next, m int, ok bool) {
+	b, lo, hi := d.b, d.lo, d.hi
 	for i < end {
-		r := unit(b, i, bigEndian)
+		u := b[i : i+2]
+		r := rune(u[lo]) | rune(u[hi])<<8
 		i += 2
 		switch {
 		case r < 0x80:
 			chunk[n] = byte(r)
 			n++
+			if r == '\n' {
+				d.lfs++
+			}
 		case r < 0x800:
 			chunk[n], chunk[n+1] = 0xC0|byte(r>>6), 0x80|byte(r)&0x3F
 			n += 2
@@ -242,7 +318,8 @@ func decodeUnits(chunk *[chunkSize]byte, b []byte, i, n, end int, bigEndian bool
 		default:
 			var r2 rune
 			if i+2 <= len(b) {
-				r2 = unit(b, i, bigEndian)
+				u := b[i : i+2]
+				r2 = rune(u[lo]) | rune(u[hi])<<8
 			}
 			if r >= surr2 || r2 < surr2 || r2 >= surr3 {
 				return i, n, false // a low surrogate first, or a high one alone
@@ -254,14 +331,6 @@ func decodeUnits(chunk *[chunkSize]byte, b []byte, i, n, end int, bigEndian bool
 		}
 	}
 	return i, n, true
-}
-
-// unit returns the UTF-16 unit at b[i:i+2].
-func unit(b []byte, i int, bigEndian bool) rune {
-	if bigEndian {
-		return rune(binary.BigEndian.Uint16(b[i:]))
-	}
-	return rune(binary.LittleEndian.Uint16(b[i:]))
 }
 
 // encodeUTF16 encodes the valid UTF-8 text as UTF-16 with a byte order mark.
@@ -367,7 +436,7 @@ func countLines(text string) int {
 	return n
 }
 
-// parseLines splits f.text[f.body:] into lines and classifies each line as
+// parseLines splits f.text[f.body():] into lines and classifies each line as
 // GetPrivateProfileString reads it. It fills f.lines when newFile made it
 // (their number is the number of LFs plus one) and new lines otherwise:
 // the lines of a File are never modified in place, as clones share them.
@@ -375,44 +444,86 @@ func (f *File) parseLines() {
 	text := f.text
 	lines := f.lines
 	if len(lines) == 0 {
-		lines = make([]line, countLines(text[f.body:]))
+		lines = make([]line, countLines(text[f.body():]))
 	}
-	f.keys, f.crlf = 0, 0
+	var keys, secs, crlf int32
 	k := 0
-	for i := f.body; i < len(text); k++ {
-		end, eol := len(text), 0
-		if j := strings.IndexByte(text[i:], '\n'); j >= 0 {
-			end, eol = i+j, 1
-			if j > 0 && text[end-1] == '\r' {
+	for i := f.body(); i < len(text); k++ {
+		kind, a, b, end := scanLine(text, i)
+		eol := 0
+		if end < len(text) {
+			eol = 1
+			if end > i && text[end-1] == '\r' {
 				end--
 				eol = 2
-				f.crlf++
+				crlf++
 			}
 		}
 		l := &lines[k]
-		classify(l, text, i, end)
-		l.eol = uint8(eol)
-		if l.kind == lineKey {
-			f.keys++
+		switch kind {
+		case lineKey:
+			keys++
+		case lineSection:
+			secs++
 		}
+		*l = newLine(i, end, eol, kind, a, b)
 		i = end + eol
 	}
-	f.lines = lines[:k]
+	f.lines, f.keys, f.secs, f.crlf = lines[:k], keys, secs, crlf
 }
 
-// classify reads the line text[start:end] into l as GetPrivateProfileString
-// does.
-func classify(l *line, text string, start, end int) {
-	*l = line{start: int32(start), end: int32(end)}
-	i, j := trim(text, start, end)
-	if i == j {
-		l.kind = lineBlank
-		return
+// lineEnd returns the index of the first LF of text from i on, or
+// len(text). It reads eight bytes at a time: most lines are too short for
+// the call of strings.IndexByte to pay.
+func lineEnd(text string, i int) int {
+	for i+8 <= len(text) {
+		if t := zeroBytes(load64(text, i) ^ 0x0A0A0A0A0A0A0A0A); t != 0 {
+			return i + bits.TrailingZeros64(t)>>3
+		}
+		i += 8
+	}
+	for i < len(text) && text[i] != '\n' {
+		i++
+	}
+	return i
+}
+
+// load64 returns the eight bytes of text from i on as a little-endian word.
+func load64(text string, i int) uint64 {
+	b := text[i : i+8]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
+// zeroBytes returns w with the high bit set of its lowest zero byte, and
+// maybe of higher bytes, and no other: 0 when w has no zero byte.
+func zeroBytes(w uint64) uint64 {
+	return (w - 0x0101010101010101) &^ w & 0x8080808080808080
+}
+
+// scanLine reads the line of text that starts at start as
+// GetPrivateProfileString does: it returns its kind, for a section or key
+// the a and b of its line, and the index of the LF that ends it (len(text)
+// when none does). It reads the line once: its leading blanks, then by the
+// first other byte a comment or section to its LF, or a key to its '=',
+// eight bytes at a time, and its value from the first non-blank to the LF.
+func scanLine(text string, start int) (kind lineKind, a, b, nl int) {
+	i := start
+	for i < len(text) && isBlank(text[i]) {
+		i++
+	}
+	if i == len(text) || text[i] == '\n' {
+		return lineBlank, 0, 0, i
 	}
 	switch text[i] {
 	case ';':
-		l.kind = lineComment
+		return lineComment, 0, 0, lineEnd(text, i+1)
 	case '[':
+		nl = lineEnd(text, i+1)
+		j := nl
+		for isBlank(text[j-1]) { // text[i] is '['
+			j--
+		}
 		// Modelling choice: the name ends at the last ']' of the line, as
 		// in Wine's reimplementation; without one it runs to the end.
 		ne := j
@@ -420,22 +531,43 @@ func classify(l *line, text string, start, end int) {
 			ne = i + 1 + k
 		}
 		n0, n1 := trim(text, i+1, ne)
-		l.kind, l.a, l.b = lineSection, int32(n0), int32(n1)
-	default:
-		k := strings.IndexByte(text[i:j], '=')
-		if k < 0 {
-			l.kind = lineOther
-			return
-		}
-		n0, n1 := trim(text, i, i+k)
-		if n0 == n1 {
-			// Modelling choice: "=value" has no key and is ignored.
-			l.kind = lineOther
-			return
-		}
-		v0, _ := trim(text, i+k+1, j)
-		l.kind, l.a, l.b = lineKey, int32(n1), int32(v0)
+		return lineSection, n0, n1, nl
+	case '=':
+		// Modelling choice: "=value" has no key and is ignored.
+		return lineOther, 0, 0, lineEnd(text, i+1)
 	}
+	eq := keyEnd(text, i+1)
+	if eq == len(text) || text[eq] == '\n' {
+		return lineOther, 0, 0, eq
+	}
+	n1 := eq // after the first non-blank
+	for isBlank(text[n1-1]) {
+		n1--
+	}
+	v := eq + 1
+	for v < len(text) && isBlank(text[v]) {
+		v++
+	}
+	if v == len(text) || text[v] == '\n' {
+		return lineKey, n1, eq + 1, v // a value of blanks only starts and ends at the '='
+	}
+	return lineKey, n1, v, lineEnd(text, v+1)
+}
+
+// keyEnd returns the index of the first '=' or LF of text from i on, or
+// len(text), reading eight bytes at a time.
+func keyEnd(text string, i int) int {
+	for i+8 <= len(text) {
+		w := load64(text, i)
+		if t := zeroBytes(w^0x3D3D3D3D3D3D3D3D) | zeroBytes(w^0x0A0A0A0A0A0A0A0A); t != 0 {
+			return i + bits.TrailingZeros64(t)>>3
+		}
+		i += 8
+	}
+	for i < len(text) && text[i] != '=' && text[i] != '\n' {
+		i++
+	}
+	return i
 }
 
 // unquote strips one pair of matching outer quotes, " or ', from v.
@@ -496,14 +628,14 @@ func (f *File) find(section, key string) (sec, k, last int) {
 	for i := range f.lines {
 		l := &f.lines[i]
 		switch {
-		case l.kind == lineSection:
+		case l.kind() == lineSection:
 			if sec >= 0 {
 				return sec, k, last
 			}
 			if equalFold(f.nameOf(i), section) {
 				sec, last = i, i
 			}
-		case l.kind == lineKey && sec >= 0:
+		case l.kind() == lineKey && sec >= 0:
 			last = i
 			if k < 0 && equalFold(f.nameOf(i), key) {
 				k = i
@@ -543,24 +675,37 @@ type Entry struct {
 }
 
 // walk calls fn for every section header Windows reads (k = -1) and every
-// key line (k its index) in file order. sec is the index of the first header
-// of the section the line is in (-1 before the first section); effective
-// reports whether Windows reads the key: not before the first section, not
-// in a repeated section, not a repeated key. It takes time linear in the
-// size of the file.
-func (f *File) walk(fn func(sec, k int, effective bool)) {
-	names := newNameSet(f, f.keys+16) // sections in scope -1, keys in their section's
+// key line (k its index) in file order, with name, the section's name or
+// the key. sec is the index of the first header of the section the line is
+// in (-1 before the first section); effective reports whether Windows reads
+// the key: not before the first section, not in a repeated section, not a
+// repeated key. It takes time linear in the size of the file.
+func (f *File) walk(fn func(sec, k int, name string, effective bool)) {
+	n := int(f.keys + f.secs)
+	if n <= len(nameSet{}.few) {
+		f.walkNames(newNameSet(f, n, nil), fn)
+		return
+	}
+	var table [128]slot // zeroed only for a set that will need a table
+	f.walkNames(newNameSet(f, n, table[:]), fn)
+}
+
+// walkNames is walk with names, an empty set of the names of f's lines:
+// sections in scope -1, keys in their section's.
+func (f *File) walkNames(names nameSet, fn func(sec, k int, name string, effective bool)) {
 	sec, secEffective := -1, false
 	for i := range f.lines {
-		switch f.lines[i].kind {
+		switch f.lines[i].kind() {
 		case lineSection:
-			sec = names.add(-1, i)
+			name := f.nameOf(i)
+			sec = names.add(-1, i, name)
 			secEffective = sec == i
 			if secEffective {
-				fn(sec, -1, true)
+				fn(sec, -1, name, true)
 			}
 		case lineKey:
-			fn(sec, i, secEffective && names.add(int32(sec), i) == i)
+			name := f.nameOf(i)
+			fn(sec, i, name, secEffective && names.add(int32(sec), i, name) == i)
 		}
 	}
 }
@@ -580,9 +725,9 @@ func (f *File) entry(sec, k int) Entry {
 // their keys.
 func (f *File) Sections() []Section {
 	var out []Section
-	f.walk(func(sec, k int, _ bool) {
+	f.walk(func(sec, k int, name string, _ bool) {
 		if k < 0 {
-			out = append(out, Section{Name: f.nameOf(sec), Line: sec + 1})
+			out = append(out, Section{Name: name, Line: sec + 1})
 		}
 	})
 	return out
@@ -593,7 +738,7 @@ func (f *File) Sections() []Section {
 // as the section's first header writes it.
 func (f *File) Entries() []Entry {
 	var out []Entry
-	f.walk(func(sec, k int, effective bool) {
+	f.walk(func(sec, k int, _ string, effective bool) {
 		if k >= 0 && effective {
 			out = append(out, f.entry(sec, k))
 		}
@@ -607,7 +752,7 @@ func (f *File) Entries() []Entry {
 // it). A tool can show them as dead lines; edits do not touch them.
 func (f *File) Ignored() []Entry {
 	var out []Entry
-	f.walk(func(sec, k int, effective bool) {
+	f.walk(func(sec, k int, _ string, effective bool) {
 		if k >= 0 && !effective {
 			out = append(out, f.entry(sec, k))
 		}

@@ -152,23 +152,25 @@ type slot struct {
 
 // nameSet finds the first line of a name within a scope (a section, or -1
 // for the section names themselves), comparing names as [equalFold] does.
-// Up to len(few) names it compares them one by one; beyond, it keeps them
-// in a hash table, in constant expected time. Its hash is seeded afresh for
-// every set, so a hostile file cannot make its names collide. Make one with
-// newNameSet.
+// A set of up to len(few) names compares them one by one; a larger one
+// keeps them in a hash table, in constant expected time. Its hash is seeded
+// afresh for every set, so a hostile file cannot make its names collide.
+// Make one with newNameSet.
 type nameSet struct {
 	f     *File
 	seed  maphash.Seed
 	slots []slot // the hash table, once there are more names than few holds
+	buf   []slot // zeroed room for the table
 	hint  int    // how many names to make room for in the table
 	n     int
 	few   [16]struct{ scope, line int32 }
 }
 
 // newNameSet returns an empty set of the names of f's lines, with room in
-// its hash table, if it needs one, for about hint names.
-func newNameSet(f *File, hint int) nameSet {
-	return nameSet{f: f, hint: hint}
+// its hash table, if it needs one, for about hint names. buf, zeroed, is
+// the table when it is large enough.
+func newNameSet(f *File, hint int, buf []slot) nameSet {
+	return nameSet{f: f, hint: hint, buf: buf}
 }
 
 // hash returns the hash of name within scope.
@@ -179,28 +181,22 @@ func (s *nameSet) hash(scope int32, name string) uint32 {
 	return uint32(h ^ h>>32)
 }
 
-// add records the name of line index k within scope and returns the index
-// of the first line that recorded an equal name in that scope: k when the
-// name is new.
-func (s *nameSet) add(scope int32, k int) int {
-	name := s.f.nameOf(k)
+// add records name, the name of line index k, within scope and returns the
+// index of the first line that recorded an equal name in that scope: k
+// when the name is new.
+func (s *nameSet) add(scope int32, k int, name string) int {
 	if s.slots == nil {
-		if first := s.findFew(scope, name); first >= 0 {
-			return first
+		if s.hint <= len(s.few) || s.n > 0 {
+			if first := s.findFew(scope, name); first >= 0 {
+				return first
+			}
+			if s.n < len(s.few) {
+				s.few[s.n] = struct{ scope, line int32 }{scope, int32(k)}
+				s.n++
+				return k
+			}
 		}
-		if s.n < len(s.few) {
-			s.few[s.n] = struct{ scope, line int32 }{scope, int32(k)}
-			s.n++
-			return k
-		}
-		size := 64
-		for size < 2*s.hint {
-			size *= 2
-		}
-		s.slots, s.seed, s.n = make([]slot, size), maphash.MakeSeed(), 0
-		for _, e := range s.few {
-			s.insert(e.scope, int(e.line), s.hash(e.scope, s.f.nameOf(int(e.line))))
-		}
+		s.table()
 	}
 	h := s.hash(scope, name)
 	if first := s.findHash(scope, name, h); first >= 0 {
@@ -208,6 +204,26 @@ func (s *nameSet) add(scope int32, k int) int {
 	}
 	s.insert(scope, k, h)
 	return k
+}
+
+// table makes the hash table, of room for hint names (from s.buf when it
+// is large enough), and moves the names compared one by one into it.
+func (s *nameSet) table() {
+	size := 32
+	for size < 2*s.hint {
+		size *= 2
+	}
+	if size <= len(s.buf) {
+		s.slots = s.buf[:size]
+	} else {
+		s.slots = make([]slot, size)
+	}
+	s.seed = maphash.MakeSeed()
+	few := s.few[:s.n]
+	s.n = 0
+	for _, e := range few {
+		s.insert(e.scope, int(e.line), s.hash(e.scope, s.f.nameOf(int(e.line))))
+	}
 }
 
 // find returns the index of the first line that recorded a name equal to

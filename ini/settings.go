@@ -309,32 +309,39 @@ func (f *File) Settings() (Settings, error) {
 	nu, nk := 0, 0
 	var first [nKnown]int    // for each known key, 1 + its index in known
 	var firstSec [nKnown]int // and the first header of its section
-	f.walk(func(sec, k int, effective bool) {
-		if k < 0 || !effective {
+	secName := ""            // the name of the section of the keys Windows reads
+	f.walk(func(sec, k int, name string, effective bool) {
+		if k < 0 {
+			secName = name
 			return
 		}
-		e := f.entry(sec, k)
-		i := knownIndex(e.Key)
-		switch {
-		case i < 0:
-			entries[nu] = e
+		if !effective {
+			return
+		}
+		i := knownIndex(name)
+		if i < 0 {
+			entries[nu] = Entry{Section: secName, Key: name, Value: f.value(k), Line: k + 1}
 			nu++
+			return
+		}
+		value := f.value(k)
+		switch {
 		case first[i] > 0:
-			if prev := &known[first[i]-1]; !strings.EqualFold(prev.Value, e.Value) {
-				p := f.problem(conflict, k)
+			if prev := &known[first[i]-1]; !strings.EqualFold(prev.Value, value) {
+				p := errs.add(f.name, k+1, name)
+				f.problem(p, conflict, k)
 				p.p0, p.p1 = f.unquotedValue(prev.Line - 1)
 				p.s0, p.s1 = f.lines[firstSec[i]].a, f.lines[firstSec[i]].b
 				p.prevLine = int32(prev.Line)
-				errs.add(f.name, e, p)
 			}
 		default:
-			known[nk] = e
+			known[nk] = Entry{Section: secName, Key: name, Value: value, Line: k + 1}
 			nk++
 			first[i], firstSec[i] = nk, sec
-			if what, why := s.decode(i, e.Value); what > 0 {
-				p := f.problem(what, k)
+			if what, why := s.decode(i, value); what > 0 {
+				p := errs.add(f.name, k+1, name)
+				f.problem(p, what, k)
 				p.why = why
-				errs.add(f.name, e, p)
 			}
 		}
 	})
@@ -359,16 +366,17 @@ func (f *File) Settings() (Settings, error) {
 
 // bareCRs adds an error for every line with a bare CR inside its text.
 func (f *File) bareCRs(errs *errorSink) {
-	if strings.Count(f.text[f.body:], "\r") == f.crlf {
+	if strings.Count(f.text[f.body():], "\r") == int(f.crlf) {
 		return // every CR ends a line
 	}
 	for k := range f.lines {
 		l := &f.lines[k]
-		i, j := trim(f.text, int(l.start), int(l.end))
+		i, j := trim(f.text, l.start(), l.end())
 		if c := strings.IndexByte(f.text[i:j], '\r'); c >= 0 {
 			for c = i + c; isBlank(f.text[c]); c++ {
 			}
-			errs.add(f.name, Entry{Line: k + 1}, problem{text: f.text, what: bareCR, v0: int32(c), v1: int32(j)})
+			p := errs.add(f.name, k+1, "")
+			p.text, p.what, p.v0, p.v1 = f.text, bareCR, int32(c), int32(j)
 		}
 	}
 }
@@ -405,10 +413,10 @@ func (s *Settings) decode(i int, value string) (what, why uint8) {
 	return 0, 0
 }
 
-// problem returns a problem of the given kind with the value of key line k.
-func (f *File) problem(what uint8, k int) problem {
-	v0, v1 := f.unquotedValue(k)
-	return problem{text: f.text, what: what, v0: v0, v1: v1}
+// problem makes p a problem of the given kind with the value of key line k.
+func (f *File) problem(p *problem, what uint8, k int) {
+	p.text, p.what = f.text, what
+	p.v0, p.v1 = f.unquotedValue(k)
 }
 
 // unquotedValue returns the span of the value of key line k as Windows
@@ -474,8 +482,9 @@ type located struct {
 	problem
 }
 
-// add adds the problem p with the entry e of file.
-func (s *errorSink) add(file string, e Entry, p problem) {
+// add adds an error at line (1-based) and key of file and returns its
+// problem, zero, for the caller to fill in.
+func (s *errorSink) add(file string, line int, key string) *problem {
 	if len(s.chunk) == cap(s.chunk) {
 		if s.list == nil {
 			first := new(struct {
@@ -489,9 +498,9 @@ func (s *errorSink) add(file string, e Entry, p problem) {
 	}
 	s.chunk = s.chunk[:len(s.chunk)+1]
 	v := &s.chunk[len(s.chunk)-1]
-	v.Error = Error{File: file, Line: e.Line, Key: e.Key, Err: &v.problem}
-	v.problem = p
+	v.File, v.Line, v.Key, v.Err = file, line, key, &v.problem
 	s.list = append(s.list, &v.Error)
+	return &v.problem
 }
 
 // Warning reports an edit of [File.SetSettings] that is allowed but
@@ -632,14 +641,14 @@ type touched struct {
 // scan records the sections and keys of the file in one pass.
 func (e *settingsEdit) scan() {
 	f := e.f
-	e.secs, e.keys = newNameSet(f, 16), newNameSet(f, f.keys)
+	e.secs, e.keys = newNameSet(f, int(f.secs), nil), newNameSet(f, int(f.keys), nil)
 	e.first = -1
 	sec, secEffective := -1, false
 	for i := range f.lines {
 		l := &f.lines[i]
-		switch l.kind {
+		switch l.kind() {
 		case lineSection:
-			sec = e.secs.add(-1, i)
+			sec = e.secs.add(-1, i, f.nameOf(i))
 			secEffective = sec == i
 			if secEffective && e.first < 0 {
 				e.first = i
@@ -648,8 +657,9 @@ func (e *settingsEdit) scan() {
 			if !secEffective {
 				continue
 			}
-			effective := e.keys.add(int32(sec), i) == i
-			if j := knownIndex(f.nameOf(i)); j >= 0 && effective {
+			name := f.nameOf(i)
+			effective := e.keys.add(int32(sec), i, name) == i
+			if j := knownIndex(name); j >= 0 && effective {
 				e.occ[j] = append(e.occ[j], keyLine{sec, i})
 			} else if j >= 0 {
 				e.dups[j] = append(e.dups[j], keyLine{sec, i})
@@ -829,8 +839,8 @@ func (e *settingsEdit) place() {
 		after, ok := anchors[nk.sec]
 		if !ok {
 			after = nk.sec
-			for i := nk.sec + 1; i < len(f.lines) && f.lines[i].kind != lineSection; i++ {
-				if f.lines[i].kind == lineKey && !dropped[i] {
+			for i := nk.sec + 1; i < len(f.lines) && f.lines[i].kind() != lineSection; i++ {
+				if f.lines[i].kind() == lineKey && !dropped[i] {
 					after = i
 				}
 			}

@@ -1,22 +1,17 @@
 package compare
 
 import (
-	"flag"
-	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"text/tabwriter"
 	"time"
 
 	"github.com/mobiledm/dmclient/ini"
 	goini "gopkg.in/ini.v1"
 )
-
-var speedup = flag.Bool("speedup", false, "run TestSpeedup: measure ini.Parse against go-ini's Load on every file of ini/testdata")
 
 // testdata returns the files of ../../ini/testdata, by base name, in order.
 func testdata(tb testing.TB) ([]string, map[string][]byte) {
@@ -86,67 +81,81 @@ func BenchmarkFiles(b *testing.B) {
 	}
 }
 
-// TestSpeedup prints, for every file, how many times as fast ini.Parse is
-// as go-ini's Load and as its whole-file LoadSources, and fails when that is
-// less than 10 on any file. It runs only when asked for, as it takes a
-// minute:
+// BenchmarkSpeedup reports, for every file, how many times as fast ini.Parse
+// is as go-ini's Load (x-vs-Load) and as its whole-file LoadSources
+// (x-vs-whole), and in its last sub-benchmark, "least", the least of those
+// over the files, run by run of -count:
 //
-//	go test -run Speedup -speedup -v
+//	go test -run '^$' -bench Speedup -count 3
 //
 // A benchmark of one parser after the other swings with the load of a busy
-// machine, so the test times the two in alternating batches of about a
-// millisecond, garbage collection included, and takes the median of the
-// ratios of the pairs: both halves of a pair see the same machine.
-func TestSpeedup(t *testing.T) {
-	if !*speedup {
-		t.Skip("run with -speedup")
-	}
-	names, files := testdata(t)
-	w := tabwriter.NewWriter(os.Stdout, 0, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "file\tbytes\tini ns/op\tLoad ns/op\tspeedup\twhole ns/op\tspeedup\t")
-	worst, worstName := math.Inf(1), ""
+// machine, so an op of a file's sub-benchmark times the three in turn, each
+// in a batch of about a quarter of a millisecond, garbage collection
+// included, starting with each in turn; a metric is the median of the ops'
+// ratios, as both halves of a ratio see the same machine. The sub-benchmarks
+// also report the median ns per call of each (ini-ns/op, Load-ns/op,
+// whole-ns/op); their ns/op is that of an op, three batches.
+func BenchmarkSpeedup(b *testing.B) {
+	names, files := testdata(b)
+	// With b.Loop a sub-benchmark's function runs once a -count, the runs
+	// of one file one after the other: the least of run r is leastLoad[r].
+	var leastLoad, leastWhole []float64
 	for _, name := range names {
 		data := files[name]
-		parse := func() { _, _ = ini.Parse(name, data) }
-		load := func() { _, _ = goini.Load(data) }
-		whole := func() { _, _ = goini.LoadSources(skipUnrecognizable, data) }
-		iniNs, loadNs, loadX := pairs(parse, load)
-		_, wholeNs, wholeX := pairs(parse, whole)
-		if m := min(loadX, wholeX); m < worst {
-			worst, worstName = m, name
+		fns := [3]func(){
+			func() { _, _ = ini.Parse(name, data) },
+			func() { _, _ = goini.Load(data) },
+			func() { _, _ = goini.LoadSources(skipUnrecognizable, data) },
 		}
-		fmt.Fprintf(w, "%s\t%d\t%.0f\t%.0f\t%.1fx\t%.0f\t%.1fx\t\n", name, len(data), iniNs, loadNs, loadX, wholeNs, wholeX)
+		var n [3]int
+		for i, fn := range fns {
+			n[i] = calibrate(fn)
+		}
+		run := 0
+		b.Run(name, func(b *testing.B) {
+			var ns [3][]float64
+			var load, whole []float64
+			for r := 0; b.Loop(); r++ {
+				var t [3]float64
+				for j := range fns {
+					i := (r + j) % len(fns) // each parser goes first in turn
+					t[i] = batch(fns[i], n[i])
+				}
+				for i := range ns {
+					ns[i] = append(ns[i], t[i])
+				}
+				load, whole = append(load, t[1]/t[0]), append(whole, t[2]/t[0])
+			}
+			loadX, wholeX := median(load), median(whole)
+			if run == len(leastLoad) {
+				leastLoad, leastWhole = append(leastLoad, math.Inf(1)), append(leastWhole, math.Inf(1))
+			}
+			leastLoad[run], leastWhole[run] = min(leastLoad[run], loadX), min(leastWhole[run], wholeX)
+			run++
+			b.ReportMetric(loadX, "x-vs-Load")
+			b.ReportMetric(wholeX, "x-vs-whole")
+			for i, unit := range [3]string{"ini-ns/op", "Load-ns/op", "whole-ns/op"} {
+				b.ReportMetric(median(ns[i]), unit)
+			}
+		})
 	}
-	w.Flush()
-	fmt.Printf("least speedup: %.1fx (%s)\n", worst, worstName)
-	if worst < 10 {
-		t.Errorf("ini.Parse is only %.1f times as fast as go-ini on %s; want at least 10", worst, worstName)
-	}
+	run := 0
+	b.Run("least", func(b *testing.B) {
+		for b.Loop() {
+		}
+		if run < len(leastLoad) {
+			b.ReportMetric(leastLoad[run], "x-vs-Load")
+			b.ReportMetric(leastWhole[run], "x-vs-whole")
+		}
+		run++
+	})
 }
 
-// pairs times a and b in 201 alternating pairs of batches of about a
-// millisecond each and returns the median ns/op of each and the median of
-// the pairs' ratios b/a.
-func pairs(a, b func()) (aNs, bNs, ratio float64) {
-	const rounds = 201
-	na, nb := calibrate(a), calibrate(b)
-	var as, bs, rs []float64
-	for r := range rounds {
-		var ta, tb float64
-		if r%2 == 0 {
-			ta, tb = batch(a, na), batch(b, nb)
-		} else {
-			tb, ta = batch(b, nb), batch(a, na)
-		}
-		as, bs, rs = append(as, ta), append(bs, tb), append(rs, tb/ta)
-	}
-	return median(as), median(bs), median(rs)
-}
-
-// calibrate returns how many calls of fn take about a millisecond.
+// calibrate returns how many calls of fn take about a quarter of a
+// millisecond.
 func calibrate(fn func()) int {
 	n := 1
-	for batch(fn, n)*float64(n) < 1e6 && n < 1<<20 {
+	for batch(fn, n)*float64(n) < 250e3 && n < 1<<20 {
 		n *= 2
 	}
 	return n
@@ -161,6 +170,7 @@ func batch(fn func(), n int) float64 {
 	return float64(time.Since(start).Nanoseconds()) / float64(n)
 }
 
+// median returns the median of xs, which it sorts.
 func median(xs []float64) float64 {
 	slices.Sort(xs)
 	return xs[len(xs)/2]
