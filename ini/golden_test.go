@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mobiledm/dmclient/ini"
+	"github.com/mobiledm/dmclient/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -79,20 +80,7 @@ func TestGolden(t *testing.T) {
 			if got := f.Bytes(); !bytes.Equal(got, data) {
 				t.Errorf("Bytes() mismatch (-want +got):\n%s", cmp.Diff(data, got))
 			}
-			got := dump(f)
-			golden := strings.TrimSuffix(in, ".ini") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("%s mismatch (-want +got):\n%s", golden, diff)
-			}
+			golden.Check(t, strings.TrimSuffix(in, ".ini")+".golden", dump(f), *update)
 		})
 	}
 }
