@@ -27,14 +27,22 @@ type File struct {
 	name  string
 	text  string // UTF-8/ANSI text (with the UTF-8 BOM if any); the decoded text of UTF-16
 	lines []line
-	keys  int32 // number of key lines
-	secs  int32 // number of section lines
-	crlf  int32 // number of lines that end in CRLF
-	enc   Encoding
+	keys  int32  // number of key lines
+	secs  uint32 // number of section lines | the Encoding<<encShift
 }
 
+// encShift is the shift of the Encoding in File.secs, above the number of
+// section lines (at most one a byte of MaxSize, the UTF-8 of UTF-16 having
+// no more lines than the UTF-16). Keeping it there, rather than in a field
+// of its own, makes a File 64 bytes: with the lines of a small file, one
+// allocation of a smaller size class (see newFile).
+const encShift = 24
+
+// nSecs returns the number of section lines of f.
+func (f *File) nSecs() int { return int(f.secs & (1<<encShift - 1)) }
+
 // body returns the offset of the first line in f.text: 3 after a UTF-8 BOM.
-func (f *File) body() int { return bodyOf(f.enc) }
+func (f *File) body() int { return bodyOf(f.Encoding()) }
 
 // bodyOf returns the offset of the first line in the text of a file in
 // encoding enc.
@@ -159,7 +167,7 @@ func Parse(name string, data []byte) (*File, error) {
 		lines = countLines(text[bodyOf(enc):])
 	}
 	f := newFile(lines)
-	f.name, f.enc, f.text = name, enc, text
+	f.name, f.text, f.secs = name, text, uint32(enc)<<encShift
 	f.parseLines()
 	return f, nil
 }
@@ -377,7 +385,7 @@ func utf16Size(text string) int {
 
 // size returns the size of the file as stored if its text were text.
 func (f *File) size(text string) int {
-	if f.enc == EncodingUTF16LE || f.enc == EncodingUTF16BE {
+	if enc := f.Encoding(); enc == EncodingUTF16LE || enc == EncodingUTF16BE {
 		return utf16Size(text)
 	}
 	return len(text)
@@ -446,7 +454,8 @@ func (f *File) parseLines() {
 	if len(lines) == 0 {
 		lines = make([]line, countLines(text[f.body():]))
 	}
-	var keys, secs, crlf int32
+	var keys int32
+	var secs uint32
 	k := 0
 	for i := f.body(); i < len(text); k++ {
 		kind, a, b, end := scanLine(text, i)
@@ -456,7 +465,6 @@ func (f *File) parseLines() {
 			if end > i && text[end-1] == '\r' {
 				end--
 				eol = 2
-				crlf++
 			}
 		}
 		l := &lines[k]
@@ -469,7 +477,7 @@ func (f *File) parseLines() {
 		*l = newLine(i, end, eol, kind, a, b)
 		i = end + eol
 	}
-	f.lines, f.keys, f.secs, f.crlf = lines[:k], keys, secs, crlf
+	f.lines, f.keys, f.secs = lines[:k], keys, secs|f.secs&^(1<<encShift-1)
 }
 
 // lineEnd returns the index of the first LF of text from i on, or
@@ -590,13 +598,13 @@ func (f *File) Name() string { return f.name }
 func (f *File) Kind() Kind { return KindOf(f.name) }
 
 // Encoding returns the encoding the file was read in and is written in.
-func (f *File) Encoding() Encoding { return f.enc }
+func (f *File) Encoding() Encoding { return Encoding(f.secs >> encShift) }
 
 // Bytes returns the document in its encoding. Until the file is edited it
 // is the input of [Parse] byte for byte. The caller owns the result.
 func (f *File) Bytes() []byte {
-	if f.enc == EncodingUTF16LE || f.enc == EncodingUTF16BE {
-		return encodeUTF16(f.text, f.enc == EncodingUTF16BE)
+	if enc := f.Encoding(); enc == EncodingUTF16LE || enc == EncodingUTF16BE {
+		return encodeUTF16(f.text, enc == EncodingUTF16BE)
 	}
 	return []byte(f.text)
 }
@@ -681,7 +689,7 @@ type Entry struct {
 // the key: not before the first section, not in a repeated section, not a
 // repeated key. It takes time linear in the size of the file.
 func (f *File) walk(fn func(sec, k int, name string, effective bool)) {
-	n := int(f.keys + f.secs)
+	n := int(f.keys) + f.nSecs()
 	if n <= len(nameSet{}.few) {
 		f.walkNames(newNameSet(f, n, nil), fn)
 		return
