@@ -174,6 +174,9 @@ func Parse(name string, data []byte) (*File, error) {
 
 // decodeUTF16 decodes b to UTF-8 and returns the number of lines of the
 // text. On failure it returns the 1-based line of the bad code unit instead.
+// It counts the lines in the decoded text, with [strings.Count], rather
+// than while decoding: the decoder's loop then keeps its state in
+// registers.
 func decodeUTF16(b []byte, bigEndian bool) (text string, lines int, ok bool) {
 	odd := len(b)%2 != 0 // reported at its line, after the rest decodes
 	b = b[:len(b)&^1]
@@ -187,7 +190,7 @@ func decodeUTF16(b []byte, bigEndian bool) (text string, lines int, ok bool) {
 	n, ok := d.decodeChunk(&chunk)
 	if ok && !odd && d.i == len(b) {
 		text = string(chunk[:n]) // a small file: one allocation
-		return text, d.lines(text), true
+		return text, countLines(text), true
 	}
 	var out strings.Builder
 	out.Grow(n + n*(len(b)-d.i)/max(d.i, 1) + 16) // as much again for the rest, in proportion
@@ -197,28 +200,19 @@ func decodeUTF16(b []byte, bigEndian bool) (text string, lines int, ok bool) {
 		out.Write(chunk[:n])
 	}
 	if !ok || odd {
-		return "", d.lfs + 1, false
+		return "", strings.Count(out.String(), "\n") + 1, false
 	}
 	text = out.String()
-	return text, d.lines(text), true
+	return text, countLines(text), true
 }
 
-// decoder decodes UTF-16 in one byte order and counts the LFs it decodes.
+// decoder decodes UTF-16 in one byte order.
 type decoder struct {
 	b      []byte // the units, of even length
 	i      int    // the index in b of the next unit
-	lfs    int    // LFs decoded so far
 	lo, hi int    // the indexes of the low and high byte in a unit
 	mask   uint64 // nonASCIILE or nonASCIIBE
 	shift  uint   // that moves the ASCII bytes of a word to the low byte of each unit
-}
-
-// lines returns the number of lines of text, which d decoded to its end.
-func (d *decoder) lines(text string) int {
-	if text != "" && text[len(text)-1] != '\n' {
-		return d.lfs + 1
-	}
-	return d.lfs
 }
 
 // chunkSize is the size of the buffer decodeUTF16 decodes into.
@@ -232,11 +226,8 @@ const chunkSize = 256
 // ASCII, or one, pack into sixteen bytes or four; the units of any other
 // word, and the last few of d.b, go through [decoder.decodeUnits].
 func (d *decoder) decodeChunk(chunk *[chunkSize]byte) (n int, ok bool) {
-	b, i, mask, shift := d.b, d.i, d.mask, d.shift
-	// The LFs of the packed words are 8 for each word less the bytes that
-	// are not LF (a word of four bytes has four zero bytes, which are not).
-	nonLF, words := 0, 0
-	for i < len(b) && n <= chunkSize-16 { // room for a word of four units of three bytes
+	b, i, mask, shift := d.b, d.i, d.mask, d.shift&63 // &63: no test for a shift of 64 or more
+	for i < len(b) && n <= chunkSize-16 {             // room for a word of four units of three bytes
 		if i+32 <= len(b) {
 			u := b[i : i+32]
 			w0, w1 := binary.LittleEndian.Uint64(u[0:8]), binary.LittleEndian.Uint64(u[8:16])
@@ -246,8 +237,6 @@ func (d *decoder) decodeChunk(chunk *[chunkSize]byte) (n int, ok bool) {
 				p1 := pack4(w2>>shift) | pack4(w3>>shift)<<32
 				binary.LittleEndian.PutUint64(chunk[n:], p0)
 				binary.LittleEndian.PutUint64(chunk[n+8:], p1)
-				nonLF += notLF(p0) + notLF(p1)
-				words += 2
 				i, n = i+32, n+16
 				continue
 			}
@@ -257,27 +246,18 @@ func (d *decoder) decodeChunk(chunk *[chunkSize]byte) (n int, ok bool) {
 			if w := binary.LittleEndian.Uint64(b[i:]); w&mask == 0 {
 				p := pack4(w >> shift)
 				binary.LittleEndian.PutUint32(chunk[n:], uint32(p))
-				nonLF += notLF(p)
-				words++
 				i, n = i+8, n+4
 				continue
 			}
 			end = i + 8
 		}
 		if i, n, ok = d.decodeUnits(chunk, i, n, end); !ok {
-			d.i, d.lfs = i, d.lfs+8*words-nonLF
+			d.i = i
 			return n, false
 		}
 	}
-	d.i, d.lfs = i, d.lfs+8*words-nonLF
+	d.i = i
 	return n, true
-}
-
-// notLF returns the number of bytes of the word w of ASCII bytes that are
-// not LF.
-func notLF(w uint64) int {
-	x := w ^ 0x0A0A0A0A0A0A0A0A // a zero byte for an LF; no byte above 0x7F
-	return bits.OnesCount64((x + 0x7F7F7F7F7F7F7F7F) & 0x8080808080808080)
 }
 
 // The bits of four UTF-16 units read as a little-endian 64-bit word that
@@ -314,9 +294,6 @@ func (d *decoder) decodeUnits(chunk *[chunkSize]byte, i, n, end int) (next, m in
 		case r < 0x80:
 			chunk[n] = byte(r)
 			n++
-			if r == '\n' {
-				d.lfs++
-			}
 		case r < 0x800:
 			chunk[n], chunk[n+1] = 0xC0|byte(r>>6), 0x80|byte(r)&0x3F
 			n += 2
