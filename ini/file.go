@@ -249,7 +249,13 @@ func (d *decoder) decodeChunk(chunk *[chunkSize]byte) (n int, ok bool) {
 				i, n = i+8, n+4
 				continue
 			}
+			// Up to the next 32-byte block of units one by one, when the
+			// chunk has room for their text (3 bytes a unit, 4 for a pair
+			// reaching past end); else the units of this word.
 			end = i + 8
+			if n <= chunkSize-52 {
+				end = min(len(b), i+32)
+			}
 		}
 		if i, n, ok = d.decodeUnits(chunk, i, n, end); !ok {
 			d.i = i
