@@ -27,14 +27,22 @@ type File struct {
 	name  string
 	text  string // UTF-8/ANSI text (with the UTF-8 BOM if any); the decoded text of UTF-16
 	lines []line
-	keys  int32 // number of key lines
-	secs  int32 // number of section lines
-	crlf  int32 // number of lines that end in CRLF
-	enc   Encoding
+	keys  int32  // number of key lines
+	secs  uint32 // number of section lines | the Encoding<<encShift
 }
 
+// encShift is the shift of the Encoding in File.secs, above the number of
+// section lines (at most one a byte of MaxSize, the UTF-8 of UTF-16 having
+// no more lines than the UTF-16). Keeping it there, rather than in a field
+// of its own, makes a File 64 bytes: with the lines of a small file, one
+// allocation of a smaller size class (see newFile).
+const encShift = 24
+
+// nSecs returns the number of section lines of f.
+func (f *File) nSecs() int { return int(f.secs & (1<<encShift - 1)) }
+
 // body returns the offset of the first line in f.text: 3 after a UTF-8 BOM.
-func (f *File) body() int { return bodyOf(f.enc) }
+func (f *File) body() int { return bodyOf(f.Encoding()) }
 
 // bodyOf returns the offset of the first line in the text of a file in
 // encoding enc.
@@ -159,13 +167,16 @@ func Parse(name string, data []byte) (*File, error) {
 		lines = countLines(text[bodyOf(enc):])
 	}
 	f := newFile(lines)
-	f.name, f.enc, f.text = name, enc, text
+	f.name, f.text, f.secs = name, text, uint32(enc)<<encShift
 	f.parseLines()
 	return f, nil
 }
 
 // decodeUTF16 decodes b to UTF-8 and returns the number of lines of the
 // text. On failure it returns the 1-based line of the bad code unit instead.
+// It counts the lines in the decoded text, with [strings.Count], rather
+// than while decoding: the decoder's loop then keeps its state in
+// registers.
 func decodeUTF16(b []byte, bigEndian bool) (text string, lines int, ok bool) {
 	odd := len(b)%2 != 0 // reported at its line, after the rest decodes
 	b = b[:len(b)&^1]
@@ -179,7 +190,7 @@ func decodeUTF16(b []byte, bigEndian bool) (text string, lines int, ok bool) {
 	n, ok := d.decodeChunk(&chunk)
 	if ok && !odd && d.i == len(b) {
 		text = string(chunk[:n]) // a small file: one allocation
-		return text, d.lines(text), true
+		return text, countLines(text), true
 	}
 	var out strings.Builder
 	out.Grow(n + n*(len(b)-d.i)/max(d.i, 1) + 16) // as much again for the rest, in proportion
@@ -189,28 +200,19 @@ func decodeUTF16(b []byte, bigEndian bool) (text string, lines int, ok bool) {
 		out.Write(chunk[:n])
 	}
 	if !ok || odd {
-		return "", d.lfs + 1, false
+		return "", strings.Count(out.String(), "\n") + 1, false
 	}
 	text = out.String()
-	return text, d.lines(text), true
+	return text, countLines(text), true
 }
 
-// decoder decodes UTF-16 in one byte order and counts the LFs it decodes.
+// decoder decodes UTF-16 in one byte order.
 type decoder struct {
 	b      []byte // the units, of even length
 	i      int    // the index in b of the next unit
-	lfs    int    // LFs decoded so far
 	lo, hi int    // the indexes of the low and high byte in a unit
 	mask   uint64 // nonASCIILE or nonASCIIBE
 	shift  uint   // that moves the ASCII bytes of a word to the low byte of each unit
-}
-
-// lines returns the number of lines of text, which d decoded to its end.
-func (d *decoder) lines(text string) int {
-	if text != "" && text[len(text)-1] != '\n' {
-		return d.lfs + 1
-	}
-	return d.lfs
 }
 
 // chunkSize is the size of the buffer decodeUTF16 decodes into.
@@ -224,11 +226,8 @@ const chunkSize = 256
 // ASCII, or one, pack into sixteen bytes or four; the units of any other
 // word, and the last few of d.b, go through [decoder.decodeUnits].
 func (d *decoder) decodeChunk(chunk *[chunkSize]byte) (n int, ok bool) {
-	b, i, mask, shift := d.b, d.i, d.mask, d.shift
-	// The LFs of the packed words are 8 for each word less the bytes that
-	// are not LF (a word of four bytes has four zero bytes, which are not).
-	nonLF, words := 0, 0
-	for i < len(b) && n <= chunkSize-16 { // room for a word of four units of three bytes
+	b, i, mask, shift := d.b, d.i, d.mask, d.shift&63 // &63: no test for a shift of 64 or more
+	for i < len(b) && n <= chunkSize-16 {             // room for a word of four units of three bytes
 		if i+32 <= len(b) {
 			u := b[i : i+32]
 			w0, w1 := binary.LittleEndian.Uint64(u[0:8]), binary.LittleEndian.Uint64(u[8:16])
@@ -238,8 +237,6 @@ func (d *decoder) decodeChunk(chunk *[chunkSize]byte) (n int, ok bool) {
 				p1 := pack4(w2>>shift) | pack4(w3>>shift)<<32
 				binary.LittleEndian.PutUint64(chunk[n:], p0)
 				binary.LittleEndian.PutUint64(chunk[n+8:], p1)
-				nonLF += notLF(p0) + notLF(p1)
-				words += 2
 				i, n = i+32, n+16
 				continue
 			}
@@ -249,27 +246,24 @@ func (d *decoder) decodeChunk(chunk *[chunkSize]byte) (n int, ok bool) {
 			if w := binary.LittleEndian.Uint64(b[i:]); w&mask == 0 {
 				p := pack4(w >> shift)
 				binary.LittleEndian.PutUint32(chunk[n:], uint32(p))
-				nonLF += notLF(p)
-				words++
 				i, n = i+8, n+4
 				continue
 			}
+			// Up to the next 32-byte block of units one by one, when the
+			// chunk has room for their text (3 bytes a unit, 4 for a pair
+			// reaching past end); else the units of this word.
 			end = i + 8
+			if n <= chunkSize-52 {
+				end = min(len(b), i+32)
+			}
 		}
 		if i, n, ok = d.decodeUnits(chunk, i, n, end); !ok {
-			d.i, d.lfs = i, d.lfs+8*words-nonLF
+			d.i = i
 			return n, false
 		}
 	}
-	d.i, d.lfs = i, d.lfs+8*words-nonLF
+	d.i = i
 	return n, true
-}
-
-// notLF returns the number of bytes of the word w of ASCII bytes that are
-// not LF.
-func notLF(w uint64) int {
-	x := w ^ 0x0A0A0A0A0A0A0A0A // a zero byte for an LF; no byte above 0x7F
-	return bits.OnesCount64((x + 0x7F7F7F7F7F7F7F7F) & 0x8080808080808080)
 }
 
 // The bits of four UTF-16 units read as a little-endian 64-bit word that
@@ -306,9 +300,6 @@ func (d *decoder) decodeUnits(chunk *[chunkSize]byte, i, n, end int) (next, m in
 		case r < 0x80:
 			chunk[n] = byte(r)
 			n++
-			if r == '\n' {
-				d.lfs++
-			}
 		case r < 0x800:
 			chunk[n], chunk[n+1] = 0xC0|byte(r>>6), 0x80|byte(r)&0x3F
 			n += 2
@@ -377,7 +368,7 @@ func utf16Size(text string) int {
 
 // size returns the size of the file as stored if its text were text.
 func (f *File) size(text string) int {
-	if f.enc == EncodingUTF16LE || f.enc == EncodingUTF16BE {
+	if enc := f.Encoding(); enc == EncodingUTF16LE || enc == EncodingUTF16BE {
 		return utf16Size(text)
 	}
 	return len(text)
@@ -446,7 +437,8 @@ func (f *File) parseLines() {
 	if len(lines) == 0 {
 		lines = make([]line, countLines(text[f.body():]))
 	}
-	var keys, secs, crlf int32
+	var keys int32
+	var secs uint32
 	k := 0
 	for i := f.body(); i < len(text); k++ {
 		kind, a, b, end := scanLine(text, i)
@@ -456,7 +448,6 @@ func (f *File) parseLines() {
 			if end > i && text[end-1] == '\r' {
 				end--
 				eol = 2
-				crlf++
 			}
 		}
 		l := &lines[k]
@@ -469,7 +460,7 @@ func (f *File) parseLines() {
 		*l = newLine(i, end, eol, kind, a, b)
 		i = end + eol
 	}
-	f.lines, f.keys, f.secs, f.crlf = lines[:k], keys, secs, crlf
+	f.lines, f.keys, f.secs = lines[:k], keys, secs|f.secs&^(1<<encShift-1)
 }
 
 // lineEnd returns the index of the first LF of text from i on, or
@@ -590,13 +581,13 @@ func (f *File) Name() string { return f.name }
 func (f *File) Kind() Kind { return KindOf(f.name) }
 
 // Encoding returns the encoding the file was read in and is written in.
-func (f *File) Encoding() Encoding { return f.enc }
+func (f *File) Encoding() Encoding { return Encoding(f.secs >> encShift) }
 
 // Bytes returns the document in its encoding. Until the file is edited it
 // is the input of [Parse] byte for byte. The caller owns the result.
 func (f *File) Bytes() []byte {
-	if f.enc == EncodingUTF16LE || f.enc == EncodingUTF16BE {
-		return encodeUTF16(f.text, f.enc == EncodingUTF16BE)
+	if enc := f.Encoding(); enc == EncodingUTF16LE || enc == EncodingUTF16BE {
+		return encodeUTF16(f.text, enc == EncodingUTF16BE)
 	}
 	return []byte(f.text)
 }
@@ -681,7 +672,7 @@ type Entry struct {
 // the key: not before the first section, not in a repeated section, not a
 // repeated key. It takes time linear in the size of the file.
 func (f *File) walk(fn func(sec, k int, name string, effective bool)) {
-	n := int(f.keys + f.secs)
+	n := int(f.keys) + f.nSecs()
 	if n <= len(nameSet{}.few) {
 		f.walkNames(newNameSet(f, n, nil), fn)
 		return

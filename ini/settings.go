@@ -366,7 +366,13 @@ func (f *File) Settings() (Settings, error) {
 
 // bareCRs adds an error for every line with a bare CR inside its text.
 func (f *File) bareCRs(errs *errorSink) {
-	if strings.Count(f.text[f.body():], "\r") == int(f.crlf) {
+	crs := strings.Count(f.text[f.body():], "\r")
+	for k := 0; k < len(f.lines) && crs > 0; k++ {
+		if f.lines[k].eol() == 2 {
+			crs--
+		}
+	}
+	if crs == 0 {
 		return // every CR ends a line
 	}
 	for k := range f.lines {
@@ -641,7 +647,7 @@ type touched struct {
 // scan records the sections and keys of the file in one pass.
 func (e *settingsEdit) scan() {
 	f := e.f
-	e.secs, e.keys = newNameSet(f, int(f.secs), nil), newNameSet(f, int(f.keys), nil)
+	e.secs, e.keys = newNameSet(f, f.nSecs(), nil), newNameSet(f, int(f.keys), nil)
 	e.first = -1
 	sec, secEffective := -1, false
 	for i := range f.lines {
