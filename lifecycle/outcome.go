@@ -97,8 +97,7 @@ type outcomeWire struct {
 // sentinels returns the errors an outcome's JSON keeps the identity of,
 // with their names there: the prerequisites', then the others.
 func sentinels() []namedError {
-	pre := prerequisiteErrors()
-	return append(pre[:], []namedError{
+	return append(prerequisiteErrors[:len(prerequisiteErrors):len(prerequisiteErrors)], []namedError{
 		{ErrInvalidInput, "invalid input"},
 		{ErrInvalidTransition, "invalid transition"},
 		{ErrBusy, "busy"},

@@ -69,25 +69,24 @@ type namedError struct {
 	name string
 }
 
-// prerequisiteErrors returns the prerequisites' sentinels and names: entry
-// p is prerequisite p's.
-func prerequisiteErrors() [prerequisites]namedError {
-	return [prerequisites]namedError{
-		noClientAgent:           {ErrNoClientAgent, "client agent"},
-		folderIncomplete:        {ErrFolderIncomplete, "deployment folder"},
-		invalidSettings:         {ErrInvalidSettings, "settings"},
-		connection:              {ErrConnection, "connection"},
-		notManaged:              {ErrNotManaged, "managed device"},
-		noManagementPoint:       {ErrNoManagementPoint, "management point"},
-		noDistributionPoint:     {ErrNoDistributionPoint, "distribution point"},
-		inventoryNotExtended:    {ErrInventoryNotExtended, "inventory extension"},
-		passwordProgramPlatform: {ErrPasswordProgramPlatform, "password program platform"},
-		enrollmentNotEnforced:   {ErrEnrollmentNotEnforced, "certificate enrollment"},
-	}
+// prerequisiteErrors are the prerequisites' sentinels and names: entry p
+// is prerequisite p's. A lookup table, never written: a function that
+// built it would build it at every errors.Is of a prerequisite error.
+var prerequisiteErrors = [prerequisites]namedError{
+	noClientAgent:           {ErrNoClientAgent, "client agent"},
+	folderIncomplete:        {ErrFolderIncomplete, "deployment folder"},
+	invalidSettings:         {ErrInvalidSettings, "settings"},
+	connection:              {ErrConnection, "connection"},
+	notManaged:              {ErrNotManaged, "managed device"},
+	noManagementPoint:       {ErrNoManagementPoint, "management point"},
+	noDistributionPoint:     {ErrNoDistributionPoint, "distribution point"},
+	inventoryNotExtended:    {ErrInventoryNotExtended, "inventory extension"},
+	passwordProgramPlatform: {ErrPasswordProgramPlatform, "password program platform"},
+	enrollmentNotEnforced:   {ErrEnrollmentNotEnforced, "certificate enrollment"},
 }
 
 // sentinel returns the sentinel error of p.
-func (p prerequisite) sentinel() error { return prerequisiteErrors()[p].err }
+func (p prerequisite) sentinel() error { return prerequisiteErrors[p].err }
 
 // prerequisiteError reports every prerequisite a deployment misses. It
 // matches each missing prerequisite's sentinel with errors.Is, and writes
