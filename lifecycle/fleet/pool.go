@@ -43,7 +43,7 @@ type job[X any] struct {
 	// returns the function that runs the worker's devices on the worker's
 	// goroutine, each with its index in the fleet. ctx ends when runPool
 	// returns.
-	worker func(ctx context.Context) (run func(index int, it *item, x *X))
+	worker func(ctx context.Context) (run func(index int, e Entry, err error, x *X))
 	// emit, if not nil, is called with every device run, in fleet order,
 	// on the calling goroutine.
 	emit func(index int, it *item, x *X)
@@ -132,8 +132,13 @@ func (p *pool[X]) inline(done <-chan struct{}, fleet iter.Seq2[Entry, error]) (s
 	if p.keep {
 		x = new(X)
 	}
+	// The entry goes to run as the iterator gave it; it is copied into it,
+	// on the heap, only for prepare and emit, which take an item.
+	items := p.prepare != nil || p.emit != nil
 	for e, ferr := range fleet {
-		it.e, it.err = e, ferr
+		if items {
+			it.e, it.err = e, ferr
+		}
 		if p.prepare != nil {
 			if err := p.prepare(&it, x); err != nil {
 				return false, err
@@ -141,7 +146,7 @@ func (p *pool[X]) inline(done <-chan struct{}, fleet iter.Seq2[Entry, error]) (s
 		}
 		index := p.pulled
 		p.pulled++
-		runInline(run, index, &it, x)
+		runInline(run, index, e, ferr, x)
 		if p.emit != nil {
 			p.emit(index, &it, x)
 		}
@@ -156,13 +161,13 @@ func (p *pool[X]) inline(done <-chan struct{}, fleet iter.Seq2[Entry, error]) (s
 
 // runInline is run on the calling goroutine: a panic leaves it as a
 // [*PanicError], as from a worker.
-func runInline[X any](run func(int, *item, *X), index int, it *item, x *X) {
+func runInline[X any](run func(int, Entry, error, *X), index int, e Entry, err error, x *X) {
 	defer func() {
 		if v := recover(); v != nil {
 			panic(&PanicError{Value: v, Stack: debug.Stack()})
 		}
 	}()
-	run(index, it, x)
+	run(index, e, err, x)
 }
 
 // pull reads fleet into batches and hands them out. It reports whether it
@@ -295,7 +300,7 @@ func (p *pool[X]) closeWork() {
 // run. A panic in run stops the pool and goes to the caller with its
 // batch; runtime.Goexit too, after which the worker's goroutine only hands
 // back the batches it is given, and ends.
-func (p *pool[X]) serve(run func(int, *item, *X)) {
+func (p *pool[X]) serve(run func(int, Entry, error, *X)) {
 	defer p.wg.Done()
 	var cur *batch[X]
 	defer func() {
@@ -319,7 +324,7 @@ func (p *pool[X]) serve(run func(int, *item, *X)) {
 
 // runBatch runs the devices of b, unless the pool is stopping; a panic
 // stops the pool.
-func (p *pool[X]) runBatch(run func(int, *item, *X), b *batch[X]) {
+func (p *pool[X]) runBatch(run func(int, Entry, error, *X), b *batch[X]) {
 	if p.abort.Load() {
 		return
 	}
@@ -334,7 +339,8 @@ func (p *pool[X]) runBatch(run func(int, *item, *X), b *batch[X]) {
 		if p.keep {
 			x = &b.xs[j]
 		}
-		run(b.first+j, &b.items[j], x)
+		it := &b.items[j]
+		run(b.first+j, it.e, it.err, x)
 	}
 }
 
