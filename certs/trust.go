@@ -57,49 +57,28 @@ func (e trustError) untrusted() bool    { return e&untrustedBit != 0 }
 // product page reports it.
 const accessDenied = "access denied (0x80070005)"
 
-// The messages of a denial after the installer's name: DMInstaller could
-// not run, or could not write the [PrivilegedExecution] store.
-const (
-	untrustedMessage  = " cannot run: the device does not trust the Mobile2Market certificate it is signed with: " + accessDenied
-	restrictedMessage = " could not install the Microsoft Authenticode certificate in the Privileged Execution Trust Authorities store: " + accessDenied
-)
-
-// Error names the installer. It allocates nothing on a platform that
-// signing applies to, the only ones denied: a denied device's status
-// message carries the text, and a fleet has many.
-func (e trustError) Error() string {
-	const (
-		wm5ppc     = "certs: " + installerPrefix + "WM5PPC" + exeSuffix
-		wm5sp      = "certs: " + installerPrefix + "WM5SP" + exeSuffix
-		wm6classic = "certs: " + installerPrefix + "WM6Classic" + exeSuffix
-		wm6pro     = "certs: " + installerPrefix + "WM6Pro" + exeSuffix
-		wm6std     = "certs: " + installerPrefix + "WM6Std" + exeSuffix
-	)
-	switch {
-	case e.platform() == WM5PocketPC && e.untrusted():
-		return wm5ppc + untrustedMessage
-	case e.platform() == WM5PocketPC:
-		return wm5ppc + restrictedMessage
-	case e.platform() == WM5Smartphone && e.untrusted():
-		return wm5sp + untrustedMessage
-	case e.platform() == WM5Smartphone:
-		return wm5sp + restrictedMessage
-	case e.platform() == WM6Classic && e.untrusted():
-		return wm6classic + untrustedMessage
-	case e.platform() == WM6Classic:
-		return wm6classic + restrictedMessage
-	case e.platform() == WM6Professional && e.untrusted():
-		return wm6pro + untrustedMessage
-	case e.platform() == WM6Professional:
-		return wm6pro + restrictedMessage
-	case e.platform() == WM6Standard && e.untrusted():
-		return wm6std + untrustedMessage
-	case e.platform() == WM6Standard:
-		return wm6std + restrictedMessage
-	case e.untrusted():
-		return "certs: " + e.platform().InstallerName() + untrustedMessage
+// denialMessages[p] are the messages of a denial on platform p: DMInstaller
+// could not run (untrusted), or could not write the [PrivilegedExecution]
+// store. A read-only table derived once from the installer names, so that
+// writing a denial's message allocates nothing: a denied device's status
+// message carries it, and a fleet has many.
+var denialMessages = func() (m [WM6Standard + 1]struct{ untrusted, restricted string }) {
+	for _, p := range Platforms() {
+		name := "certs: " + p.InstallerName()
+		m[p].untrusted = name + " cannot run: the device does not trust the Mobile2Market certificate it is signed with: " + accessDenied
+		m[p].restricted = name + " could not install the Microsoft Authenticode certificate in the " +
+			PrivilegedExecution.String() + " store: " + accessDenied
 	}
-	return "certs: " + e.platform().InstallerName() + restrictedMessage
+	return m
+}()
+
+// Error names the installer; see [denialMessages].
+func (e trustError) Error() string {
+	m := &denialMessages[e.platform()]
+	if e.untrusted() {
+		return m.untrusted
+	}
+	return m.restricted
 }
 
 // Is reports whether target is [ErrAccessDenied], or [ErrUntrustedInstaller]
