@@ -317,12 +317,7 @@ func writeComparisonJSON(w *cli.Writer, fleetName string, sides [2]side, c fleet
 	if err != nil {
 		v.Error = err.Error()
 	}
-	data, jerr := json.MarshalIndent(v, "", "  ")
-	if jerr != nil {
-		w.Fail(fmt.Errorf("writing JSON: %w", jerr))
-		return
-	}
-	w.Write(append(data, '\n'))
+	w.Write(append(w.JSON(v, ""), '\n')) // writes nothing when v cannot be encoded
 }
 
 // writeComparison writes the comparison as text: what each side deploys,

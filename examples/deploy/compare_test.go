@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -158,11 +157,7 @@ func TestCompareErrors(t *testing.T) {
 // output escaped.
 func TestCompareEscapes(t *testing.T) {
 	evil := "\x1b[2J\r\nFAKE\u202e"
-	dir := t.TempDir()
-	path := filepath.Join(dir, "x"+evil+".json")
-	if err := os.WriteFile(path, []byte(`{"version": "4.00.6487.2157"}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := cli.WriteTemp(t, "x"+evil+".json", `{"version": "4.00.6487.2157"}`)
 	for _, args := range [][]string{{"-compare-package", "sp2=" + path}, {"-compare-package", "nope" + evil + "=" + path}} {
 		_, out, errOut := cli.Capture(run, false, args...)
 		cli.CheckEscaped(t, fmt.Sprintf("%q stdout", args), out, false)

@@ -17,11 +17,11 @@ import (
 //
 // "decision" is null for a device that could not be read; "outcome" is the
 // device's [lifecycle.Outcome] with its steps, logs, status message and
-// error. With countsOnly (-generate) there are no devices.
+// error. With -generate there are no devices: the printer is not
+// started.
 type jsonPrinter struct {
-	w          *cli.Writer
-	countsOnly bool
-	devices    *cli.JSONList
+	w       *cli.Writer
+	devices *cli.JSONList // nil when not started (-generate)
 }
 
 type deviceJSON struct {
@@ -42,7 +42,7 @@ func (p *jsonPrinter) outcome(i int, e fleet.Entry, o lifecycle.Outcome) {
 }
 
 func (p *jsonPrinter) end(r fleet.Report, err error) {
-	if p.countsOnly {
+	if p.devices == nil {
 		io.WriteString(p.w, "{")
 	} else {
 		p.devices.Close()

@@ -187,7 +187,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 	if p == nil {
 		p = &textPrinter{w: out}
 		if cfg.JSON {
-			p = &jsonPrinter{w: out, countsOnly: true}
+			p = &jsonPrinter{w: out}
 		}
 	}
 	if listed := lists.Report(); listed.Devices == report.Devices {

@@ -76,16 +76,16 @@ func (c *Child) Interrupt(t TB) {
 	c.Stderr.WaitFor(t, "interrupted: stopping", 10*time.Second)
 }
 
-// StopBound is how long [Interrupted] lets a command take to end once it
+// stopBound is how long [Interrupted] lets a command take to end once it
 // says it is stopping. The commands promise to stop within a second; the
 // bound leaves room for the race detector and a busy machine, and still
 // fails a command that runs on to the end of its work.
-const StopBound = 5 * time.Second
+const stopBound = 5 * time.Second
 
 // Interrupted runs the command in a child process with args as its
 // command line, interrupts it once its stderr holds ready (a sign that it
 // runs), and returns its exit status and what it wrote once it has ended.
-// It fails the test when the child does not end within [StopBound] of
+// It fails the test when the child does not end within stopBound of
 // saying it is stopping.
 func Interrupted(t TB, ready string, args ...string) (status int, stdout, stderr string) {
 	t.Helper()
@@ -94,7 +94,7 @@ func Interrupted(t TB, ready string, args ...string) (status int, stdout, stderr
 	c.Interrupt(t)
 	start := time.Now()
 	status = c.Wait(t, 10*time.Second)
-	if took := time.Since(start); took > StopBound {
+	if took := time.Since(start); took > stopBound {
 		t.Errorf("the command ended %v after the interrupt", took)
 	}
 	return status, c.Stdout.String(), c.Stderr.String()

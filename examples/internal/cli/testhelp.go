@@ -14,9 +14,7 @@ import (
 // use: a *testing.T is one. The package does not import testing, so that
 // the commands do not link it.
 type TB interface {
-	Helper()
-	Errorf(format string, args ...any)
-	Fatal(args ...any)
+	golden.TB
 	Fatalf(format string, args ...any)
 	Cleanup(func())
 	TempDir() string
