@@ -333,7 +333,7 @@ func writeComparison(w io.Writer, fleetName string, sides [2]side, c fleet.Compa
 		fmt.Fprintf(w, "  (counts only: the devices are listed for a fleet of at most %d devices run without -generate)\n", cli.ListLimit)
 	}
 	for _, g := range c.Changes {
-		fmt.Fprintf(w, "\n  %d %s\n    before: %s\n    after:  %s\n", g.Count, plural(g.Count, "device"), g.Before, g.After)
+		fmt.Fprintf(w, "\n  %d %s\n    before: %s\n    after:  %s\n", g.Count, cli.Plural(g.Count, "device"), g.Before, g.After)
 		for _, d := range g.Devices {
 			fmt.Fprintf(w, "    #%d %s\n", d.Index, cli.Quote(d.ID))
 		}
@@ -392,13 +392,6 @@ func sortedKeys(m map[string]string) []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-func plural(n int, s string) string {
-	if n == 1 {
-		return s
-	}
-	return s + "s"
 }
 
 type programKey struct {

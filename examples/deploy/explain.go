@@ -109,7 +109,7 @@ func writeAlternatives(w io.Writer, ex policy.Explanation, alts []policy.Counter
 		io.WriteString(w, "It succeeds as it is.\n")
 	default:
 		n := len(alts[0].Changes)
-		fmt.Fprintf(w, "Nearest successful alternatives (%d %s changed):\n", n, plural(n, "input"))
+		fmt.Fprintf(w, "Nearest successful alternatives (%d %s changed):\n", n, cli.Plural(n, "input"))
 		for i, a := range alts {
 			if i == explainShown {
 				fmt.Fprintf(w, "  ... and %d more\n", len(alts)-i)

@@ -64,7 +64,7 @@ func (p *textPrinter) end(r fleet.PlanReport, picked []fleet.History, err error)
 		for j, wi := range f.Waves {
 			names[j] = strconv.Itoa(wi+1) + " " + cli.Quote(r.Waves[wi].Name)
 		}
-		fmt.Fprintf(w, "  %s %s: %s%s\n", plural(len(names), "wave")[2:], strings.Join(names, ", "), plural(f.Count, "device"), refs(f.Devices))
+		fmt.Fprintf(w, "  %s %s: %s%s\n", cli.Plural(len(names), "wave"), strings.Join(names, ", "), plural(f.Count, "device"), refs(f.Devices))
 	}
 	if len(picked) > 0 {
 		fmt.Fprintf(w, "\nHistories of a few devices (the most changes, the most failures, a repair, an uninstall, a device that could not be read)\n")
@@ -164,12 +164,7 @@ func detail(d fleet.StatusDetail) string {
 }
 
 // plural returns n and the noun, with an "s" unless n is 1.
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
-}
+func plural(n int, noun string) string { return strconv.Itoa(n) + " " + cli.Plural(n, noun) }
 
 // refs lists devices after a colon, or nothing.
 func refs(devices []fleet.DeviceRef) string {

@@ -121,3 +121,11 @@ func HealthLists(r fleet.Report) []HealthList {
 		{"Device Clients in unhealthy condition due to local client issues", r.UnhealthyLocal},
 	}
 }
+
+// Plural returns noun, with an "s" unless n is 1.
+func Plural(n int, noun string) string {
+	if n == 1 {
+		return noun
+	}
+	return noun + "s"
+}

@@ -117,3 +117,11 @@ func TestPlatformAndNotes(t *testing.T) {
 		t.Errorf("RunNotes(err, true) = %q", got)
 	}
 }
+
+func TestPlural(t *testing.T) {
+	for n, want := range map[int]string{0: "waves", 1: "wave", 2: "waves", 12: "waves"} {
+		if got := cli.Plural(n, "wave"); got != want {
+			t.Errorf("Plural(%d, wave) = %q, want %q", n, got, want)
+		}
+	}
+}
