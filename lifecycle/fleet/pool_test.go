@@ -62,7 +62,8 @@ func TestStreams(t *testing.T) {
 	}
 	for _, tc := range pooled {
 		t.Run(tc.name, func(t *testing.T) {
-			s := streaming{every: 10_000}
+			// The heap read five times, in short and race runs too.
+			s := streaming{every: int64(n / 5)}
 			runtime.GC() // what the tests before left
 			devices, err := tc.run(s.fleet(tc.fleet(n)), 2, s.delivered)
 			if err != nil || devices != n {

@@ -384,7 +384,7 @@ func (c *wave) deployment(e *Entry) Entry {
 // roller is what one worker keeps: its machine and its counts.
 type roller struct {
 	ctx      context.Context
-	opts     *PlanOptions
+	details  bool // opts.Report.Details: list the devices of FailedBy
 	waves    []wave
 	m        *lifecycle.Machine
 	mopts    lifecycle.Options // m's: the plan's observer functions, the clock below
@@ -396,7 +396,7 @@ type roller struct {
 }
 
 func newRoller(ctx context.Context, opts *PlanOptions, waves []wave) *roller {
-	w := &roller{ctx: ctx, opts: opts, waves: waves, aggs: make([]*Aggregator, len(waves)),
+	w := &roller{ctx: ctx, details: opts.Report.Details, waves: waves, aggs: make([]*Aggregator, len(waves)),
 		counts: make([]WaveReport, len(waves)), failed: map[uint64]*FailedBy{}}
 	w.mopts = opts.Machine
 	w.mopts.Clock = w.clock
@@ -466,7 +466,7 @@ func (w *roller) device(index int, entry Entry, ferr error, h *History) {
 			w.failed[failed] = f
 		}
 		f.Count++
-		if w.opts.Report.Details {
+		if w.details {
 			f.Devices = append(f.Devices, DeviceRef{Index: index, ID: e.Device.ID})
 		}
 	}

@@ -371,6 +371,9 @@ func siteInput(name string, field func(*lifecycle.Site) *bool, yes, no string) i
 	}
 }
 
+// versionField returns a field of a device that holds an installed version.
+type versionField = func(*lifecycle.Device) *version.Version
+
 // installedInput is the input of the device's installed version of
 // component c, held in field. The search gives it one version of each
 // other state the deployed version classifies it in ([lifecycle.Classify]).

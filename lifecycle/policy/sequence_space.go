@@ -128,7 +128,7 @@ func Deployments(versions ...version.Version) []lifecycle.Deployment {
 	type enrollment struct{ enroll, renew bool }
 	var deps []lifecycle.Deployment
 	for _, comp := range components() {
-		own, _ := installedFields(def, comp)
+		ownClient := installedClient(def, comp)
 		for _, mp := range sequenceMethods(def) {
 			full := lifecycle.Site{ClientAgent: true, ManagementPoint: true, DistributionPoint: true, InventoryExtended: true}
 			newDeployment := func(v version.Version, ai int, e enrollment, site lifecycle.Site) lifecycle.Deployment {
@@ -155,7 +155,7 @@ func Deployments(versions ...version.Version) []lifecycle.Deployment {
 						// where the deployment can need a certificate; the mode
 						// only to ask for CertEnrollAction=Enroll.
 						enrollments, siteModes := []enrollment{{}}, modes[:1]
-						if mayNeedCertificate(def, comp, own, a, repair, requiring) {
+						if mayNeedCertificate(def, comp, ownClient, a, repair, requiring) {
 							enrollments = append(enrollments, enrollment{enroll: true}, enrollment{enroll: true, renew: true})
 							siteModes = modes
 						}
@@ -201,13 +201,13 @@ func Deployments(versions ...version.Version) []lifecycle.Deployment {
 // ClientInstallAction a, repair asked for or not, needs a certificate on a
 // device in some state ([needsCertificate]): only then do CertEnrollAction,
 // renewal and the site mode matter to it.
-func mayNeedCertificate(def lifecycle.Scenario, comp lifecycle.Component, own versionField, a ini.Action, repair bool, requiring []certs.SiteMode) bool {
+func mayNeedCertificate(def lifecycle.Scenario, comp lifecycle.Component, ownClient bool, a ini.Action, repair bool, requiring []certs.SiteMode) bool {
 	for _, installed := range []version.Version{{}, spaceOlder, spaceDeployed, spaceNewer} {
 		sc := def
 		sc.Deployment.Component = comp
 		sc.Deployment.Package.Settings.ClientInstallAction = a
 		sc.Deployment.Repair = repair
-		*own(&sc.Device) = installed
+		setInstalled(&sc.Device, ownClient, installed)
 		if needsCertificate(sc, requiring) {
 			return true
 		}

@@ -178,7 +178,7 @@ type outerEntry struct {
 	changed    bool // the device holds space.changed
 	repair     bool
 	incomplete bool // the folder lacks the platform's installer
-	ownClient  bool // the component's installed version is the device's Client (see installedFields)
+	ownClient  bool // the component's installed version is the device's Client (see installedClient)
 }
 
 type innerEntry struct {
@@ -193,9 +193,6 @@ type innerEntry struct {
 	renew    bool
 	conds    certs.EnrollmentConditions
 }
-
-// versionField returns a field of a device that holds an installed version.
-type versionField = func(*lifecycle.Device) *version.Version
 
 func newSpace() *space {
 	def := DefaultScenario()
@@ -223,10 +220,8 @@ func newSpace() *space {
 	// variants x repair x folder x actions.
 	sp.outer = make([]outerEntry, 0, len(components())*len(certs.Platforms())*len(certs.Securities())*7*2*2*len(actions))
 	for _, comp := range components() {
-		own, other := installedFields(def, comp)
-		otherMatters := managedBy(def, comp, methods, own, other)
-		var probe lifecycle.Device
-		ownClient := own(&probe) == &probe.Client
+		ownClient := installedClient(def, comp)
+		otherMatters := managedBy(def, comp, methods, ownClient)
 		for _, p := range certs.Platforms() {
 			complete := lifecycle.CompleteFolder(p)
 			sp.folders[p] = [2]lifecycle.Folder{complete, lifecycle.NewFolder(slices.DeleteFunc(complete.Names(), p.IsInstallerName)...)}
@@ -281,9 +276,9 @@ func (sp *space) scenario(e *outerEntry) lifecycle.Scenario {
 }
 
 // setInstalled sets the device's installed client (client) or password
-// program to v. It stands for the field functions of installedFields
-// where a scenario is built at every step: a pointer into a scenario given
-// to a function value would move the scenario to the heap.
+// program to v. It takes a flag, not a function returning the field: a
+// pointer into a scenario given to a function value would move the
+// scenario to the heap, where a scenario is built at every step.
 func setInstalled(d *lifecycle.Device, client bool, v version.Version) {
 	if client {
 		d.Client = v
@@ -300,21 +295,18 @@ func b2i(b bool) int {
 	return 0
 }
 
-// installedFields returns the device's field that holds the installed
-// version of comp, the one its decision reads ([lifecycle.Scenario.Event]),
-// and the other component's field.
-func installedFields(def lifecycle.Scenario, comp lifecycle.Component) (own, other versionField) {
-	fields := [2]versionField{
-		func(d *lifecycle.Device) *version.Version { return &d.Client },
-		func(d *lifecycle.Device) *version.Version { return &d.PasswordProgram },
-	}
-	for i, f := range fields {
+// installedClient reports whether the device's field that holds the
+// installed version of comp, the one its decision reads
+// ([lifecycle.Scenario.Event]), is Client; otherwise it is
+// PasswordProgram, and Client is the other component's ([setInstalled]).
+func installedClient(def lifecycle.Scenario, comp lifecycle.Component) bool {
+	for _, client := range []bool{true, false} {
 		sc := def
 		sc.Deployment.Component = comp
 		sc.Deployment.Package.Settings.ClientInstallAction = ini.ActionInstall
-		*f(&sc.Device) = sc.Deployment.Package.Version
+		setInstalled(&sc.Device, client, sc.Deployment.Package.Version)
 		if sc.Event() == lifecycle.Reconfigure { // Install with the same version installed
-			return f, fields[1-i]
+			return client
 		}
 	}
 	panic("policy: no device field holds the installed " + comp.String())
@@ -367,7 +359,7 @@ func probeMethods(def lifecycle.Scenario) []methodProbe {
 // managedBy reports whether a deployment of comp reads the other
 // component's installed version where a method needs a managed device: a
 // device with comp installed and the other absent is not managed.
-func managedBy(def lifecycle.Scenario, comp lifecycle.Component, methods []methodProbe, own, other versionField) bool {
+func managedBy(def lifecycle.Scenario, comp lifecycle.Component, methods []methodProbe, ownClient bool) bool {
 	for _, mp := range methods {
 		if !mp.managed {
 			continue
@@ -376,8 +368,8 @@ func managedBy(def lifecycle.Scenario, comp lifecycle.Component, methods []metho
 		sc.Deployment.Component = comp
 		sc.Deployment.Method = mp.method
 		sc.Device.Connection = mp.conns[0]
-		*own(&sc.Device) = sc.Deployment.Package.Version
-		*other(&sc.Device) = version.Version{}
+		setInstalled(&sc.Device, ownClient, sc.Deployment.Package.Version)
+		setInstalled(&sc.Device, !ownClient, version.Version{})
 		return errors.Is(lifecycle.CheckPrerequisites(sc), lifecycle.ErrNotManaged)
 	}
 	return false
