@@ -207,6 +207,14 @@ func (w *worker) check(ctx context.Context, p Func, sp *space, def *lifecycle.Sc
 			return
 		}
 		hi := min(lo+chunk, sp.total)
+		// A worker yields between chunks (every 0.2-0.3 ms) so that the
+		// collector's mark worker gets a processor: a worker that never
+		// enters the scheduler leaves the mark phase to wait for the
+		// scheduler's 10-ms preemption, and for those milliseconds every
+		// worker pays the write barrier and mark assists. On two
+		// processors this took the check's speed-up over one worker
+		// from 1.3-1.6x to 1.9x.
+		runtime.Gosched()
 		c := sp.cursor(lo)
 		for i := lo; i < hi; i++ {
 			select {
