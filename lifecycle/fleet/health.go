@@ -83,7 +83,9 @@ var communication = [...]error{lifecycle.ErrConnection, lifecycle.ErrNotManaged,
 // Modelling choice: any other error, [lifecycle.ErrInvalidTransition],
 // [lifecycle.ErrBusy] and errors this package does not know included, is
 // [FailureRejected]: the machine did not run the deployment.
-func FailureOf(o lifecycle.Outcome) Failure {
+func FailureOf(o lifecycle.Outcome) Failure { return failureOf(&o) }
+
+func failureOf(o *lifecycle.Outcome) Failure {
 	err := o.Err
 	switch {
 	case err == nil:
@@ -188,7 +190,7 @@ func (h *Health) UnmarshalText(text []byte) error { return enum.Unmarshal(&healt
 //
 // When several prerequisites are missing, certificate issues come before
 // communication issues, and those before local ones.
-func HealthOf(o lifecycle.Outcome) Health { return health(&o, FailureOf(o)) }
+func HealthOf(o lifecycle.Outcome) Health { return health(&o, failureOf(&o)) }
 
 // health is HealthOf of o, whose Failure is f.
 func health(o *lifecycle.Outcome, f Failure) Health {

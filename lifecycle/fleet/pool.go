@@ -43,7 +43,7 @@ type job[X any] struct {
 	// returns the function that runs the worker's devices on the worker's
 	// goroutine, each with its index in the fleet. ctx ends when runPool
 	// returns.
-	worker func(ctx context.Context) (run func(index int, e Entry, err error, x *X))
+	worker func(ctx context.Context) (run func(index int, e *Entry, err error, x *X))
 	// emit, if not nil, is called with every device run, in fleet order,
 	// on the calling goroutine.
 	emit func(index int, it *item, x *X)
@@ -108,7 +108,7 @@ func runPool[X any](ctx context.Context, workers int, fleet iter.Seq2[Entry, err
 	p.ctx, p.cancel = context.WithCancel(ctx)
 	defer p.close()
 	if p.workers == 1 {
-		stopped, err = p.inline(ctx.Done(), fleet)
+		stopped, err = p.inline(ctx, fleet)
 	} else {
 		p.window = 2 * p.workers
 		p.size = max(16, min(256, j.budget/p.window))
@@ -124,21 +124,24 @@ func runPool[X any](ctx context.Context, workers int, fleet iter.Seq2[Entry, err
 
 // inline runs fleet on the calling goroutine, one device after the other,
 // without batches. It reports whether it stopped before fleet ended because
-// done was closed, or prepare's error.
-func (p *pool[X]) inline(done <-chan struct{}, fleet iter.Seq2[Entry, error]) (stopped bool, err error) {
-	run := p.worker(p.ctx)
+// ctx was done, or prepare's error.
+//
+// The devices run with ctx itself: with no other worker, nothing cancels
+// the pool's context while they run, and a machine reads its context's
+// Err at every step, which takes a lock in a context that can be
+// canceled (as the pool's can, whatever ctx is).
+func (p *pool[X]) inline(ctx context.Context, fleet iter.Seq2[Entry, error]) (stopped bool, err error) {
+	done := ctx.Done()
+	run := p.worker(ctx)
 	var it item
 	var x *X
 	if p.keep {
 		x = new(X)
 	}
-	// The entry goes to run as the iterator gave it; it is copied into it,
-	// on the heap, only for prepare and emit, which take an item.
-	items := p.prepare != nil || p.emit != nil
+	// Each entry is copied once, into it (on the heap, once a run), which
+	// run, prepare and emit are given.
 	for e, ferr := range fleet {
-		if items {
-			it.e, it.err = e, ferr
-		}
+		it.e, it.err = e, ferr
 		if p.prepare != nil {
 			if err := p.prepare(&it, x); err != nil {
 				return false, err
@@ -146,7 +149,7 @@ func (p *pool[X]) inline(done <-chan struct{}, fleet iter.Seq2[Entry, error]) (s
 		}
 		index := p.pulled
 		p.pulled++
-		runInline(run, index, e, ferr, x)
+		runInline(run, index, &it, x)
 		if p.emit != nil {
 			p.emit(index, &it, x)
 		}
@@ -161,13 +164,13 @@ func (p *pool[X]) inline(done <-chan struct{}, fleet iter.Seq2[Entry, error]) (s
 
 // runInline is run on the calling goroutine: a panic leaves it as a
 // [*PanicError], as from a worker.
-func runInline[X any](run func(int, Entry, error, *X), index int, e Entry, err error, x *X) {
+func runInline[X any](run func(int, *Entry, error, *X), index int, it *item, x *X) {
 	defer func() {
 		if v := recover(); v != nil {
 			panic(&PanicError{Value: v, Stack: debug.Stack()})
 		}
 	}()
-	run(index, e, err, x)
+	run(index, &it.e, it.err, x)
 }
 
 // pull reads fleet into batches and hands them out. It reports whether it
@@ -300,7 +303,7 @@ func (p *pool[X]) closeWork() {
 // run. A panic in run stops the pool and goes to the caller with its
 // batch; runtime.Goexit too, after which the worker's goroutine only hands
 // back the batches it is given, and ends.
-func (p *pool[X]) serve(run func(int, Entry, error, *X)) {
+func (p *pool[X]) serve(run func(int, *Entry, error, *X)) {
 	defer p.wg.Done()
 	var cur *batch[X]
 	defer func() {
@@ -324,7 +327,7 @@ func (p *pool[X]) serve(run func(int, Entry, error, *X)) {
 
 // runBatch runs the devices of b, unless the pool is stopping; a panic
 // stops the pool.
-func (p *pool[X]) runBatch(run func(int, Entry, error, *X), b *batch[X]) {
+func (p *pool[X]) runBatch(run func(int, *Entry, error, *X), b *batch[X]) {
 	if p.abort.Load() {
 		return
 	}
@@ -340,7 +343,7 @@ func (p *pool[X]) runBatch(run func(int, Entry, error, *X), b *batch[X]) {
 			x = &b.xs[j]
 		}
 		it := &b.items[j]
-		run(b.first+j, it.e, it.err, x)
+		run(b.first+j, &it.e, it.err, x)
 	}
 }
 

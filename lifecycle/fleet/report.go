@@ -266,14 +266,17 @@ func NewAggregator(opts ReportOptions) *Aggregator {
 // Indexes should be unique: they identify and order the devices in the
 // report's lists. The reports read e's site name, the device's computer and
 // connection, and from o only what its JSON keeps.
-func (a *Aggregator) Add(index int, e Entry, o lifecycle.Outcome) {
-	f := FailureOf(o)
-	a.add(index, e, o, f, health(&o, f))
+func (a *Aggregator) Add(index int, e Entry, o lifecycle.Outcome) { a.count(index, &e, &o) }
+
+// count is Add, without copying e and o.
+func (a *Aggregator) count(index int, e *Entry, o *lifecycle.Outcome) {
+	f := failureOf(o)
+	a.add(index, e, o, f, health(o, f))
 }
 
 // add is Add of an outcome whose failure and health are known ([Compare]
 // knows them).
-func (a *Aggregator) add(index int, e Entry, o lifecycle.Outcome, f Failure, h Health) {
+func (a *Aggregator) add(index int, e *Entry, o *lifecycle.Outcome, f Failure, h Health) {
 	a.devices++
 	*a.health.field(h)++
 	ref := DeviceRef{Index: index, ID: o.Device}
@@ -300,14 +303,14 @@ func (a *Aggregator) add(index int, e Entry, o lifecycle.Outcome, f Failure, h H
 			Carried: o.Transitioned(), Failure: f, Health: h, Error: msg})
 	}
 	if o.Method == lifecycle.SoftwareDistribution {
-		a.program(index, e, &o, f)
+		a.program(index, e, o, f)
 	}
 	if c := e.Device.Connection; c == lifecycle.ViaManagedComputer || c == lifecycle.ViaUnmanagedComputer {
 		a.computer(index, e.Device.Computer, c == lifecycle.ViaManagedComputer).Devices.add(d, ref)
 	}
 }
 
-func (a *Aggregator) program(index int, e Entry, o *lifecycle.Outcome, f Failure) {
+func (a *Aggregator) program(index int, e *Entry, o *lifecycle.Outcome, f Failure) {
 	if a.programs == nil {
 		a.programs = map[programKey]*ProgramStatus{}
 	}

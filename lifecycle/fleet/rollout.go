@@ -182,7 +182,7 @@ func (p *Plan) Run(ctx context.Context, fleet iter.Seq2[Entry, error], opts Plan
 	var rollers []*roller
 	j := job[History]{budget: batchBudget / len(p.Waves), keep: opts.OnHistory != nil,
 		prepare: func(*item, *History) error { return ready() },
-		worker: func(ctx context.Context) func(int, Entry, error, *History) {
+		worker: func(ctx context.Context) func(int, *Entry, error, *History) {
 			w := newRoller(ctx, &opts, waves)
 			rollers = append(rollers, w)
 			return w.device
@@ -410,8 +410,7 @@ func (w *roller) clock() time.Time { return w.now }
 
 // device takes the device of entry, at position index of the fleet, through
 // every wave that targets it, and fills h if not nil.
-func (w *roller) device(index int, entry Entry, ferr error, h *History) {
-	e := &entry
+func (w *roller) device(index int, e *Entry, ferr error, h *History) {
 	if ferr == nil {
 		ferr = restore(&w.m, e.Device, &w.mopts)
 	}
