@@ -129,6 +129,7 @@ func Check(ctx context.Context, p Func, opts ...Option) (Result, error) {
 	for i := range workers {
 		w := &ws[i]
 		w.keep = cfg.keep
+		w.yield = workers == runtime.GOMAXPROCS(0)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -164,6 +165,7 @@ func Check(ctx context.Context, p Func, opts ...Option) (Result, error) {
 // worker is one goroutine of [Check] and what it found.
 type worker struct {
 	keep                int
+	yield               bool // between chunks: see worker.check
 	checked, violations int
 	kept                heap
 	panicked            *panicError
@@ -207,14 +209,18 @@ func (w *worker) check(ctx context.Context, p Func, sp *space, def *lifecycle.Sc
 			return
 		}
 		hi := min(lo+chunk, sp.total)
-		// A worker yields between chunks (every 0.2-0.3 ms) so that the
-		// collector's mark worker gets a processor: a worker that never
-		// enters the scheduler leaves the mark phase to wait for the
-		// scheduler's 10-ms preemption, and for those milliseconds every
-		// worker pays the write barrier and mark assists. On two
-		// processors this took the check's speed-up over one worker
-		// from 1.3-1.6x to 1.9x.
-		runtime.Gosched()
+		// When the workers take every processor, each yields between
+		// chunks (every 0.2-0.3 ms) so that the collector's mark worker
+		// gets one: a worker that never enters the scheduler leaves the
+		// mark phase to wait for the scheduler's 10-ms preemption, and
+		// for those milliseconds every worker pays the write barrier and
+		// mark assists. On two processors this took the check's speed-up
+		// over one worker from 1.3-1.6x to 1.9x. With a processor to
+		// spare the collector marks there, and a yield would only wake
+		// it to spin (12-14% more CPU a scenario with one worker).
+		if w.yield {
+			runtime.Gosched()
+		}
 		c := sp.cursor(lo)
 		for i := lo; i < hi; i++ {
 			select {
