@@ -214,10 +214,11 @@ func (w *worker) check(ctx context.Context, p Func, sp *space, def *lifecycle.Sc
 		// gets one: a worker that never enters the scheduler leaves the
 		// mark phase to wait for the scheduler's 10-ms preemption, and
 		// for those milliseconds every worker pays the write barrier and
-		// mark assists. On two processors this took the check's speed-up
-		// over one worker from 1.3-1.6x to 1.9x. With a processor to
-		// spare the collector marks there, and a yield would only wake
-		// it to spin (12-14% more CPU a scenario with one worker).
+		// mark assists. On two processors the yield brought the CPU two
+		// workers spend a scenario from 15-20% over one worker's to
+		// 5-15%. With a processor to spare the collector marks there,
+		// and a yield would only wake it to spin (12-14% more CPU a
+		// scenario with one worker).
 		if w.yield {
 			runtime.Gosched()
 		}
