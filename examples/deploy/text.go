@@ -86,8 +86,8 @@ func (p *textPrinter) outcome(i int, e fleet.Entry, o lifecycle.Outcome) {
 		fmt.Fprintf(w, "  decision: not made: the device could not be read\n  result:   failed (%s): %s\n", fleet.FailureOf(o), cli.Clean(o.Err.Error()))
 		return
 	}
-	fmt.Fprintf(w, "  decision: %s (state %s: installed %s, deployed %s; %s)", d.Event, d.State, versionText(o.Before),
-		versionText(e.Deployment.Package.Version), d.Because)
+	fmt.Fprintf(w, "  decision: %s (state %s: installed %s, deployed %s; %s)", d.Event, d.State, cli.Version(o.Before),
+		cli.Version(e.Deployment.Package.Version), d.Because)
 	if d.Why != "" {
 		fmt.Fprintf(w, "; not carried out: %s", d.Why)
 	}
@@ -116,7 +116,7 @@ func (p *textPrinter) outcome(i int, e fleet.Entry, o lifecycle.Outcome) {
 	if o.Err != nil {
 		fmt.Fprintf(w, "  result:   failed (%s): %s\n", fleet.FailureOf(o), cli.Clean(o.Err.Error()))
 	} else {
-		fmt.Fprintf(w, "  result:   success: %s -> %s, %s\n", o.From, o.To, versionText(o.After))
+		fmt.Fprintf(w, "  result:   success: %s -> %s, %s\n", o.From, o.To, cli.Version(o.After))
 	}
 	if o.Downgrade {
 		fmt.Fprintf(w, "  note:     the repair replaced a newer client with the deployed one\n")
@@ -136,16 +136,6 @@ func connection(d lifecycle.Device) string {
 	return cli.Text(d.Connection)
 }
 
-func versionText(v interface {
-	IsValid() bool
-	String() string
-}) string {
-	if !v.IsValid() {
-		return "(none)"
-	}
-	return v.String()
-}
-
 func (p *textPrinter) end(r fleet.Report, err error) {
 	w := p.w
 	cli.RunNotes(w, err, r.Devices > 0 && len(r.StatusDetails) == 0)
@@ -156,12 +146,8 @@ func (p *textPrinter) end(r fleet.Report, err error) {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  site\tprogram\ttargeted\taccepted\tran\tsucceeded\tfailed\tlast status message")
 		for _, s := range r.SoftwareDistribution {
-			last := "(none)"
-			if m := s.LastStatus; m != nil {
-				last = fmt.Sprintf("#%d %s: %s %s", m.Index, cli.Quote(m.Device), m.HRESULT, cli.Clean(m.Text))
-			}
 			fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", cli.Quote(s.Site), cli.Text(s.Program), s.Targeted, s.Accepted,
-				s.Ran, s.Succeeded, s.Failed, last)
+				s.Ran, s.Succeeded, s.Failed, cli.Status(s.LastStatus))
 		}
 		tw.Flush()
 		fmt.Fprintf(w, "  A status message is sent only when the trust step fails on a device connected through a managed ConfigMgr client computer.\n")

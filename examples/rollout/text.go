@@ -11,16 +11,6 @@ import (
 	"github.com/mobiledm/dmclient/lifecycle/fleet"
 )
 
-func versionText(v interface {
-	IsValid() bool
-	String() string
-}) string {
-	if !v.IsValid() {
-		return "none"
-	}
-	return v.String()
-}
-
 // stateText is a state and the installed version, if any.
 func stateText(s lifecycle.State, v interface {
 	IsValid() bool
@@ -100,12 +90,8 @@ func (p *textPrinter) wave(i int, wr fleet.WaveReport, devices int) {
 		fmt.Fprintf(w, "    (no device was deployed by software distribution)\n")
 	}
 	for _, s := range rep.SoftwareDistribution {
-		last := "none"
-		if m := s.LastStatus; m != nil {
-			last = fmt.Sprintf("#%d %s: %s %s", m.Index, cli.Quote(m.Device), m.HRESULT, cli.Clean(m.Text))
-		}
 		fmt.Fprintf(w, "    site %s, %s: targeted %d, accepted %d, ran %d, succeeded %d, failed %d; last status message: %s\n",
-			cli.Quote(s.Site), cli.Text(s.Program), s.Targeted, s.Accepted, s.Ran, s.Succeeded, s.Failed, last)
+			cli.Quote(s.Site), cli.Text(s.Program), s.Targeted, s.Accepted, s.Ran, s.Succeeded, s.Failed, cli.Status(s.LastStatus))
 	}
 	fmt.Fprintf(w, "  Configuration Manager client computers reporting ActiveSync-connected devices\n")
 	if len(rep.Computers) == 0 {
@@ -264,7 +250,7 @@ func (p *textPrinter) printHistory(h fleet.History, r fleet.PlanReport) {
 		if d.Computer != "" {
 			fmt.Fprintf(w, " (%s)", cli.Quote(d.Computer))
 		}
-		fmt.Fprintf(w, "; before the first wave: client %s", versionText(d.Client))
+		fmt.Fprintf(w, "; before the first wave: client %s", cli.Version(d.Client))
 	}
 	fmt.Fprintln(w)
 	if h.Err != nil {
@@ -286,7 +272,7 @@ func (p *textPrinter) printHistory(h fleet.History, r fleet.PlanReport) {
 			continue
 		}
 		fmt.Fprintf(w, "%s package %s %s from site %s by %s\n", cli.Text(v.Deployment.Component), cli.Quote(v.Package),
-			versionText(v.Deployment.Package.Version), cli.Quote(v.Site), cli.Text(v.Deployment.Method))
+			cli.Version(v.Deployment.Package.Version), cli.Quote(v.Site), cli.Text(v.Deployment.Method))
 		carried := "carried out"
 		switch {
 		case o.Event == lifecycle.NoAction:
@@ -315,6 +301,6 @@ func (p *textPrinter) printHistory(h fleet.History, r fleet.PlanReport) {
 	if h.Device.Certificate {
 		cert = "a certificate"
 	}
-	fmt.Fprintf(w, "  after the last wave: client %s, password program %s, %s\n", versionText(h.Device.Client),
-		versionText(h.Device.PasswordProgram), cert)
+	fmt.Fprintf(w, "  after the last wave: client %s, password program %s, %s\n", cli.Version(h.Device.Client),
+		cli.Version(h.Device.PasswordProgram), cert)
 }

@@ -41,6 +41,27 @@ func Clean(s string) string {
 	return b.String()
 }
 
+// Version returns v's text, or "(none)" when v is not valid: the zero
+// version, which means that nothing is installed.
+func Version(v interface {
+	IsValid() bool
+	String() string
+}) string {
+	if !v.IsValid() {
+		return "(none)"
+	}
+	return v.String()
+}
+
+// Status returns the text of a report's last status message, or "(none)"
+// when m is nil.
+func Status(m *fleet.StatusRef) string {
+	if m == nil {
+		return "(none)"
+	}
+	return fmt.Sprintf("#%d %s: %s %s", m.Index, Quote(m.Device), m.HRESULT, Clean(m.Text))
+}
+
 // Quote quotes a name from the input files, such as a device id, as a Go
 // string literal (strconv.Quote), or returns "(none)" for "".
 func Quote(s string) string {

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,6 +13,8 @@ import (
 	"github.com/mobiledm/dmclient/certs"
 	"github.com/mobiledm/dmclient/examples/internal/cli"
 	"github.com/mobiledm/dmclient/lifecycle"
+	"github.com/mobiledm/dmclient/lifecycle/fleet"
+	"github.com/mobiledm/dmclient/version"
 )
 
 var cleanCases = []struct{ in, want string }{
@@ -73,6 +76,27 @@ func TestQuote(t *testing.T) {
 		if got := cli.Quote(in); got != want {
 			t.Errorf("Quote(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestVersionAndStatus(t *testing.T) {
+	if got := cli.Version(version.Version{}); got != "(none)" {
+		t.Errorf("Version of the zero version = %q, want (none)", got)
+	}
+	v, err := version.Parse("4.0.6221.1000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cli.Version(v); got != "4.0.6221.1000" {
+		t.Errorf("Version(%v) = %q", v, got)
+	}
+	if got := cli.Status(nil); got != "(none)" {
+		t.Errorf("Status(nil) = %q, want (none)", got)
+	}
+	m := &fleet.StatusRef{Index: 7, StatusMessage: lifecycle.StatusMessage{Device: "ce-01", HRESULT: certs.HRESULT(0x80070005), Text: "denied\r\n"}}
+	want := fmt.Sprintf("#7 \"ce-01\": %s %s", m.HRESULT, cli.Clean("denied\r\n"))
+	if got := cli.Status(m); got != want {
+		t.Errorf("Status(%+v) = %q, want %q", m, got, want)
 	}
 }
 
