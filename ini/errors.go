@@ -35,22 +35,28 @@ type Error struct {
 }
 
 // Error returns "ini: file:line: key: cause", leaving out the parts that
-// are empty.
+// are empty and the separators that go with them.
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString("ini: ")
+	b.WriteString("ini")
+	sep := func() { b.WriteString(": ") }
 	switch {
 	case e.File != "" && e.Line > 0:
-		b.WriteString(e.File + ":" + strconv.Itoa(e.Line) + ": ")
+		sep()
+		b.WriteString(e.File + ":" + strconv.Itoa(e.Line))
 	case e.File != "":
-		b.WriteString(e.File + ": ")
+		sep()
+		b.WriteString(e.File)
 	case e.Line > 0:
-		b.WriteString("line " + strconv.Itoa(e.Line) + ": ")
+		sep()
+		b.WriteString("line " + strconv.Itoa(e.Line))
 	}
 	if e.Key != "" {
-		b.WriteString(quote.Name(e.Key) + ": ")
+		sep()
+		b.WriteString(quote.Name(e.Key))
 	}
 	if e.Err != nil {
+		sep()
 		b.WriteString(strings.TrimPrefix(e.Err.Error(), "ini: "))
 	}
 	return b.String()

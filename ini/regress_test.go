@@ -182,3 +182,26 @@ func TestBareCRIsReported(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorLeavesOutEmptyParts: Error.Error leaves out every empty part,
+// the cause included, so that an Error a caller makes to place a problem
+// (file, line and key, no cause) does not end in a dangling ": ".
+func TestErrorLeavesOutEmptyParts(t *testing.T) {
+	for _, tt := range []struct {
+		e    ini.Error
+		want string
+	}{
+		{ini.Error{File: "a.ini", Line: 3, Key: "K", Err: errors.New("bad")}, "ini: a.ini:3: K: bad"},
+		{ini.Error{File: "a.ini", Line: 3, Key: "K"}, "ini: a.ini:3: K"},
+		{ini.Error{File: "a.ini", Line: 3}, "ini: a.ini:3"},
+		{ini.Error{File: "a.ini"}, "ini: a.ini"},
+		{ini.Error{Line: 3}, "ini: line 3"},
+		{ini.Error{Key: "K"}, "ini: K"},
+		{ini.Error{Err: errors.New("ini: bad")}, "ini: bad"},
+		{ini.Error{}, "ini"},
+	} {
+		if got := tt.e.Error(); got != tt.want {
+			t.Errorf("%+v: got %q, want %q", tt.e, got, tt.want)
+		}
+	}
+}
