@@ -101,7 +101,8 @@ type Settings struct {
 	// CertEnrollAction, and [File.SetSettings] leaves an empty value alone).
 	Installer string `json:"installer,omitempty"`
 	// Known holds the entries the known values were decoded from, in file
-	// order, with their values as written.
+	// order, each value as Windows reads it (see [Entry]), before it is
+	// decoded.
 	Known []Entry `json:"known,omitempty"`
 	// Unknown holds every other key Windows reads, in file order. Unknown
 	// keys are never an error.
