@@ -392,7 +392,7 @@ type roller struct {
 	aggs     []*Aggregator
 	counts   []WaveReport // Ran, NotRun, Changed
 	failed   map[uint64]*FailedBy
-	canceled bool // a wave did not run because ctx ended
+	canceled bool // a wave did not run, or not to its end, because ctx ended
 }
 
 func newRoller(ctx context.Context, opts *PlanOptions, waves []wave) *roller {
@@ -447,8 +447,9 @@ func (w *roller) device(index int, e *Entry, ferr error, h *History) {
 			}
 		} else {
 			n.NotRun++
-			w.canceled = w.canceled || ferr == nil
 		}
+		// A deployment that ctx stopped, before it started or during it.
+		w.canceled = w.canceled || ferr == nil && failureOf(&o) == FailureCanceled
 		if o.Err != nil { // FailureOf(o) != NoFailure
 			failed |= 1 << i
 		}
