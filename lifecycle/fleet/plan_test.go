@@ -150,6 +150,8 @@ func TestReadPlanErrors(t *testing.T) {
 		{"bad days", wave(`"target": {"all": true}, "after": "-3d"`), `waves["w2"].after`, "days"},
 		{"negative after", wave(`"target": {"all": true}, "after": "-1h"`), `waves["w2"].after`, "not from 0"},
 		{"after under a second", wave(`"target": {"all": true}, "after": "10ms"`), `waves["w2"].after`, "less than a second"},
+		{"after zero", wave(`"target": {"all": true}, "after": "0s"`), `waves["w2"].after`, "less than a second"},
+		{"after zero days", wave(`"target": {"all": true}, "after": "0d"`), `waves["w2"].after`, "less than a second"},
 		{"bad site", `{"sites": {"s": {"mode": "cloud"}}, "waves": []}`, `sites["s"].mode`, `unknown SiteMode "cloud"`},
 		{"bad package ini", `{"packages": {"p": {"version": "1.0.0.0", "ini": "[S]\nCertEnrollAction=Enrol\n"}}, "waves": []}`,
 			`packages["p"].ini`, "ClientSettings.ini:2"},
