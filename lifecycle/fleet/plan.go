@@ -421,6 +421,9 @@ func decodeTarget(raw []byte, t *Target) error {
 			t.Connections, err = jsonTexts[lifecycle.Connection](val)
 		case "computer":
 			t.Computers, err = jsonNames(val, true)
+			if err == nil && len(t.Computers) == 0 {
+				err = errors.New("an empty list")
+			}
 		}
 		if err != nil {
 			return &fieldError{member, err}

@@ -140,6 +140,8 @@ func TestReadPlanErrors(t *testing.T) {
 		{"unknown platform", wave(`"target": {"platform": ["WM6Pro", "WP7"]}`), `waves["w2"].target.platform`, `unknown Platform "WP7"`},
 		{"unknown connection", wave(`"target": {"connection": "bluetooth"}`), `waves["w2"].target.connection`, `"bluetooth"`},
 		{"empty platforms", wave(`"target": {"platform": []}`), `waves["w2"].target.platform`, "an empty list"},
+		{"empty connections", wave(`"target": {"share": 10, "connection": []}`), `waves["w2"].target.connection`, "an empty list"},
+		{"empty computers", wave(`"target": {"share": 10, "computer": []}`), `waves["w2"].target.computer`, "an empty list"},
 		{"computer not a string", wave(`"target": {"computer": 7}`), `waves["w2"].target.computer`, "a string or a list of strings"},
 		{"unknown method", wave(`"target": {"all": true}, "deployment": {"method": "pigeon"}`), `waves["w2"].deployment.method`, `"pigeon"`},
 		{"unknown component", wave(`"target": {"all": true}, "deployment": {"component": "x"}`), `waves["w2"].deployment.component`, `"x"`},
