@@ -152,7 +152,8 @@ type FailedBy struct {
 // on the devices pulled count as not run, and a deployment in progress stops
 // at its next chain step. Run then returns the report of the devices
 // pulled and ctx's error; the error is nil when fleet ended and every
-// wave ran, even if ctx ended afterwards.
+// wave's deployment ran to its end (ctx stopped none), even if ctx ended
+// afterwards.
 //
 // A panic in a callback reaches the caller of Run: OnHistory's, fleet's
 // and the Clock's (read on the calling goroutine) as they are, one of an
