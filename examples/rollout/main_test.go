@@ -273,3 +273,17 @@ func TestInterrupt(t *testing.T) {
 		t.Errorf("status %d, report %q, stderr %q", status, out, stderr)
 	}
 }
+
+// TestCountsOnlyNote: the note that the reports give counts only is
+// printed whenever they do, also when the first wave targets no device.
+func TestCountsOnlyNote(t *testing.T) {
+	plan := cli.WriteTemp(t, "plan.json", `{"waves": [{"name": "nobody", "target": {"ids": ["no such device"]}},
+	    {"name": "all", "target": {"all": true}}]}`)
+	status, out, errOut := cli.Capture(run, false, "-plan", plan, "-generate", "30")
+	if status != 0 {
+		t.Fatalf("status %d, stderr %q", status, errOut)
+	}
+	if !strings.Contains(out, "The reports give counts only") {
+		t.Errorf("-generate 30, no note that the reports give counts only:\n%s", out)
+	}
+}

@@ -41,7 +41,7 @@ func (p *textPrinter) history(fleet.History) {}
 
 func (p *textPrinter) end(r fleet.PlanReport, picked []fleet.History, err error) {
 	w := p.w
-	cli.RunNotes(w, err, r.Devices > 0 && len(r.Waves) > 0 && r.Waves[0].Report.Devices > 0 && len(r.Waves[0].Report.StatusDetails) == 0)
+	cli.RunNotes(w, err, countsOnly(r))
 	for i, wr := range r.Waves {
 		p.wave(i, wr, r.Devices)
 	}
@@ -62,6 +62,17 @@ func (p *textPrinter) end(r fleet.PlanReport, picked []fleet.History, err error)
 	for _, h := range picked {
 		p.printHistory(h, r)
 	}
+}
+
+// countsOnly reports whether the reports of r give counts only: a wave
+// that targeted devices has no status details.
+func countsOnly(r fleet.PlanReport) bool {
+	for _, wr := range r.Waves {
+		if wr.Report.Devices > 0 {
+			return len(wr.Report.StatusDetails) == 0
+		}
+	}
+	return false
 }
 
 func failedDevices(r fleet.PlanReport) int {

@@ -182,7 +182,8 @@ func percent(p float64) string { return strconv.FormatFloat(p, 'g', 8, 64) + "%"
 //
 //   - "name" (required): a string naming the wave, unique ignoring case;
 //   - "after": how long after the wave before it the wave runs, a Go
-//     duration ("36h") or whole days ("30d"), a day when absent;
+//     duration ("36h") or whole days ("30d"), a day when absent; after
+//     the first wave, at least a second;
 //   - "target" (required): an object with "all": true alone, or any of
 //     "ids" (a list of device ids), "share" (a percentage of the fleet, the
 //     first part by id, or {"from": 10, "to": 100}: see [Share]),
@@ -312,7 +313,7 @@ func (p *pass) waves(plan *Plan) error {
 			return &Error{Index: -1, Field: "waves", Offset: off, Err: errors.New("more than " + strconv.Itoa(MaxWaves) + " waves")}
 		}
 		w := Wave{offset: off}
-		if err := decodeWave(raw, &w); err != nil {
+		if err := decodeWave(raw, &w, i > 0); err != nil {
 			fe := asFieldError(err, "")
 			return &Error{Index: -1, Field: join(waveField(i, w.Name), fe.field), Offset: off, Err: fe.err}
 		}
@@ -329,9 +330,9 @@ func waveField(i int, name string) string {
 	return "waves[" + quote.Short(name) + "]"
 }
 
-// decodeWave decodes the wave raw into w; on error, w.Name is the wave's
-// name if it could be read.
-func decodeWave(raw []byte, w *Wave) error {
+// decodeWave decodes the wave raw into w, a wave after the first when
+// later; on error, w.Name is the wave's name if it could be read.
+func decodeWave(raw []byte, w *Wave, later bool) error {
 	var target, name bool
 	err := walk(raw, waveMembers, func(member string, val []byte) error {
 		var err error
@@ -341,6 +342,10 @@ func decodeWave(raw []byte, w *Wave) error {
 			w.Name, err = jsonName(val)
 		case "after":
 			w.After, err = jsonDuration(val)
+			if err == nil && later && w.After == 0 {
+				// A zero Wave.After is a day: "0s" given is not what it says.
+				err = errors.New("less than a second after the wave before: 0s (leave \"after\" out for a day)")
+			}
 		case "target":
 			target = true
 			err = decodeTarget(val, &w.Target)
@@ -416,6 +421,9 @@ func decodeTarget(raw []byte, t *Target) error {
 			t.Connections, err = jsonTexts[lifecycle.Connection](val)
 		case "computer":
 			t.Computers, err = jsonNames(val, true)
+			if err == nil && len(t.Computers) == 0 {
+				err = errors.New("an empty list")
+			}
 		}
 		if err != nil {
 			return &fieldError{member, err}

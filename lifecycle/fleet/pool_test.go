@@ -6,6 +6,7 @@ package fleet_test
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"runtime"
 	"sync/atomic"
@@ -165,5 +166,110 @@ func (s *streaming) checkHeap(t *testing.T) {
 	t.Logf("heap in use peaked at %.1f MB", float64(s.peak)/(1<<20))
 	if s.peak > 32<<20 {
 		t.Fatalf("heap in use peaked at %d MB", s.peak>>20)
+	}
+}
+
+// TestNothingRetained: the pool hands each worker a pointer to the entry
+// in its batch, or with one worker to the one entry it reuses, which the
+// next device overwrites. Every device here has an id, a site and a
+// computer of its own, in more devices than the batches out at once hold:
+// a report, an OnOutcome entry or a history that kept such a pointer
+// instead of what it pointed to would show a later device's site or
+// computer, or lose a device.
+func TestNothingRetained(t *testing.T) {
+	const n = 1500 // more than the 4 batches of 256 out with 2 workers
+	var yielded []fleet.Entry
+	i := 0
+	for e, err := range generatedFleet(n) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.Device.ID = fmt.Sprintf("d-%04d", i)
+		e.Site = fmt.Sprintf("site-%04d", i)
+		e.Device.Computer = fmt.Sprintf("PC-%04d", i)
+		e.Device.Connection = lifecycle.ViaManagedComputer
+		e.Deployment.Method = lifecycle.SoftwareDistribution
+		yielded = append(yielded, e)
+		i++
+	}
+	entries := func(yield func(fleet.Entry, error) bool) {
+		for _, e := range yielded {
+			if !yield(e, nil) {
+				return
+			}
+		}
+	}
+	// check checks a report over every device, each once.
+	check := func(what string, r fleet.Report) {
+		t.Helper()
+		if r.Devices != n || len(r.SoftwareDistribution) != n || len(r.Computers) != n || len(r.StatusDetails) != n {
+			t.Fatalf("%s: %d devices, %d programs, %d computers, %d details", what, r.Devices, len(r.SoftwareDistribution),
+				len(r.Computers), len(r.StatusDetails))
+		}
+		for k, e := range yielded {
+			p, c, d := r.SoftwareDistribution[k], r.Computers[k], r.StatusDetails[k]
+			if p.Site != e.Site || p.Targeted != 1 || c.Name != e.Device.Computer || c.Devices.Count != 1 ||
+				c.Devices.Devices[0] != (fleet.DeviceRef{Index: k, ID: e.Device.ID}) || d.Index != k || d.ID != e.Device.ID {
+				t.Fatalf("%s: device %d (%s, %s, %s): program %+v, computer %+v, detail %+v", what, k, e.Device.ID, e.Site,
+					e.Device.Computer, p, c, d)
+			}
+		}
+	}
+	same := func(what string, k int, got fleet.Entry) {
+		t.Helper()
+		e := yielded[k]
+		if got.Device.ID != e.Device.ID || got.Site != e.Site || got.Device.Computer != e.Device.Computer {
+			t.Fatalf("%s: device %d is %s, %s, %s, want %s, %s, %s", what, k, got.Device.ID, got.Site, got.Device.Computer,
+				e.Device.ID, e.Site, e.Device.Computer)
+		}
+	}
+	details := fleet.ReportOptions{Details: true}
+	for _, workers := range []int{1, 2} {
+		var kept []fleet.Entry
+		r, err := fleet.Run(context.Background(), entries, fleet.Options{Workers: workers, Report: details, Machine: fleetOptions,
+			OnOutcome: func(_ int, e fleet.Entry, _ lifecycle.Outcome) { kept = append(kept, e) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		what := fmt.Sprintf("Run, %d workers", workers)
+		check(what, r)
+		for k, e := range kept {
+			same(what+", OnOutcome", k, e)
+		}
+		r, _ = fleet.Run(context.Background(), entries, fleet.Options{Workers: workers, Report: details, Machine: fleetOptions})
+		check(what+", no OnOutcome", r)
+
+		kept = kept[:0]
+		c, err := fleet.Compare(context.Background(), entries, func(e fleet.Entry) fleet.Entry { return e },
+			fleet.Options{Workers: workers, Report: details, Machine: fleetOptions,
+				OnOutcome: func(_ int, e fleet.Entry, _ lifecycle.Outcome) { kept = append(kept, e) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		what = fmt.Sprintf("Compare, %d workers", workers)
+		check(what+", before", c.Before.Report)
+		check(what+", after", c.After.Report)
+		for k, e := range kept {
+			same(what+", OnOutcome", k/2, e)
+		}
+
+		var histories []fleet.History
+		plan := &fleet.Plan{Waves: []fleet.Wave{{Name: "own", Target: fleet.Target{All: true}}}}
+		pr, err := plan.Run(context.Background(), entries, fleet.PlanOptions{Workers: workers, Report: details,
+			OnHistory: func(h fleet.History) { histories = append(histories, h) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		what = fmt.Sprintf("Plan.Run, %d workers", workers)
+		check(what, pr.Waves[0].Report)
+		if len(histories) != n {
+			t.Fatalf("%s: %d histories", what, len(histories))
+		}
+		for k, h := range histories {
+			same(what+", OnHistory", k, h.Entry)
+			if h.Index != k || len(h.Visits) != 1 || h.Visits[0].Site != yielded[k].Site || h.Device.Computer != yielded[k].Device.Computer {
+				t.Fatalf("%s: history %d: %+v", what, k, h)
+			}
+		}
 	}
 }

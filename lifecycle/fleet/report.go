@@ -140,8 +140,11 @@ func (s HealthSummary) Unhealthy() int { return s.Certificate + s.Communication 
 // cancellation did.
 type ProgramStatus struct {
 	// Site is the site's name ([Entry].Site).
-	Site    string              `json:"site"`
-	Program lifecycle.Component `json:"program"`
+	Site string `json:"site"`
+	// Program is the component advertised; the zero Component, left out
+	// of JSON, for devices whose deployment gave no valid one (they fail
+	// as [FailureInput]).
+	Program lifecycle.Component `json:"program,omitempty"`
 	// Targeted counts every device the program was advertised to.
 	Targeted  int `json:"targeted"`
 	Accepted  int `json:"accepted"`

@@ -1,6 +1,7 @@
 package fleet_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -340,5 +341,39 @@ func TestEmptyReport(t *testing.T) {
 	const want = `{"devices":0,"success":{"count":0},"health":{"healthy":0,"certificateIssues":0,"communicationIssues":0,"localClientIssues":0,"noClient":0,"notRun":0},"healthy":{"count":0},"unhealthyCertificate":{"count":0},"unhealthyCommunication":{"count":0},"unhealthyLocal":{"count":0}}`
 	if string(data) != want {
 		t.Errorf("JSON of the empty report:\n%s\nwant\n%s", data, want)
+	}
+}
+
+// TestReportJSONInvalidComponent: an entry deployed by software
+// distribution with no valid component fails as invalid input, and the
+// report that counts it, as every report, encodes as JSON and decodes
+// back to itself.
+func TestReportJSONInvalidComponent(t *testing.T) {
+	dev := lifecycle.Device{ID: "d", Platform: certs.WindowsCE, Security: certs.Unrestricted.Security(), Connection: lifecycle.Direct}
+	for _, c := range []lifecycle.Component{0, 9} {
+		e := fleet.Entry{Device: dev, Site: "central",
+			Deployment: lifecycle.Deployment{Component: c, Method: lifecycle.SoftwareDistribution}}
+		r, err := fleet.Run(context.Background(), fromItems([]item{{e: e}}), fleet.Options{Report: fleet.ReportOptions{Details: true}})
+		if err != nil || failedWith(r, fleet.FailureInput) != 1 || len(r.SoftwareDistribution) != 1 {
+			t.Fatalf("component %d: %v, %+v", c, err, r)
+		}
+		data, err := json.Marshal(r)
+		if err != nil {
+			t.Fatalf("component %d: the report does not encode: %v", c, err)
+		}
+		var back fleet.Report
+		if err := json.Unmarshal(data, &back); err != nil {
+			t.Fatalf("component %d: %v\n%s", c, err, data)
+		}
+		if diff := cmp.Diff(r, back); diff != "" {
+			t.Errorf("component %d: the report decoded mismatch (-want +got):\n%s", c, diff)
+		}
+		cr, err := fleet.Compare(context.Background(), fromItems([]item{{e: e}}), nil, fleet.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := json.Marshal(cr); err != nil {
+			t.Errorf("component %d: the comparison does not encode: %v", c, err)
+		}
 	}
 }

@@ -152,7 +152,8 @@ type FailedBy struct {
 // on the devices pulled count as not run, and a deployment in progress stops
 // at its next chain step. Run then returns the report of the devices
 // pulled and ctx's error; the error is nil when fleet ended and every
-// wave ran, even if ctx ended afterwards.
+// wave's deployment ran to its end (ctx stopped none), even if ctx ended
+// afterwards.
 //
 // A panic in a callback reaches the caller of Run: OnHistory's, fleet's
 // and the Clock's (read on the calling goroutine) as they are, one of an
@@ -392,7 +393,7 @@ type roller struct {
 	aggs     []*Aggregator
 	counts   []WaveReport // Ran, NotRun, Changed
 	failed   map[uint64]*FailedBy
-	canceled bool // a wave did not run because ctx ended
+	canceled bool // a wave did not run, or not to its end, because ctx ended
 }
 
 func newRoller(ctx context.Context, opts *PlanOptions, waves []wave) *roller {
@@ -447,8 +448,9 @@ func (w *roller) device(index int, e *Entry, ferr error, h *History) {
 			}
 		} else {
 			n.NotRun++
-			w.canceled = w.canceled || ferr == nil
 		}
+		// A deployment that ctx stopped, before it started or during it.
+		w.canceled = w.canceled || ferr == nil && failureOf(&o) == FailureCanceled
 		if o.Err != nil { // FailureOf(o) != NoFailure
 			failed |= 1 << i
 		}

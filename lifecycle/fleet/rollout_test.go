@@ -594,3 +594,34 @@ func TestRolloutPanics(t *testing.T) {
 		testPlan().Run(context.Background(), entries, opts)
 	})
 }
+
+// TestRolloutCanceledInLastWave: a context that ends during the last
+// wave's deployment to the last device stops that deployment at its next
+// chain step: the wave did not run to its end, so Run returns ctx's error
+// whatever the worker count, as Run of the fleet does.
+func TestRolloutCanceledInLastWave(t *testing.T) {
+	plan := &fleet.Plan{Packages: testPlan().Packages, Waves: []fleet.Wave{
+		{Name: "a", Package: "r3", Target: fleet.Target{All: true}},
+	}}
+	dev := lifecycle.Device{ID: "d", Platform: certs.WindowsCE, Security: certs.Unrestricted.Security(), Connection: lifecycle.Direct}
+	entry := fleet.Entry{Device: dev, Deployment: lifecycle.Deployment{Component: lifecycle.Client, Method: lifecycle.ManualTransfer,
+		Site: lifecycle.Site{Mode: certs.Mixed, ClientAgent: true}}}
+	for _, workers := range []int{1, 2} {
+		ctx, cancel := context.WithCancel(context.Background())
+		var h fleet.History
+		r, err := plan.Run(ctx, fromItems([]item{{e: entry}}), fleet.PlanOptions{Workers: workers,
+			Machine: lifecycle.Options{OnStep: func(_ context.Context, _, to lifecycle.Step) {
+				if to == lifecycle.DMInstaller {
+					cancel()
+				}
+			}},
+			OnHistory: func(got fleet.History) { h = got }})
+		cancel()
+		if len(h.Visits) != 1 || !errors.Is(h.Visits[0].Outcome.Err, context.Canceled) || r.Waves[0].Report.Failed() != 1 {
+			t.Fatalf("%d workers: %+v, %+v", workers, h, r)
+		}
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("%d workers: the last wave's deployment was canceled, Run returned %v", workers, err)
+		}
+	}
+}
