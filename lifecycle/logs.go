@@ -154,9 +154,12 @@ const (
 // action, a failed enrollment); where they are not (names read with
 // [ParseLogName] alone), it judges from the names and times.
 func Verify(logs []LogFile) Verification {
+	// One run's logs share an instant, not necessarily a location: the key
+	// is the instant in UTC, so that == on the map's keys compares instants.
 	runs := make(map[time.Time][]LogFile)
 	for _, l := range logs {
-		runs[l.Time] = append(runs[l.Time], l)
+		t := l.Time.UTC()
+		runs[t] = append(runs[t], l)
 	}
 	times := make([]time.Time, 0, len(runs))
 	for t := range runs {

@@ -212,3 +212,21 @@ func TestOutcomeJSONHRESULT(t *testing.T) {
 		t.Errorf("status message JSON: %s", b)
 	}
 }
+
+// TestVerifySameInstantAnyZone: the logs of one run are one run whatever
+// location their times carry. A log decoded from JSON written with an
+// offset ("+00:00", or "+02:00" for the same instant) is not the == of one
+// in UTC, and Verify split the run, passing the DMInstaller log over as a
+// run that "changed nothing".
+func TestVerifySameInstantAnyZone(t *testing.T) {
+	at := time.Date(2026, 11, 26, 9, 43, 0, 0, time.UTC)
+	logs := []lifecycle.LogFile{
+		{Kind: lifecycle.DMInstallerLog, Time: at.In(time.FixedZone("CEST", 2*3600))},
+		{Kind: lifecycle.DMClientSetupLog, Time: at},
+		{Kind: lifecycle.DMSvcLog, Time: at.In(time.FixedZone("", 0))},
+	}
+	v := lifecycle.Verify(logs)
+	if !v.Installed || len(v.Missing) > 0 || !v.Judged.Equal(at) {
+		t.Errorf("Verify of one run in three zones = %+v", v)
+	}
+}

@@ -44,7 +44,7 @@ func TestCanceledContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	out, err := m.Deploy(ctx, deployment(t, sp2))
-	if !errors.Is(err, context.Canceled) || len(out.Steps) != 0 || out.Logs != nil || m.Device().Client.IsValid() {
+	if !errors.Is(err, context.Canceled) || out.Event != lifecycle.NoAction || len(out.Steps) != 0 || out.Logs != nil || m.Device().Client.IsValid() {
 		t.Fatalf("Deploy with a canceled context = %v, steps %v, device %v", err, out.Steps, m.Device().Client)
 	}
 	out, err = m.Deploy(context.Background(), deployment(t, sp2))

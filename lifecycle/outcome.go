@@ -42,8 +42,9 @@ type Outcome struct {
 	From State `json:"from"`
 	To   State `json:"to"`
 	// Event is the event the decision table chose ([Scenario.Event]), or
-	// [NoAction] when it chose none or the input was invalid. Whether it
-	// ran is [Outcome.Transitioned]; why not is Failure.
+	// [NoAction] when it chose none, the input was invalid or the context
+	// was done before the run began (nothing was decided). Whether it ran
+	// is [Outcome.Transitioned]; why not is Err.
 	Event Event `json:"event"`
 	// Before and After are the installed versions of the component before
 	// and after; the zero Version means none.

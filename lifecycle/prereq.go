@@ -93,7 +93,8 @@ func (p prerequisite) sentinel() error { return prerequisiteErrors[p].err }
 // its message only when asked. It is 4 bytes without pointers: the
 // missing prerequisites (bit i: prerequisite i) and, four bits each, the
 // facts the message is written from: the platform, the method, the
-// connection, the site mode and the files the folder lacks. As an error
+// connection, the site mode and the files the folder lacks; and a bit,
+// [renewing], for a device that holds a certificate. As an error
 // it is one allocation from Go's tiny allocator, which packs four into 16
 // bytes that the garbage collector does not scan. A deployment whose
 // Installer names another platform's installer gets an [installerError],
@@ -107,6 +108,10 @@ const (
 	connectionShift = methodShift + 4
 	modeShift       = connectionShift + 4
 	lacksShift      = modeShift + 4
+	// renewing is set when the device holds a certificate, so that
+	// [ErrEnrollmentNotEnforced] is missing because the deployment renews
+	// it.
+	renewing prerequisiteError = 1 << (lacksShift + 4)
 )
 
 func newPrerequisiteError(missing uint16, p certs.Platform, m Method, c Connection, mode certs.SiteMode, l lack) prerequisiteError {
@@ -179,6 +184,9 @@ func (e prerequisiteError) detail(p prerequisite, installer string) string {
 	case passwordProgramPlatform:
 		return "device is " + e.platform().String()
 	case enrollmentNotEnforced:
+		if e&renewing != 0 {
+			return e.mode().String() + " mode, and the deployment renews the device's certificate"
+		}
 		return e.mode().String() + " mode, and the device holds no valid certificate"
 	}
 	return ""
@@ -273,9 +281,9 @@ func validate(sc *Scenario) error {
 //   - the password program only on Pocket PC 2003
 //     ([ErrPasswordProgramPlatform]);
 //   - CertEnrollAction=Enroll on a native or server authentication site
-//     where the deployment needs a certificate and the device holds none:
-//     a client deployment that leaves a client installed
-//     ([ErrEnrollmentNotEnforced]). Modelling choice: an uninstall, a
+//     where the deployment needs a certificate, one the device does not
+//     hold or one it renews ([Deployment].RenewCertificate): a client
+//     deployment that leaves a client installed ([ErrEnrollmentNotEnforced]). Modelling choice: an uninstall, a
 //     deployment that decides no action, and the password program never
 //     enroll, so they do not need it.
 //
@@ -318,6 +326,9 @@ func missingPrerequisites(sc *Scenario) error {
 		return nil
 	}
 	e := newPrerequisiteError(missing, dev.Platform, dep.Method, dev.Connection, site.Mode, lacks)
+	if dev.Certificate {
+		e |= renewing
+	}
 	if missing&(1<<invalidSettings) != 0 {
 		return &installerError{e, inst}
 	}

@@ -204,3 +204,26 @@ func TestPrerequisitesInvalidInput(t *testing.T) {
 		t.Errorf("the test scenario misses %v", err)
 	}
 }
+
+// TestEnrollmentNotEnforcedSaysWhy: the message of a missing
+// CertEnrollAction=Enroll says why the deployment enrolls. It said "the
+// device holds no valid certificate" also for a device that holds one
+// and a deployment that asks for renewal.
+func TestEnrollmentNotEnforcedSaysWhy(t *testing.T) {
+	for _, tc := range []struct {
+		certificate, renew bool
+		want               string
+	}{
+		{false, false, "native mode, and the device holds no valid certificate"},
+		{false, true, "native mode, and the device holds no valid certificate"},
+		{true, true, "native mode, and the deployment renews the device's certificate"},
+	} {
+		sc := scenario(t)
+		sc.Deployment.Site.Mode = certs.Native
+		sc.Device.Certificate, sc.Deployment.RenewCertificate = tc.certificate, tc.renew
+		err := lifecycle.CheckPrerequisites(sc)
+		if !errors.Is(err, lifecycle.ErrEnrollmentNotEnforced) || !strings.HasSuffix(err.Error(), ": "+tc.want) {
+			t.Errorf("certificate %v, renew %v: %v; want it to end %q", tc.certificate, tc.renew, err, tc.want)
+		}
+	}
+}

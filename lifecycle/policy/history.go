@@ -146,7 +146,7 @@ func (w *historyWorker) extend(done <-chan struct{}, in *sequenceInputs, p func(
 		w.violations++
 		if in.cfg.keep > 0 {
 			w.kept = append(w.kept, historyViolation{start: s, path: slices.Clone(w.path)})
-			if len(w.kept) >= 2*in.cfg.keep {
+			if len(w.kept)-in.cfg.keep >= in.cfg.keep { // not 2*keep, which overflows for a huge keep
 				slices.SortFunc(w.kept, compareHistoryViolations)
 				w.kept = w.kept[:in.cfg.keep]
 			}

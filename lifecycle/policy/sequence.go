@@ -398,7 +398,7 @@ func (vs *violations) add(k int, v violation) {
 		return
 	}
 	vs.items = append(vs.items, v)
-	if len(vs.items) >= 2*k {
+	if len(vs.items)-k >= k { // not 2*k, which overflows for a huge k
 		vs.sort(k)
 	}
 }

@@ -88,8 +88,8 @@ func DefaultScenario() lifecycle.Scenario {
 //
 // The space varies, around [DefaultScenario]:
 //
-//   - the component ([lifecycle.Components]) and the platform
-//     ([certs.Platforms]);
+//   - the component ([lifecycle.Client], [lifecycle.PasswordProgram])
+//     and the platform ([certs.Platforms]);
 //   - the device's security: one of each distinct result of the trust step
 //     ([certs.EstablishTrust]) on the platform, the one nearest the
 //     default; where signing does not apply that is the default's alone,
