@@ -26,6 +26,26 @@ const (
 	maxIniLen      = ini.MaxSize
 )
 
+// settingsFit returns why n settings, whose keys and values kv gives,
+// could not be a device's in its JSON form (at most maxSettings, keys of
+// at most maxKeyLen bytes, values of at most maxValueLen), or nil when
+// they could.
+func settingsFit(n int, kv func(int) (key, value string)) error {
+	if n > maxSettings {
+		return errors.New("more than " + strconv.Itoa(maxSettings) + " settings")
+	}
+	for i := range n {
+		k, v := kv(i)
+		if len(k) > maxKeyLen {
+			return errors.New("a key longer than " + strconv.Itoa(maxKeyLen) + " bytes: " + quote.Short(k))
+		}
+		if len(v) > maxValueLen {
+			return errors.New("the value of " + quote.Short(k) + " is longer than " + strconv.Itoa(maxValueLen) + " bytes")
+		}
+	}
+	return nil
+}
+
 // members decodes the JSON object data member by member: each member's
 // name must be one of fields (which decodes it), and no member may appear
 // twice. Errors are [*InputError]s whose Field is path plus the member.

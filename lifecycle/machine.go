@@ -13,6 +13,7 @@ import (
 
 	"github.com/looplab/fsm"
 	"github.com/mobiledm/dmclient/certs"
+	"github.com/mobiledm/dmclient/internal/quote"
 	"github.com/mobiledm/dmclient/version"
 )
 
@@ -117,7 +118,10 @@ type run struct {
 
 // NewMachine returns the machine of device dev, such as one a tool stored
 // ([Machine.Device] is the form to store). A device whose platform or
-// connection is invalid is an [*InputError].
+// connection is invalid, or that its JSON form could not hold (an ID or
+// computer name over 256 bytes; more than 1,024 settings, a key over 256
+// bytes or a value over 4,096: see [Device.UnmarshalJSON]), is an
+// [*InputError].
 func NewMachine(dev Device, opts Options) (*Machine, error) {
 	if err := validateDevice(&dev); err != nil {
 		return nil, err
@@ -135,6 +139,14 @@ func validateDevice(dev *Device) error {
 	case !dev.Connection.valid():
 		_, err := dev.Connection.MarshalText()
 		return &InputError{Field: "device.connection", Err: err}
+	case len(dev.ID) > maxIDLen:
+		return inputError("device.id", "longer than "+strconv.Itoa(maxIDLen)+" bytes: "+quote.Short(dev.ID))
+	case len(dev.Computer) > maxIDLen:
+		return inputError("device.computer", "longer than "+strconv.Itoa(maxIDLen)+" bytes: "+quote.Short(dev.Computer))
+	}
+	s := dev.Settings
+	if err := settingsFit(len(s), func(i int) (string, string) { return s[i].Key, s[i].Value }); err != nil {
+		return &InputError{Field: "device.settings", Err: err}
 	}
 	return nil
 }
@@ -152,8 +164,8 @@ func (m *Machine) Device() Device {
 }
 
 // Restore replaces the machine's device with dev, as when a tool restores
-// a device it stored, without running anything. A device whose platform or
-// connection is invalid is an [*InputError] and changes nothing.
+// a device it stored, without running anything. A device [NewMachine]
+// refuses is an [*InputError] and changes nothing.
 func (m *Machine) Restore(dev Device) error {
 	if err := validateDevice(&dev); err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -551,5 +552,93 @@ func TestRunIsOneShot(t *testing.T) {
 	sc.Device.Connection = 0
 	if _, err := lifecycle.Run(context.Background(), sc, opts); !errors.Is(err, lifecycle.ErrInvalidInput) {
 		t.Errorf("Run of an invalid device: %v", err)
+	}
+}
+
+// TestStoredFormCaps: a package whose client settings a device's JSON form
+// could not hold is invalid input before anything runs, and a package at
+// the caps installs a device that reads back from its own JSON; a device
+// beyond the caps is refused by NewMachine and Restore.
+func TestStoredFormCaps(t *testing.T) {
+	const (
+		maxSettings = 1024
+		maxKey      = 256
+		maxValue    = 4096
+	)
+	withUnknown := func(n, keyLen, valueLen int) lifecycle.Deployment {
+		dep := deployment(t, sp2)
+		dep.Package.Settings.Unknown = nil
+		for i := range n {
+			k := fmt.Sprintf("K%d", i)
+			k += strings.Repeat("k", max(0, keyLen-len(k)))
+			dep.Package.Settings.Unknown = append(dep.Package.Settings.Unknown,
+				ini.Entry{Section: "ClientSettings", Key: k, Value: strings.Repeat("v", valueLen), Line: i + 3})
+		}
+		return dep
+	}
+	for _, tc := range []struct {
+		name             string
+		n, key, value    int
+		wantInvalidInput bool
+	}{
+		{"at the caps", maxSettings, maxKey, maxValue, false},
+		{"too many", maxSettings + 1, 8, 8, true},
+		{"key too long", 3, maxKey + 1, 8, true},
+		{"value too long", 3, 8, maxValue + 1, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newMachine(t, device(), lifecycle.Options{})
+			before := m.Device()
+			out, err := m.Deploy(context.Background(), withUnknown(tc.n, tc.key, tc.value))
+			if !tc.wantInvalidInput {
+				if err != nil {
+					t.Fatal(err)
+				}
+				data, err := json.Marshal(m.Device())
+				if err != nil {
+					t.Fatal(err)
+				}
+				var back lifecycle.Device
+				if err := json.Unmarshal(data, &back); err != nil {
+					t.Fatalf("the installed device does not read back from its JSON: %v", err)
+				}
+				if diff := cmp.Diff(m.Device(), back); diff != "" {
+					t.Errorf("device JSON round trip (-want +got):\n%s", diff)
+				}
+				return
+			}
+			var ie *lifecycle.InputError
+			if !errors.Is(err, lifecycle.ErrInvalidInput) || !errors.As(err, &ie) || ie.Field != "deployment.package.settings" {
+				t.Fatalf("Deploy error = %v, want an *InputError for deployment.package.settings", err)
+			}
+			if out.Transitioned() || len(out.Steps) > 0 {
+				t.Errorf("an invalid package ran: %+v", out)
+			}
+			if diff := cmp.Diff(before, m.Device()); diff != "" {
+				t.Errorf("an invalid package changed the device (-before +after):\n%s", diff)
+			}
+		})
+	}
+	long := strings.Repeat("x", 257)
+	for field, dev := range map[string]lifecycle.Device{
+		"device.id":       func() lifecycle.Device { d := device(); d.ID = long; return d }(),
+		"device.computer": func() lifecycle.Device { d := device(); d.Computer = long; return d }(),
+		"device.settings": func() lifecycle.Device {
+			d := device()
+			d.Settings = make([]lifecycle.Setting, maxSettings+1)
+			return d
+		}(),
+	} {
+		var ie *lifecycle.InputError
+		if _, err := lifecycle.NewMachine(dev, opts); !errors.As(err, &ie) || ie.Field != field {
+			t.Errorf("NewMachine with a bad %s: error %v, want an *InputError for it", field, err)
+		}
+		m := newMachine(t, device(), lifecycle.Options{})
+		if err := m.Restore(dev); !errors.As(err, &ie) || ie.Field != field {
+			t.Errorf("Restore with a bad %s: error %v, want an *InputError for it", field, err)
+		}
+		if got := m.Device(); got.ID != device().ID {
+			t.Errorf("a refused Restore changed the device to %q", got.ID)
+		}
 	}
 }

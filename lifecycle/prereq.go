@@ -239,8 +239,11 @@ func (m Method) rule() methodRule {
 // an [*InputError], joined with errors.Join.
 func validate(sc *Scenario) error {
 	dev, dep := &sc.Device, &sc.Deployment
+	u := dep.Package.Settings.Unknown
+	fit := settingsFit(len(u), func(i int) (string, string) { return u[i].Key, u[i].Value })
 	if dev.Platform.IsValid() && dev.Connection.valid() && dep.Component.valid() && dep.Method.valid() &&
-		dep.Site.Mode.IsValid() && dep.Package.Version.IsValid() && dep.Package.Settings.ClientInstallAction.IsValid() {
+		dep.Site.Mode.IsValid() && dep.Package.Version.IsValid() && dep.Package.Settings.ClientInstallAction.IsValid() &&
+		fit == nil {
 		return nil
 	}
 	var errs []error
@@ -260,6 +263,12 @@ func validate(sc *Scenario) error {
 	}
 	bad(dep.Package.Settings.ClientInstallAction.IsValid(), "deployment.package.settings.clientInstallAction",
 		dep.Package.Settings.ClientInstallAction)
+	if fit != nil {
+		// Modelling choice: the package's client settings go to the
+		// device, whose stored form holds only so many.
+		errs = append(errs, &InputError{Field: "deployment.package.settings",
+			Err: errors.New("its client settings would not fit a device: " + fit.Error())})
+	}
 	return errors.Join(errs...)
 }
 
