@@ -196,6 +196,12 @@ type Package struct {
 	// [CompleteFolder].
 	Folder Folder `json:"folder"`
 	// Settings is the decoded DMCommonInstaller.ini or ClientSettings.ini.
+	//
+	// Modelling choice: its client settings ([ini.Settings].Unknown) go to
+	// the device, so a deployment of a package with more of them than a
+	// device holds (1,024, keys of up to 256 bytes, values of up to 4,096:
+	// see [Device.UnmarshalJSON]) is invalid input, refused before
+	// anything runs.
 	Settings ini.Settings `json:"settings"`
 }
 
