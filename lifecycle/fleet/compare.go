@@ -237,7 +237,7 @@ func (t *tally) merge(u *tally) {
 	for s := range 2 {
 		t.sides[s].Merge(u.sides[s])
 		t.users[s].UserSettings += u.users[s].UserSettings
-		t.users[s].UserDevices.merge(u.users[s].UserDevices)
+		t.users[s].UserDevices.merge(u.users[s].UserDevices, t.details)
 	}
 	t.changed += u.changed
 	for k, h := range u.changes {

@@ -40,9 +40,12 @@ func (l *DeviceList) add(details bool, r DeviceRef) {
 	}
 }
 
-func (l *DeviceList) merge(m DeviceList) {
+// merge adds m to l, and m's devices too when details.
+func (l *DeviceList) merge(m DeviceList, details bool) {
 	l.Count += m.Count
-	l.Devices = append(l.Devices, m.Devices...)
+	if details {
+		l.Devices = append(l.Devices, m.Devices...)
+	}
 }
 
 func (l DeviceList) sorted() DeviceList {
@@ -364,20 +367,28 @@ func (a *Aggregator) computer(index int, name string, managed bool) *computer {
 	return c
 }
 
-// Merge adds everything b counted to a. b is left as it was.
+// Merge adds everything b counted to a. b is left as it was. What a
+// keeps follows a's [ReportOptions]: without Details, a takes b's counts
+// and none of its per-device lists; with Details, a's lists hold b's
+// devices as far as b kept them.
 func (a *Aggregator) Merge(b *Aggregator) {
+	d := a.opts.Details
 	a.devices += b.devices
-	a.details = append(a.details, b.details...)
-	a.success.merge(b.success)
+	if d {
+		a.details = append(a.details, b.details...)
+	}
+	a.success.merge(b.success, d)
 	for i, g := range b.failure {
 		a.failure[i].Count += g.Count
-		a.failure[i].Devices = append(a.failure[i].Devices, g.Devices...)
+		if d {
+			a.failure[i].Devices = append(a.failure[i].Devices, g.Devices...)
+		}
 	}
 	for _, h := range Healths() {
 		*a.health.field(h) += b.health.Count(h)
 	}
 	for i := range a.lists {
-		a.lists[i].merge(b.lists[i])
+		a.lists[i].merge(b.lists[i], d)
 	}
 	for k, q := range b.programs {
 		if a.programs == nil {
@@ -397,7 +408,7 @@ func (a *Aggregator) Merge(b *Aggregator) {
 	}
 	for k, q := range b.computers {
 		c := a.computer(q.first, q.Name, k.managed)
-		c.Devices.merge(q.Devices)
+		c.Devices.merge(q.Devices, d)
 	}
 }
 

@@ -93,6 +93,16 @@ func TestAggregatorProperties(t *testing.T) {
 		if diff := cmp.Diff(withoutDetails(r), c); diff != "" {
 			t.Fatalf("counts-only report mismatch (-want +got):\n%s", diff)
 		}
+		// Merged into an aggregator without details, aggregators with
+		// them: the counts-only report (the options of the one merged
+		// into decide).
+		countsMerged := fleet.NewAggregator(fleet.ReportOptions{})
+		for _, a := range aggs {
+			countsMerged.Merge(a)
+		}
+		if diff := cmp.Diff(c, countsMerged.Report()); diff != "" {
+			t.Fatalf("merged into counts only (-want +got):\n%s", diff)
+		}
 		// JSON round trip.
 		data, err := json.Marshal(r)
 		if err != nil {
