@@ -156,7 +156,7 @@ func Compare(ctx context.Context, fleet iter.Seq2[Entry, error], change func(Ent
 			}
 			return nil
 		},
-		worker: func(ctx context.Context) func(int, *Entry, error, *compared) {
+		worker: func(ctx context.Context) func(int, *item, *compared) {
 			c := &comparer{t: newTally(opts.Report), ordered: opts.OnOutcome != nil}
 			for s := range c.sides {
 				c.sides[s] = runner{ctx: ctx, opts: &opts.Machine}
@@ -294,11 +294,11 @@ type comparer struct {
 // machine, and counts it. The outcomes go to x for OnOutcome only: written
 // into x (on the heap), they cost the garbage collector's write barriers
 // and stay alive with the batch.
-func (c *comparer) run(index int, e *Entry, err error, x *compared) {
+func (c *comparer) run(index int, it *item, x *compared) {
 	var outs [2]lifecycle.Outcome
-	outs[0] = c.sides[0].deploy(e, err)
-	outs[1] = c.sides[1].deploy(&x.changed, err)
-	c.t.add(index, [2]*Entry{e, &x.changed}, &outs)
+	outs[0] = c.sides[0].deploy(&it.e, it.err)
+	outs[1] = c.sides[1].deploy(&x.changed, it.err)
+	c.t.add(index, [2]*Entry{&it.e, &x.changed}, &outs)
 	if c.ordered {
 		x.outs = outs
 	}

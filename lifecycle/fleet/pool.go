@@ -43,7 +43,7 @@ type job[X any] struct {
 	// returns the function that runs the worker's devices on the worker's
 	// goroutine, each with its index in the fleet. ctx ends when runPool
 	// returns.
-	worker func(ctx context.Context) (run func(index int, e *Entry, err error, x *X))
+	worker func(ctx context.Context) (run func(index int, it *item, x *X))
 	// emit, if not nil, is called with every device run, in fleet order,
 	// on the calling goroutine.
 	emit func(index int, it *item, x *X)
@@ -164,13 +164,13 @@ func (p *pool[X]) inline(ctx context.Context, fleet iter.Seq2[Entry, error]) (st
 
 // runInline is run on the calling goroutine: a panic leaves it as a
 // [*PanicError], as from a worker.
-func runInline[X any](run func(int, *Entry, error, *X), index int, it *item, x *X) {
+func runInline[X any](run func(int, *item, *X), index int, it *item, x *X) {
 	defer func() {
 		if v := recover(); v != nil {
 			panic(&PanicError{Value: v, Stack: debug.Stack()})
 		}
 	}()
-	run(index, &it.e, it.err, x)
+	run(index, it, x)
 }
 
 // pull reads fleet into batches and hands them out. It reports whether it
@@ -303,7 +303,7 @@ func (p *pool[X]) closeWork() {
 // run. A panic in run stops the pool and goes to the caller with its
 // batch; runtime.Goexit too, after which the worker's goroutine only hands
 // back the batches it is given, and ends.
-func (p *pool[X]) serve(run func(int, *Entry, error, *X)) {
+func (p *pool[X]) serve(run func(int, *item, *X)) {
 	defer p.wg.Done()
 	var cur *batch[X]
 	defer func() {
@@ -327,7 +327,7 @@ func (p *pool[X]) serve(run func(int, *Entry, error, *X)) {
 
 // runBatch runs the devices of b, unless the pool is stopping; a panic
 // stops the pool.
-func (p *pool[X]) runBatch(run func(int, *Entry, error, *X), b *batch[X]) {
+func (p *pool[X]) runBatch(run func(int, *item, *X), b *batch[X]) {
 	if p.abort.Load() {
 		return
 	}
@@ -342,8 +342,7 @@ func (p *pool[X]) runBatch(run func(int, *Entry, error, *X), b *batch[X]) {
 		if p.keep {
 			x = &b.xs[j]
 		}
-		it := &b.items[j]
-		run(b.first+j, &it.e, it.err, x)
+		run(b.first+j, &b.items[j], x)
 	}
 }
 

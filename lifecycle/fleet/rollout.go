@@ -183,7 +183,7 @@ func (p *Plan) Run(ctx context.Context, fleet iter.Seq2[Entry, error], opts Plan
 	var rollers []*roller
 	j := job[History]{budget: batchBudget / len(p.Waves), keep: opts.OnHistory != nil,
 		prepare: func(*item, *History) error { return ready() },
-		worker: func(ctx context.Context) func(int, *Entry, error, *History) {
+		worker: func(ctx context.Context) func(int, *item, *History) {
 			w := newRoller(ctx, &opts, waves)
 			rollers = append(rollers, w)
 			return w.device
@@ -409,9 +409,10 @@ func newRoller(ctx context.Context, opts *PlanOptions, waves []wave) *roller {
 
 func (w *roller) clock() time.Time { return w.now }
 
-// device takes the device of entry, at position index of the fleet, through
+// device takes the device of it, at position index of the fleet, through
 // every wave that targets it, and fills h if not nil.
-func (w *roller) device(index int, e *Entry, ferr error, h *History) {
+func (w *roller) device(index int, it *item, h *History) {
+	e, ferr := &it.e, it.err
 	if ferr == nil {
 		ferr = restore(&w.m, e.Device, &w.mopts)
 	}

@@ -104,7 +104,7 @@ func (p *PanicError) Unwrap() error {
 func Run(ctx context.Context, fleet iter.Seq2[Entry, error], opts Options) (Report, error) {
 	var aggs []*Aggregator
 	j := job[lifecycle.Outcome]{budget: batchBudget, keep: opts.OnOutcome != nil,
-		worker: func(ctx context.Context) func(int, *Entry, error, *lifecycle.Outcome) {
+		worker: func(ctx context.Context) func(int, *item, *lifecycle.Outcome) {
 			r := &runner{ctx: ctx, opts: &opts.Machine, agg: NewAggregator(opts.Report)}
 			aggs = append(aggs, r.agg)
 			return r.run
@@ -147,13 +147,13 @@ type runner struct {
 
 // run deploys device index, and counts its outcome unless o is not nil:
 // then the outcome goes to o, for OnOutcome.
-func (r *runner) run(index int, e *Entry, err error, o *lifecycle.Outcome) {
+func (r *runner) run(index int, it *item, o *lifecycle.Outcome) {
 	if o != nil {
-		*o = r.deploy(e, err)
+		*o = r.deploy(&it.e, it.err)
 		return
 	}
-	out := r.deploy(e, err)
-	r.agg.count(index, e, &out)
+	out := r.deploy(&it.e, it.err)
+	r.agg.count(index, &it.e, &out)
 }
 
 // deploy runs e, yielded with err, on r's machine, or says why it did not
