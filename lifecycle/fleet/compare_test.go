@@ -3,7 +3,6 @@ package fleet_test
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -325,14 +324,7 @@ func TestComparisonJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := json.Marshal(got)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back fleet.Comparison
-	if err := json.Unmarshal(data, &back); err != nil {
-		t.Fatal(err)
-	}
+	back, data := roundTrip(t, got)
 	if diff := gocmp.Diff(got, back); diff != "" {
 		t.Fatalf("round trip mismatch (-want +got):\n%s", diff)
 	}

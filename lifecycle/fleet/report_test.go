@@ -104,14 +104,7 @@ func TestAggregatorProperties(t *testing.T) {
 			t.Fatalf("merged into counts only (-want +got):\n%s", diff)
 		}
 		// JSON round trip.
-		data, err := json.Marshal(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var back fleet.Report
-		if err := json.Unmarshal(data, &back); err != nil {
-			t.Fatal(err)
-		}
+		back, _ := roundTrip(t, r)
 		if diff := cmp.Diff(r, back); diff != "" {
 			t.Fatalf("JSON round trip mismatch (-want +got):\n%s", diff)
 		}
@@ -367,14 +360,7 @@ func TestReportJSONInvalidComponent(t *testing.T) {
 		if err != nil || failedWith(r, fleet.FailureInput) != 1 || len(r.SoftwareDistribution) != 1 {
 			t.Fatalf("component %d: %v, %+v", c, err, r)
 		}
-		data, err := json.Marshal(r)
-		if err != nil {
-			t.Fatalf("component %d: the report does not encode: %v", c, err)
-		}
-		var back fleet.Report
-		if err := json.Unmarshal(data, &back); err != nil {
-			t.Fatalf("component %d: %v\n%s", c, err, data)
-		}
+		back, _ := roundTrip(t, r)
 		if diff := cmp.Diff(r, back); diff != "" {
 			t.Errorf("component %d: the report decoded mismatch (-want +got):\n%s", c, diff)
 		}
