@@ -1,6 +1,7 @@
 package lifecycle_test
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -60,6 +61,23 @@ func deployment(t testing.TB, v version.Version) lifecycle.Deployment {
 // scenario is device() under deployment(sp2).
 func scenario(t testing.TB) lifecycle.Scenario {
 	return lifecycle.Scenario{Device: device(), Deployment: deployment(t, sp2)}
+}
+
+// roundTrip returns v encoded as JSON and decoded again.
+func roundTrip[T any](t interface {
+	Helper()
+	Fatalf(string, ...any)
+}, v T) T {
+	t.Helper()
+	data, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("%T does not encode: %v", v, err)
+	}
+	var back T
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatalf("%s does not decode: %v", data, err)
+	}
+	return back
 }
 
 // newMachine returns a machine of dev with opts and, unless opts has a

@@ -2,7 +2,6 @@ package lifecycle_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -153,14 +152,7 @@ func TestOneDeviceOverTime(t *testing.T) {
 	if _, err := m2.Deploy(context.Background(), deployment(t, sp1)); err != nil {
 		t.Fatal(err)
 	}
-	b, err := json.Marshal(m2.Device())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stored lifecycle.Device
-	if err := json.Unmarshal(b, &stored); err != nil {
-		t.Fatalf("%s: %v", b, err)
-	}
+	stored := roundTrip(t, m2.Device())
 	if diff := cmp.Diff(m2.Device(), stored); diff != "" {
 		t.Fatalf("stored device mismatch (-want +got):\n%s", diff)
 	}
@@ -594,15 +586,7 @@ func TestStoredFormCaps(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				data, err := json.Marshal(m.Device())
-				if err != nil {
-					t.Fatal(err)
-				}
-				var back lifecycle.Device
-				if err := json.Unmarshal(data, &back); err != nil {
-					t.Fatalf("the installed device does not read back from its JSON: %v", err)
-				}
-				if diff := cmp.Diff(m.Device(), back); diff != "" {
+				if diff := cmp.Diff(m.Device(), roundTrip(t, m.Device())); diff != "" {
 					t.Errorf("device JSON round trip (-want +got):\n%s", diff)
 				}
 				return
