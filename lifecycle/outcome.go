@@ -95,21 +95,20 @@ type outcomeWire struct {
 	Is    []string `json:"is,omitempty"`
 }
 
-// sentinels returns the errors an outcome's JSON keeps the identity of,
-// with their names there: the prerequisites', then the others.
-func sentinels() []namedError {
-	return append(prerequisiteErrors[:len(prerequisiteErrors):len(prerequisiteErrors)], []namedError{
-		{ErrInvalidInput, "invalid input"},
-		{ErrInvalidTransition, "invalid transition"},
-		{ErrBusy, "busy"},
-		{certs.ErrAccessDenied, "access denied"},
-		{certs.ErrUntrustedInstaller, "untrusted installer"},
-		{certs.ErrCAUnreachable, "ca unreachable"},
-		{certs.ErrAuthenticationFailed, "authentication failed"},
-		{context.Canceled, "canceled"},
-		{context.DeadlineExceeded, "deadline exceeded"},
-	}...)
-}
+// sentinels are the errors an outcome's JSON keeps the identity of, with
+// their names there: the prerequisites', then the others. A lookup table,
+// never written, as [prerequisiteErrors].
+var sentinels = append(prerequisiteErrors[:len(prerequisiteErrors):len(prerequisiteErrors)], []namedError{
+	{ErrInvalidInput, "invalid input"},
+	{ErrInvalidTransition, "invalid transition"},
+	{ErrBusy, "busy"},
+	{certs.ErrAccessDenied, "access denied"},
+	{certs.ErrUntrustedInstaller, "untrusted installer"},
+	{certs.ErrCAUnreachable, "ca unreachable"},
+	{certs.ErrAuthenticationFailed, "authentication failed"},
+	{context.Canceled, "canceled"},
+	{context.DeadlineExceeded, "deadline exceeded"},
+}...)
 
 // MarshalJSON encodes o with its error's message as "error" and the names
 // of the sentinels it matches as "is".
@@ -117,7 +116,7 @@ func (o Outcome) MarshalJSON() ([]byte, error) {
 	w := outcomeWire{outcomeJSON: (*outcomeJSON)(&o)}
 	if o.Err != nil {
 		w.Error = o.Err.Error()
-		for _, s := range sentinels() {
+		for _, s := range sentinels {
 			if errors.Is(o.Err, s.err) {
 				w.Is = append(w.Is, s.name)
 			}
@@ -145,13 +144,12 @@ func (o *Outcome) UnmarshalJSON(data []byte) error {
 	}
 	if w.Error != "" || len(w.Is) > 0 {
 		d := &decoded{msg: w.Error}
-		ss := sentinels()
 		for _, name := range w.Is {
-			i := slices.IndexFunc(ss, func(s namedError) bool { return s.name == name })
+			i := slices.IndexFunc(sentinels, func(s namedError) bool { return s.name == name })
 			if i < 0 {
 				return inputError("outcome.is", "unknown error "+quote.Short(name))
 			}
-			d.is = append(d.is, ss[i].err)
+			d.is = append(d.is, sentinels[i].err)
 		}
 		out.Err = d
 	}

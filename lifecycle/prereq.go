@@ -292,7 +292,8 @@ func validate(sc *Scenario) error {
 //   - CertEnrollAction=Enroll on a native or server authentication site
 //     where the deployment needs a certificate, one the device does not
 //     hold or one it renews ([Deployment].RenewCertificate): a client
-//     deployment that leaves a client installed ([ErrEnrollmentNotEnforced]). Modelling choice: an uninstall, a
+//     deployment that leaves a client installed
+//     ([ErrEnrollmentNotEnforced]). Modelling choice: an uninstall, a
 //     deployment that decides no action, and the password program never
 //     enroll, so they do not need it.
 //
