@@ -156,7 +156,7 @@ func (f *File) commit(p *plan) error {
 		n += int64(len(t.s) + len(eol))
 	}
 	least := n - 4 // bytes of UTF-8, at least
-	if enc := f.Encoding(); enc == EncodingUTF16LE || enc == EncodingUTF16BE {
+	if f.Encoding().utf16() {
 		least = 2 + 2*least/3 // a rune of k UTF-8 bytes takes at least 2k/3 bytes of UTF-16
 	}
 	if least > MaxSize {
@@ -302,7 +302,7 @@ func (f *File) badText(s string) string {
 	if strings.ContainsAny(s, "\r\n\x00") {
 		return "contains CR, LF or NUL"
 	}
-	if enc := f.Encoding(); (enc == EncodingUTF16LE || enc == EncodingUTF16BE) && !utf8.ValidString(s) {
+	if f.Encoding().utf16() && !utf8.ValidString(s) {
 		return "not valid UTF-8, as a UTF-16 file needs"
 	}
 	return ""

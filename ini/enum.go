@@ -125,6 +125,9 @@ var encodingNames = enum.Names{Pkg: "ini", Type: "Encoding", First: uint8(Encodi
 // "Encoding(n)" for an invalid Encoding.
 func (e Encoding) String() string { return encodingNames.Name(uint8(e)) }
 
+// utf16 reports whether e is UTF-16, in either byte order.
+func (e Encoding) utf16() bool { return e == EncodingUTF16LE || e == EncodingUTF16BE }
+
 // MarshalText returns the name of e; an invalid Encoding is an error.
 func (e Encoding) MarshalText() ([]byte, error) { return encodingNames.Marshal(uint8(e)) }
 

@@ -368,7 +368,7 @@ func utf16Size(text string) int {
 
 // size returns the size of the file as stored if its text were text.
 func (f *File) size(text string) int {
-	if enc := f.Encoding(); enc == EncodingUTF16LE || enc == EncodingUTF16BE {
+	if f.Encoding().utf16() {
 		return utf16Size(text)
 	}
 	return len(text)
@@ -586,7 +586,7 @@ func (f *File) Encoding() Encoding { return Encoding(f.secs >> encShift) }
 // Bytes returns the document in its encoding. Until the file is edited it
 // is the input of [Parse] byte for byte. The caller owns the result.
 func (f *File) Bytes() []byte {
-	if enc := f.Encoding(); enc == EncodingUTF16LE || enc == EncodingUTF16BE {
+	if enc := f.Encoding(); enc.utf16() {
 		return encodeUTF16(f.text, enc == EncodingUTF16BE)
 	}
 	return []byte(f.text)
