@@ -154,13 +154,8 @@ func FuzzDeviceJSON(f *testing.F) {
 		if d.Platform == 0 || d.Connection == 0 {
 			return // the zero values do not encode
 		}
-		b, err := json.Marshal(d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var back lifecycle.Device
-		if err := json.Unmarshal(b, &back); err != nil || !cmp.Equal(d, back) {
-			t.Fatalf("%s -> %s -> %v", data, b, err)
+		if diff := cmp.Diff(d, roundTrip(t, d)); diff != "" {
+			t.Fatalf("%s: round trip mismatch (-want +got):\n%s", data, diff)
 		}
 	})
 }
