@@ -188,12 +188,7 @@ func (p *textPrinter) end(r fleet.Report, err error) {
 	fmt.Fprintf(w, "\nDevice Client Agent Deployment Success Report: %d of %d devices\n", r.Success.Count, r.Devices)
 	printList(w, "  ", r.Success)
 	fmt.Fprintf(w, "\nDevice Client Agent Deployment Failure Report: %d of %d devices\n", r.Failed(), r.Devices)
-	for _, g := range r.Failure {
-		fmt.Fprintf(w, "  %s: %d\n", g.Failure, g.Count)
-		for _, d := range g.Devices {
-			fmt.Fprintf(w, "    #%d %s: %s\n", d.Index, cli.Quote(d.ID), cli.Clean(d.Error))
-		}
-	}
+	cli.Failures(w, "  ", r.Failure)
 	fmt.Fprintf(w, "\nDevice Client Agent Health Summary\n")
 	for _, c := range fleet.Healths() {
 		fmt.Fprintf(w, "  %-22s %d\n", c.String()+":", r.Health.Count(c))

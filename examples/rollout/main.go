@@ -230,10 +230,11 @@ type printer interface {
 type lister struct {
 	aggs   []*fleet.Aggregator
 	failed map[string][]fleet.DeviceRef
+	unread *fleet.Aggregator // of the devices that could not be read: its failure report
 }
 
 func newLister(waves int) *lister {
-	l := &lister{failed: map[string][]fleet.DeviceRef{}}
+	l := &lister{failed: map[string][]fleet.DeviceRef{}, unread: fleet.NewAggregator(fleet.ReportOptions{Details: true})}
 	for range waves {
 		l.aggs = append(l.aggs, fleet.NewAggregator(fleet.ReportOptions{Details: true}))
 	}
@@ -241,6 +242,9 @@ func newLister(waves int) *lister {
 }
 
 func (l *lister) add(h fleet.History) {
+	if h.Err != nil {
+		l.unread.Add(h.Index, fleet.Entry{Device: h.Entry.Device}, lifecycle.Outcome{Device: h.Entry.Device.ID, Err: h.Err})
+	}
 	var failed []string
 	for _, v := range h.Visits {
 		l.aggs[v.Wave].Add(h.Index, fleet.Entry{Device: h.Entry.Device, Deployment: v.Deployment, Package: v.Package, Site: v.Site}, v.Outcome)
@@ -266,6 +270,7 @@ func (l *lister) fill(r *fleet.PlanReport) {
 		}
 		r.FailedBy[i].Devices = l.failed[strings.Join(k, ",")]
 	}
+	r.Unread = l.unread.Report().Failure
 }
 
 // picker keeps the histories of a few interesting devices as they go by:

@@ -56,6 +56,8 @@ func (p *textPrinter) end(r fleet.PlanReport, picked []fleet.History, err error)
 		}
 		fmt.Fprintf(w, "  %s %s: %s%s\n", cli.Plural(len(names), "wave"), strings.Join(names, ", "), plural(f.Count, "device"), refs(f.Devices))
 	}
+	fmt.Fprintf(w, "\nDevices that could not go through the plan: %d\n", failures(r.Unread))
+	cli.Failures(w, "  ", r.Unread)
 	if len(picked) > 0 {
 		fmt.Fprintf(w, "\nHistories of a few devices (the most changes, the most failures, a repair, an uninstall, a device that could not be read)\n")
 	}
@@ -73,6 +75,15 @@ func countsOnly(r fleet.PlanReport) bool {
 		}
 	}
 	return false
+}
+
+// failures returns the devices of groups.
+func failures(groups []fleet.FailureGroup) int {
+	n := 0
+	for _, g := range groups {
+		n += g.Count
+	}
+	return n
 }
 
 func failedDevices(r fleet.PlanReport) int {
@@ -124,12 +135,7 @@ func (p *textPrinter) wave(i int, wr fleet.WaveReport, devices int) {
 	fmt.Fprintf(w, "  Device Client Agent Deployment Success Report: %d of %d devices%s\n", rep.Success.Count, rep.Devices,
 		refs(rep.Success.Devices))
 	fmt.Fprintf(w, "  Device Client Agent Deployment Failure Report: %d of %d devices\n", rep.Failed(), rep.Devices)
-	for _, g := range rep.Failure {
-		fmt.Fprintf(w, "    %s: %d\n", g.Failure, g.Count)
-		for _, d := range g.Devices {
-			fmt.Fprintf(w, "      #%d %s: %s\n", d.Index, cli.Quote(d.ID), cli.Clean(d.Error))
-		}
-	}
+	cli.Failures(w, "    ", rep.Failure)
 	counts := make([]string, 0, len(fleet.Healths()))
 	for _, h := range fleet.Healths() {
 		counts = append(counts, h.String()+" "+strconv.Itoa(rep.Health.Count(h)))

@@ -44,9 +44,9 @@
 // matching a platform, connection or computer); [ReadPlan] reads the JSON
 // plan file. [Plan.Run] takes each device through the waves on one
 // machine, so that what a wave installed the next one finds, streaming as
-// [Run] does, and returns a [PlanReport]: each wave's reports and the
-// devices grouped by the waves that failed them ([FailedBy]); each device's
-// [History] goes to a callback.
+// [Run] does, and returns a [PlanReport]: each wave's reports, the devices
+// grouped by the waves that failed them ([FailedBy]), and those that could
+// not go through the plan; each device's [History] goes to a callback.
 //
 // # What if
 //

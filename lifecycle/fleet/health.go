@@ -85,8 +85,10 @@ var communication = [...]error{lifecycle.ErrConnection, lifecycle.ErrNotManaged,
 // [FailureRejected]: the machine did not run the deployment.
 func FailureOf(o lifecycle.Outcome) Failure { return failureOf(&o) }
 
-func failureOf(o *lifecycle.Outcome) Failure {
-	err := o.Err
+func failureOf(o *lifecycle.Outcome) Failure { return failureOfErr(o.Err) }
+
+// failureOfErr is the failure of an outcome with error err.
+func failureOfErr(err error) Failure {
 	switch {
 	case err == nil:
 		return NoFailure

@@ -69,6 +69,45 @@ type FailureGroup struct {
 	Devices []FailedDevice `json:"devices,omitempty"`
 }
 
+// failures counts devices by [Failure]: the failure report of a
+// [Report], and [PlanReport].Unread.
+type failures [FailureCanceled + 1]FailureGroup
+
+// add counts device d under f, and lists it if details.
+func (fs *failures) add(f Failure, details bool, d FailedDevice) {
+	g := &fs[f]
+	g.Count++
+	if details {
+		g.Devices = append(g.Devices, d)
+	}
+}
+
+// merge adds what o counted to fs, and what o listed if details.
+func (fs *failures) merge(o *failures, details bool) {
+	for i := range o {
+		fs[i].Count += o[i].Count
+		if details {
+			fs[i].Devices = append(fs[i].Devices, o[i].Devices...)
+		}
+	}
+}
+
+// groups returns the groups with devices, in the order of [Failure], each
+// listing its devices in fleet order; they share no memory with fs.
+func (fs *failures) groups() []FailureGroup {
+	var out []FailureGroup
+	for i, g := range fs {
+		if g.Count == 0 {
+			continue
+		}
+		g.Failure = Failure(i)
+		g.Devices = slices.Clone(g.Devices)
+		slices.SortFunc(g.Devices, func(x, y FailedDevice) int { return cmp.Compare(x.Index, y.Index) })
+		out = append(out, g)
+	}
+	return out
+}
+
 // StatusDetail is one device's line of the deployment status details
 // report.
 type StatusDetail struct {
@@ -241,7 +280,7 @@ type Aggregator struct {
 	devices   int
 	details   []StatusDetail
 	success   DeviceList
-	failure   [FailureCanceled + 1]FailureGroup
+	failure   failures
 	health    HealthSummary
 	lists     [UnhealthyLocal + 1]DeviceList // by Health, Healthy to UnhealthyLocal
 	programs  map[programKey]*ProgramStatus
@@ -297,11 +336,7 @@ func (a *Aggregator) add(index int, e *Entry, o *lifecycle.Outcome, f Failure, h
 	if f == NoFailure {
 		a.success.add(d, ref)
 	} else {
-		g := &a.failure[f]
-		g.Count++
-		if d {
-			g.Devices = append(g.Devices, FailedDevice{Index: index, ID: o.Device, Error: msg})
-		}
+		a.failure.add(f, d, FailedDevice{Index: index, ID: o.Device, Error: msg})
 	}
 	if d {
 		a.details = append(a.details, StatusDetail{Index: index, ID: o.Device, Platform: o.Platform,
@@ -378,12 +413,7 @@ func (a *Aggregator) Merge(b *Aggregator) {
 		a.details = append(a.details, b.details...)
 	}
 	a.success.merge(b.success, d)
-	for i, g := range b.failure {
-		a.failure[i].Count += g.Count
-		if d {
-			a.failure[i].Devices = append(a.failure[i].Devices, g.Devices...)
-		}
-	}
+	a.failure.merge(&b.failure, d)
 	for _, h := range Healths() {
 		*a.health.field(h) += b.health.Count(h)
 	}
@@ -428,15 +458,7 @@ func (a *Aggregator) Report() Report {
 		r.StatusDetails = slices.Clone(a.details)
 		slices.SortFunc(r.StatusDetails, func(x, y StatusDetail) int { return cmp.Compare(x.Index, y.Index) })
 	}
-	for i, g := range a.failure {
-		if g.Count == 0 {
-			continue
-		}
-		g.Failure = Failure(i)
-		g.Devices = slices.Clone(g.Devices)
-		slices.SortFunc(g.Devices, func(x, y FailedDevice) int { return cmp.Compare(x.Index, y.Index) })
-		r.Failure = append(r.Failure, g)
-	}
+	r.Failure = a.failure.groups()
 	for _, p := range a.programs {
 		q := *p
 		if q.LastStatus != nil {

@@ -87,6 +87,14 @@ type PlanReport struct {
 	// FailedBy groups the devices that at least one wave failed by the
 	// waves that failed them, in the order of those waves' positions.
 	FailedBy []FailedBy `json:"failedBy,omitempty"`
+	// Unread groups by [Failure] the devices that could not go through
+	// the plan ([History].Err): those the fleet yielded with an error, and
+	// those [lifecycle.Machine.Restore] refused; with
+	// [ReportOptions.Details], each device with its error, in fleet order.
+	// Every wave counts such a device too, as not run when it targets it
+	// and as not targeted otherwise: one that no wave targets is in no
+	// wave's report, and is here.
+	Unread []FailureGroup `json:"unread,omitempty"`
 }
 
 // WaveReport is what one wave of a rollout did. Every device of the
@@ -134,7 +142,8 @@ type FailedBy struct {
 // [lifecycle.Machine.Deploy] of every wave that targets it, on one
 // machine, so that what one wave installed the next one finds. A device
 // yielded with an error, or one Restore rejects, runs no wave: every wave
-// that targets it counts it as not run, failed with that error. It streams
+// that targets it counts it as not run, failed with that error, and
+// [PlanReport].Unread counts it. It streams
 // as the fleet runner [Run] does: the devices are pulled on the calling goroutine and
 // handed to the workers in batches, a device's waves run one after the
 // other on one worker, and each worker counts into aggregators of its own,
@@ -393,6 +402,7 @@ type roller struct {
 	aggs     []*Aggregator
 	counts   []WaveReport // Ran, NotRun, Changed
 	failed   map[uint64]*FailedBy
+	unread   failures
 	canceled bool // a wave did not run, or not to its end, because ctx ended
 }
 
@@ -418,6 +428,13 @@ func (w *roller) device(index int, it *item, h *History) {
 	}
 	if h != nil {
 		*h = History{Index: index, Entry: *e, Err: ferr}
+	}
+	if ferr != nil {
+		d := FailedDevice{Index: index, ID: e.Device.ID}
+		if w.details {
+			d.Error = ferr.Error()
+		}
+		w.unread.add(failureOfErr(ferr), w.details, d)
 	}
 	place := -1
 	var failed uint64
@@ -497,6 +514,7 @@ func (w *roller) merge(o *roller) {
 		g.Count += f.Count
 		g.Devices = append(g.Devices, f.Devices...)
 	}
+	w.unread.merge(&o.unread, w.details)
 	w.canceled = w.canceled || o.canceled
 }
 
@@ -520,5 +538,6 @@ func (w *roller) report(devices int) PlanReport {
 		r.FailedBy = append(r.FailedBy, g)
 	}
 	slices.SortFunc(r.FailedBy, func(a, b FailedBy) int { return slices.Compare(a.Waves, b.Waves) })
+	r.Unread = w.unread.groups()
 	return r
 }

@@ -138,6 +138,7 @@ func byHand(plan *fleet.Plan, fleetItems []item, start time.Time, details bool) 
 		report.Waves[i].Name, report.Waves[i].Time = w.Name, times[i]
 	}
 	failedBy := map[string]*fleet.FailedBy{}
+	unread := fleet.NewAggregator(fleet.ReportOptions{Details: details}) // its failure report
 	var hs []fleet.History
 	for index, it := range fleetItems {
 		now := start
@@ -147,6 +148,9 @@ func byHand(plan *fleet.Plan, fleetItems []item, start time.Time, details bool) 
 			m, err = lifecycle.NewMachine(it.e.Device, lifecycle.Options{Clock: func() time.Time { return now }})
 		}
 		h := fleet.History{Index: index, Entry: it.e, Err: err, Device: it.e.Device}
+		if err != nil {
+			unread.Add(index, it.e, lifecycle.Outcome{Device: it.e.Device.ID, Err: err})
+		}
 		var failed []int
 		for i, w := range plan.Waves {
 			if !targeted(w.Target, it.e.Device) {
@@ -198,6 +202,7 @@ func byHand(plan *fleet.Plan, fleetItems []item, start time.Time, details bool) 
 		report.FailedBy = append(report.FailedBy, *f)
 	}
 	slices.SortFunc(report.FailedBy, func(a, b fleet.FailedBy) int { return slices.Compare(a.Waves, b.Waves) })
+	report.Unread = unread.Report().Failure
 	return hs, report
 }
 
@@ -458,10 +463,13 @@ func TestRolloutCounts(t *testing.T) {
 	plan := testPlan()
 	for _, workers := range []int{1, 2, 4} {
 		ctx, cancel := context.WithCancel(context.Background())
-		delivered := 0
+		delivered, unread := 0, 0
 		ran, notRun := make([]int, len(plan.Waves)), make([]int, len(plan.Waves))
 		r, err := plan.Run(ctx, rolloutFleet(20_000), fleet.PlanOptions{Workers: workers, Machine: rolloutOptions,
 			OnHistory: func(h fleet.History) {
+				if h.Err != nil {
+					unread++
+				}
 				for _, v := range h.Visits {
 					if v.Ran {
 						ran[v.Wave]++
@@ -483,6 +491,9 @@ func TestRolloutCounts(t *testing.T) {
 		if delivered != r.Devices {
 			t.Errorf("%d workers: %d histories for %d devices", workers, delivered, r.Devices)
 		}
+		if n := failed(r.Unread); n != unread || unread == 0 {
+			t.Errorf("%d workers: %d devices unread, %d histories with an error", workers, n, unread)
+		}
 		for i, w := range r.Waves {
 			if w.Ran+w.NotRun+w.NotTargeted != r.Devices || w.Report.Devices != w.Ran+w.NotRun || w.Ran != ran[i] || w.NotRun != notRun[i] ||
 				w.NotRun > w.Report.Health.NotRun+failedWith(w.Report, fleet.FailureInput) {
@@ -498,6 +509,50 @@ func TestRolloutCounts(t *testing.T) {
 	r, err := plan.Run(ctx, func(func(fleet.Entry, error) bool) { pulled = true }, fleet.PlanOptions{})
 	if !errors.Is(err, context.Canceled) || pulled || r.Devices != 0 || len(r.Waves) != len(plan.Waves) {
 		t.Errorf("%v %v %+v", err, pulled, r)
+	}
+}
+
+// failed returns the devices of groups.
+func failed(groups []fleet.FailureGroup) int {
+	n := 0
+	for _, g := range groups {
+		n += g.Count
+	}
+	return n
+}
+
+// TestRolloutUnreadNotTargeted: a device that could not be read shows in
+// the plan report's Unread whether a wave targets it or not; one no wave
+// targets is in no wave's report.
+func TestRolloutUnreadNotTargeted(t *testing.T) {
+	good := lifecycle.Device{ID: "good", Platform: certs.WM6Professional, Connection: lifecycle.Direct}
+	refused := good
+	refused.ID, refused.Platform = "refused", certs.Platform(200) // Restore refuses it
+	yieldErr := errors.New("line 3: not a device")
+	devices := []item{{e: fleet.Entry{Device: good}}, {e: fleet.Entry{Device: lifecycle.Device{ID: "broken"}}, err: yieldErr},
+		{e: fleet.Entry{Device: refused}}}
+	_, restoreErr := lifecycle.NewMachine(refused, rolloutOptions)
+	if !errors.Is(restoreErr, lifecycle.ErrInvalidInput) {
+		t.Fatalf("NewMachine of a device of platform 200: %v", restoreErr)
+	}
+	plan := &fleet.Plan{Waves: []fleet.Wave{{Name: "one", Target: fleet.Target{IDs: []string{"good", "refused"}}}}}
+	for _, workers := range []int{1, 2} {
+		r, err := plan.Run(context.Background(), fromItems(devices), fleet.PlanOptions{Workers: workers,
+			Report: fleet.ReportOptions{Details: true}, Machine: rolloutOptions})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := r.Waves[0]
+		if w.Ran != 1 || w.NotRun != 1 || w.NotTargeted != 1 || w.Report.Devices != 2 {
+			t.Errorf("%d workers: wave counts %d ran, %d not run, %d not targeted, report of %d", workers, w.Ran, w.NotRun, w.NotTargeted, w.Report.Devices)
+		}
+		want := []fleet.FailureGroup{
+			{Failure: fleet.FailureInput, Count: 1, Devices: []fleet.FailedDevice{{Index: 2, ID: "refused", Error: restoreErr.Error()}}},
+			{Failure: fleet.FailureRejected, Count: 1, Devices: []fleet.FailedDevice{{Index: 1, ID: "broken", Error: yieldErr.Error()}}},
+		}
+		if diff := cmp.Diff(want, r.Unread); diff != "" {
+			t.Errorf("%d workers: unread (-want +got):\n%s", workers, diff)
+		}
 	}
 }
 

@@ -125,6 +125,18 @@ func RunNotes(w io.Writer, err error, countsOnly bool) {
 	}
 }
 
+// Failures writes failure groups, as a report's failure report gives
+// them: a line per group with its count, indented by indent, and a line
+// per device listed, indented further.
+func Failures(w io.Writer, indent string, groups []fleet.FailureGroup) {
+	for _, g := range groups {
+		fmt.Fprintf(w, "%s%s: %d\n", indent, g.Failure, g.Count)
+		for _, d := range g.Devices {
+			fmt.Fprintf(w, "%s  #%d %s: %s\n", indent, d.Index, Quote(d.ID), Clean(d.Error))
+		}
+	}
+}
+
 // HealthList is one of the product page's lists of device clients by
 // health, with its title.
 type HealthList struct {

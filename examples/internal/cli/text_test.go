@@ -142,6 +142,18 @@ func TestPlatformAndNotes(t *testing.T) {
 	}
 }
 
+func TestFailures(t *testing.T) {
+	var b strings.Builder
+	cli.Failures(&b, "  ", []fleet.FailureGroup{
+		{Failure: fleet.FailureInput, Count: 2, Devices: []fleet.FailedDevice{{Index: 3, ID: "a\nb", Error: "bad\x1b"}, {Index: 9, ID: "c", Error: "worse"}}},
+		{Failure: fleet.FailureCanceled, Count: 5},
+	})
+	want := "  invalid input: 2\n    #3 \"a\\nb\": bad\\x1b\n    #9 \"c\": worse\n  canceled: 5\n"
+	if b.String() != want {
+		t.Errorf("Failures wrote\n%q, want\n%q", b.String(), want)
+	}
+}
+
 func TestPlural(t *testing.T) {
 	for n, want := range map[int]string{0: "waves", 1: "wave", 2: "waves", 12: "waves"} {
 		if got := cli.Plural(n, "wave"); got != want {
