@@ -24,7 +24,7 @@ const (
 )
 
 // runBuffer is the backing store of the outcome slices of a run that
-// reaches DMClientSetup: at most five steps (staged, dminstaller,
+// reaches DMClientSetup and enrolls: five steps (staged, dminstaller,
 // dmclientsetup, enrollment, done), four logs and seven log lines.
 type runBuffer struct {
 	steps [5]Step
@@ -32,14 +32,29 @@ type runBuffer struct {
 	lines [7]string
 }
 
+// shortRunBuffer is the backing store of a run that reaches DMClientSetup
+// and does not enroll: at most four steps, three logs and six lines. It
+// is a size class below a [runBuffer] (288 bytes, not 352).
+type shortRunBuffer struct {
+	steps [4]Step
+	logs  [3]LogFile
+	lines [6]string
+}
+
 // denialBuffer is the backing store of a run the trust step denies: at most
 // three steps (staged, dminstaller, denied), DMInstaller's log and its three
-// lines, and the status message. It is half a [runBuffer], and most runs
-// that reach the chain are denied.
+// lines. Most runs that reach the chain are denied.
 type denialBuffer struct {
-	steps  [3]Step
-	logs   [1]LogFile
-	lines  [3]string
+	steps [3]Step
+	logs  [1]LogFile
+	lines [3]string
+}
+
+// reportedDenial is a [denialBuffer] with the status message of a device
+// connected through a managed client computer, the only one that sends
+// it: the others' buffer is a size class smaller (112 bytes, not 160).
+type reportedDenial struct {
+	denialBuffer
 	status StatusMessage
 }
 
@@ -76,16 +91,27 @@ func (m *Machine) runChain(r *run) error {
 	if terr != nil {
 		return m.denied(r, trust, terr)
 	}
-	// One allocation holds the steps, logs and log lines of the run; the
-	// outcome's slices are capped windows of it, so appending to one never
-	// writes into another.
-	buf := new(runBuffer)
-	out.Steps = append(buf.steps[:0:len(buf.steps)], Staged)
+	enrolls := dep.Component == Client && leavesClient(ev) && dep.Package.Settings.Enroll() &&
+		(!dev.Certificate || dep.RenewCertificate)
+	// One allocation holds the steps, logs and log lines of the run, sized
+	// for whether it enrolls; the outcome's slices are capped windows of
+	// it, so appending to one never writes into another.
+	var steps []Step
+	var logs []LogFile
+	var lines []string
+	if enrolls {
+		buf := new(runBuffer)
+		steps, logs, lines = buf.steps[:0:len(buf.steps)], buf.logs[:0:len(buf.logs)], buf.lines[:0:len(buf.lines)]
+	} else {
+		buf := new(shortRunBuffer)
+		steps, logs, lines = buf.steps[:0:len(buf.steps)], buf.logs[:0:len(buf.logs)], buf.lines[:0:len(buf.lines)]
+	}
+	out.Steps = append(steps, Staged)
 	if err := m.chainStep(r, chainRunInstaller); err != nil {
 		return err
 	}
-	lines := append(buf.lines[:0:len(buf.lines)], lineStarted)
-	out.Logs = append(buf.logs[:0:len(buf.logs)], LogFile{Kind: DMInstallerLog, Time: r.at, Lines: lines[:1:1]})
+	lines = append(lines, lineStarted)
+	out.Logs = append(logs, LogFile{Kind: DMInstallerLog, Time: r.at, Lines: lines[:1:1]})
 	if err := m.chainStep(r, chainTrust); err != nil {
 		return err
 	}
@@ -105,8 +131,7 @@ func (m *Machine) runChain(r *run) error {
 		lines = append(lines, lineService)
 		out.Logs = append(out.Logs, LogFile{Kind: DMSvcLog, Time: r.at, Lines: lines[5:6:6]})
 	}
-	if dep.Component == Client && leavesClient(ev) && dep.Package.Settings.Enroll() &&
-		(!dev.Certificate || dep.RenewCertificate) {
+	if enrolls {
 		if err := m.chainStep(r, chainEnroll); err != nil {
 			r.late = err
 			return nil
@@ -133,7 +158,15 @@ func (m *Machine) runChain(r *run) error {
 // stopped at a step boundary first.
 func (m *Machine) denied(r *run, trust certs.TrustResult, terr error) error {
 	out := &r.out
-	buf := new(denialBuffer)
+	dev := &r.sc.Device
+	var buf *denialBuffer
+	var status *StatusMessage
+	if dev.Connection == ViaManagedComputer {
+		b := new(reportedDenial)
+		buf, status = &b.denialBuffer, &b.status
+	} else {
+		buf = new(denialBuffer)
+	}
 	out.Steps = append(buf.steps[:0:len(buf.steps)], Staged)
 	lines := buf.lines[:0:len(buf.lines)]
 	if !trust.InstallerRan {
@@ -153,10 +186,9 @@ func (m *Machine) denied(r *run, trust certs.TrustResult, terr error) error {
 		lines = append(lines, trust.LogLine, lineStopped)
 	}
 	out.Logs = append(buf.logs[:0:len(buf.logs)], LogFile{Kind: DMInstallerLog, Time: r.at, Lines: lines[:len(lines):len(lines)]})
-	dev := &r.sc.Device
-	if dev.Connection == ViaManagedComputer {
-		buf.status = StatusMessage{Device: dev.ID, HRESULT: certs.EAccessDenied, Text: terr.Error()}
-		out.Status = &buf.status
+	if status != nil {
+		*status = StatusMessage{Device: dev.ID, HRESULT: certs.EAccessDenied, Text: terr.Error()}
+		out.Status = status
 	}
 	return terr
 }
