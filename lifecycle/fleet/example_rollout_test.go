@@ -55,6 +55,9 @@ func ExamplePlan_Run() {
 	for _, f := range report.FailedBy {
 		fmt.Println("failed by waves", f.Waves, ":", f.Count, "devices")
 	}
+	for _, g := range report.Unread {
+		fmt.Printf("could not go through the plan, %s: %d\n", g.Failure, g.Count)
+	}
 	// Output:
 	// 2026-11-26 SP2: upgrade, older -> same
 	// 2026-12-26 R3: upgrade, older -> same
@@ -63,4 +66,5 @@ func ExamplePlan_Run() {
 	// R3     ran 3, not run 1, not targeted 0, changed 1, healthy 1
 	// retire ran 2, not run 0, not targeted 2, changed 1, healthy 0
 	// failed by waves [0 1] : 3 devices
+	// could not go through the plan, invalid input: 1
 }
