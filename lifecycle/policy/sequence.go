@@ -221,7 +221,7 @@ func (in *sequenceInputs) sends(i int, dev *lifecycle.Device) bool {
 // each state keeps the state and deployment it was first reached from,
 // and a trace follows them back (the graph's tree of shortest paths).
 //
-// The default graph has 10,678 states and 1,121,866 edges, every state
+// The default graph has 5,134 states and 533,230 edges, every state
 // within 2 deployments of a start. Explore holds every state in memory
 // (about 700 bytes each) but no edge, and stops with [ErrTooManyStates]
 // past [MaxStates]. It runs on every processor, one reused machine per
