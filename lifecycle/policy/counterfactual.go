@@ -72,10 +72,10 @@ func (c Counterfactual) String() string {
 // Deploy), each on a context of its own, with logs stamped 2026-01-01
 // 00:00:00 UTC as in [Check]; want is called on the caller's goroutine,
 // so a panic in it reaches the caller. The cost grows with maxChanges:
-// from the default scenario, 38 scenarios change one input, 675 two and
-// 7,478 three, so a search that finds its answer one or two inputs away
+// from the default scenario, 37 scenarios change one input, 637 two and
+// 6,803 three, so a search that finds its answer one or two inputs away
 // takes about a millisecond on one core, and one that finds none within
-// three runs all 8,192 (about 10 ms). When ctx ends the search stops and
+// three runs all 7,478 with sc's own (about 10 ms). When ctx ends the search stops and
 // returns its error. A scenario with a field outside its valid
 // values is an error (errors.Is [lifecycle.ErrInvalidInput]).
 //
