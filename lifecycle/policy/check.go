@@ -99,12 +99,13 @@ func checkClock() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 // is running (one deployment and one call of p), and Check returns what it
 // found so far with the context's error.
 //
-// A check allocates about 38 bytes a scenario (the outcomes' steps and
-// logs, and looplab/fsm's five allocations an event) and keeps a heap of
-// about 1 MB, so under the default GOGC the garbage collector runs every 3
-// MB or so, about 30 times a check, and on few cores takes a share of the
-// workers' time: a program that runs large checks may raise GOGC (or set
-// GOMEMLIMIT), which are the program's to set, not the library's.
+// A check allocates about 36 bytes a scenario, 59 MB in all (the
+// outcomes' steps and logs, and looplab/fsm's five allocations an event),
+// and keeps a heap of about 1 MB, so under the default GOGC the garbage
+// collector runs every 3 to 4 MB, about 17 times a check, and on few
+// cores takes a share of the workers' time: a program that runs large
+// checks may raise GOGC (or set GOMEMLIMIT), which are the program's to
+// set, not the library's.
 //
 // A panic in p stops the check and is raised again in the caller's
 // goroutine, once every worker has stopped: the value raised is an error
