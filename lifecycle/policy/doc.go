@@ -35,10 +35,11 @@
 //
 // # The check
 //
-// [Check] takes a [Func] and [Option]s ([Workers], [MaxCounterexamples])
-// and returns a [Result]: how many scenarios were checked and violated, and
-// the simplest [Counterexample]s, each with the paths its run took through
-// both machines. It runs the scenarios on every processor, one reused
+// [Check] takes a [Func] and options ([Option]: [Workers],
+// [MaxCounterexamples]) and returns a [Result]: how many scenarios were
+// checked and violated, and the simplest counterexamples
+// ([Counterexample]), each with the paths its run took through both
+// machines. It runs the scenarios on every processor, one reused
 // [lifecycle.Machine] per worker, stops promptly when its context ends,
 // and raises a panic of the policy again in the caller's goroutine.
 //
@@ -63,9 +64,9 @@
 // graph, 5,134 states and 533,230 edges: Explore walks it breadth first
 // to its fixpoint, running each (state, deployment) pair once, and a
 // property that holds on every edge and state holds for every sequence.
-// Violations come back as shortest [Trace]s. [Histories] is the bounded
-// form for properties over histories rather than steps ("after an
-// uninstall, the next install that succeeds ends in the deployed
+// Violations come back as shortest traces ([Trace]). [Histories] is the
+// bounded form for properties over histories rather than steps ("after
+// an uninstall, the next install that succeeds ends in the deployed
 // version"): every history to a given depth.
 //
 // # Test paths
@@ -84,10 +85,10 @@
 // package lifecycle or certs that owns it; printable as a few lines of
 // text and as JSON. [Counterfactuals] finds the nearest scenarios in which
 // a wanted condition holds ("the client ends in same"), fewest changed
-// inputs first, each [Counterfactual] with its [Change]s in words ("would
-// succeed if the device's privileges were not restricted"). [Changes]
-// lists the inputs in which two scenarios differ: its length is the
-// distance between them.
+// inputs first, each [Counterfactual] with its changes ([Change]) in
+// words ("would succeed if the device's privileges were not restricted").
+// [Changes] lists the inputs in which two scenarios differ: its length is
+// the distance between them.
 //
 // This package is not for sampling (see package lifecycletest's
 // generators) and does not run fleets (see package fleet).
