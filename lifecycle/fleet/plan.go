@@ -191,8 +191,10 @@ func percent(p float64) string { return strconv.FormatFloat(p, 'g', 8, 64) + "%"
 //     a device must meet them all;
 //   - "deployment": the members of a fleet file's deployment ("package",
 //     "site", "method", "component", "repair", "renewCertificate"), each
-//     optional: what it leaves out is each device's own. Absent or {}, the
-//     wave sends each device its own deployment again.
+//     optional: what it leaves out of the first four is each device's own,
+//     and "repair" and "renewCertificate" are the wave's alone (see
+//     [Wave]). Absent or {}, the wave sends each device its own package,
+//     site, method and component again, without a repair or a renewal.
 //
 // settings are those of every plan package with neither "ini" nor
 // "settings", as for [NewDecoder]. ReadPlan reads at most 8 MiB and is
