@@ -64,7 +64,8 @@ type Visit struct {
 	// Wave is the wave's position in the plan, from 0.
 	Wave int
 	// Ran reports that the wave's deployment ran on the device. It did
-	// not when the device could not be read ([History].Err) or the context
+	// not when the device could not go through the plan ([History].Err:
+	// it could not be read, or Restore refused it) or the context
 	// ended before the deployment started: Outcome.Err says why.
 	Ran bool
 	// Time is the wave's time, which stamps its logs.
@@ -77,8 +78,9 @@ type Visit struct {
 	Outcome lifecycle.Outcome
 }
 
-// PlanReport is the result of a rollout: every wave's reports, and the
-// devices grouped by the waves that failed them.
+// PlanReport is the result of a rollout: every wave's reports, the
+// devices grouped by the waves that failed them, and those that could not
+// go through the plan.
 type PlanReport struct {
 	// Devices is the number of devices taken from the fleet.
 	Devices int `json:"devices"`
