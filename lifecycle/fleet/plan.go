@@ -37,7 +37,9 @@ const defaultAfter = 24 * time.Hour
 //
 // A plan's waves name their packages and sites: those of the plan itself
 // (Packages and Sites) and, with [PlanOptions].Decoder, those of the
-// fleet file. Names compare ignoring case, as in the fleet file.
+// fleet file. Names compare ignoring case, as in the fleet file; a name
+// that both the plan and the fleet file give a package (or a site) is an
+// error of [Plan.Run], whether a wave names it or not.
 type Plan struct {
 	// Sites and Packages are the plan's own, by name: a newer package,
 	// say, or one whose ClientSettings.ini changes a setting.
