@@ -45,10 +45,11 @@
 // once. For large fleets, a progress line is written to stderr when stderr
 // is a terminal.
 //
-// Exit status: 0 when every device went through the plan (whatever its
-// results), 2 for bad usage (an unknown flag or a bad flag value), 1 for
-// everything else: a file that cannot be read, a plan, fleet file or .ini
-// that is not valid, an interrupted run, output that cannot be written.
+// Exit status: 0 when the plan ran over the whole fleet (whatever the
+// results, devices that could not go through the plan included), 2 for
+// bad usage (an unknown flag or a bad flag value), 1 for everything else:
+// a file that cannot be read, a plan, fleet file or .ini that is not
+// valid, an interrupted run, output that cannot be written.
 package main
 
 import (
@@ -175,7 +176,7 @@ func interrupted(err error, r fleet.PlanReport) error {
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
-	fs := cli.NewFlagSet("rollout", usageLine, "every device went through the plan", stderr)
+	fs := cli.NewFlagSet("rollout", usageLine, "the plan ran over the whole fleet (whatever the results)", stderr)
 	planFile := fs.String("plan", "", "read the rollout plan from `FILE` (JSON) instead of the embedded sample")
 	flags := cli.AddFlags(fs, "print every device's history and the report as JSON",
 		"take `N` devices through the plan at a time (0: every core)", "the rollout's start, RFC 3339 `TIME` or \"now\"")
