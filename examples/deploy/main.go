@@ -85,10 +85,11 @@
 // once. For large fleets, a progress line is written to stderr when stderr
 // is a terminal.
 //
-// Exit status: 0 when every device was run (whatever its result), 2 for
-// bad usage (an unknown flag or a bad flag value), 1 for everything else:
-// a file that cannot be read, a fleet file or .ini that is not valid, an
-// interrupted run, output that cannot be written.
+// Exit status: 0 when the whole fleet was run (whatever the results,
+// devices that could not be read included), 2 for bad usage (an unknown
+// flag or a bad flag value), 1 for everything else: a file that cannot be
+// read, a fleet file or .ini that is not valid, an interrupted run, output
+// that cannot be written.
 package main
 
 import (
@@ -212,7 +213,7 @@ func interrupted(err error, r fleet.Report) error {
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
-	fs := cli.NewFlagSet("deploy", usageLine, "every device was run", stderr)
+	fs := cli.NewFlagSet("deploy", usageLine, "the whole fleet was run (whatever the results)", stderr)
 	flags := cli.AddFlags(fs, "print every device's decision and outcome and the reports as JSON",
 		"run `N` deployments at a time (0: every core)", "log time stamp, RFC 3339 `TIME` or \"now\"")
 	explain := fs.String("explain", "", explainUsage)
