@@ -61,9 +61,9 @@
 // the next deployment sees it. [Machine.Device] is the form to store, and
 // [NewMachine] or [Machine.Restore] take it back. [Run] is the one-shot
 // what-if of a [Scenario], a device and a deployment. A run returns an
-// [Outcome]: states, event, chain steps, [LogFile]s, the [StatusMessage]
-// sent, the settings overwritten, and the error. Outcomes are plain data
-// (go-cmp, JSON). [Verify] reads a device's log files back, as an
+// [Outcome]: states, event, chain steps, the log files ([LogFile]), the
+// [StatusMessage] sent, the settings overwritten, and the error. Outcomes
+// are plain data (go-cmp, JSON). [Verify] reads a device's log files back, as an
 // administrator verifying an installation would.
 //
 // The JSON form of a device, a deployment and a scenario is one schema,

@@ -48,7 +48,11 @@ var (
 //
 // Modelling choice: a run that failed counts against the transition it
 // decided, whether it failed before the installer chain (a missing
-// prerequisite) or in it (a refused or denied trust step).
+// prerequisite) or in it (a refused or denied trust step). Add counts an
+// outcome whatever its component: the password program's states and
+// events are the client's ([lifecycle.PasswordProgram] follows the same
+// table), so a caller that draws one component's fleet adds the outcomes
+// of that component only.
 func (c *Counts) Add(o lifecycle.Outcome) {
 	for _, r := range clientRows() {
 		if r.From != o.From || r.Event != o.Event {
