@@ -203,13 +203,22 @@ func sends(w fleet.Wave) string {
 		parts = append(parts, "a certificate renewal")
 	}
 	if len(parts) == 0 {
-		return "each device's own deployment"
+		// Not the device's own repair or renewal: those are the wave's.
+		return "each device's own " + and(own)
 	}
 	s := strings.Join(parts, ", ")
 	if len(own) > 0 {
-		s += "; each device's own " + strings.Join(own, ", ")
+		s += "; each device's own " + and(own)
 	}
 	return s
+}
+
+// and joins words as a list: "a", "a and b", "a, b and c".
+func and(words []string) string {
+	if n := len(words); n > 1 {
+		return strings.Join(words[:n-1], ", ") + " and " + words[n-1]
+	}
+	return strings.Join(words, "")
 }
 
 // targets says which devices a target selects.
