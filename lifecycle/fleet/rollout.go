@@ -145,13 +145,12 @@ type FailedBy struct {
 // machine, so that what one wave installed the next one finds. A device
 // yielded with an error, or one Restore rejects, runs no wave: every wave
 // that targets it counts it as not run, failed with that error, and
-// [PlanReport].Unread counts it. It streams
-// as the fleet runner [Run] does: the devices are pulled on the calling goroutine and
-// handed to the workers in batches, a device's waves run one after the
-// other on one worker, and each worker counts into aggregators of its own,
-// one per wave, merged at the end; memory does not grow with the fleet
-// (with [ReportOptions.Details] off, and unless OnHistory keeps the
-// histories).
+// [PlanReport].Unread counts it. It streams as the fleet runner [Run]
+// does: the devices are pulled on the calling goroutine and handed to the
+// workers in batches, a device's waves run one after the other on one
+// worker, and each worker counts into aggregators of its own, one per
+// wave, merged at the end; memory does not grow with the fleet (with
+// [ReportOptions.Details] off, and unless OnHistory keeps the histories).
 //
 // The plan is checked before anything runs, and its names are looked up
 // when the first device arrives: an error in the plan (an [*Error] naming
@@ -159,17 +158,17 @@ type FailedBy struct {
 // returned with an empty report, and no device has run.
 //
 // Every device pulled is counted exactly once in every wave. When ctx
-// ends, Run stops pulling fleet, between two devices; the waves not yet run
-// on the devices pulled count as not run, and a deployment in progress stops
-// at its next chain step. Run then returns the report of the devices
-// pulled and ctx's error; the error is nil when fleet ended and every
+// ends, Run stops pulling fleet, between two devices; the waves not yet
+// run on the devices pulled count as not run, and a deployment in
+// progress stops at its next chain step. Run then returns the report of
+// the devices pulled and ctx's error; the error is nil when fleet ended and every
 // wave's deployment ran to its end (ctx stopped none), even if ctx ended
 // afterwards.
 //
 // A panic in a callback reaches the caller of Run: OnHistory's, fleet's
 // and the Clock's (read on the calling goroutine) as they are, one of an
-// observer function's as a [*PanicError]; Run stops its workers first and leaves no
-// goroutine behind.
+// observer function's as a [*PanicError]; Run stops its workers first and
+// leaves no goroutine behind.
 func (p *Plan) Run(ctx context.Context, fleet iter.Seq2[Entry, error], opts PlanOptions) (PlanReport, error) {
 	if err := p.check(); err != nil {
 		return PlanReport{}, err
