@@ -184,9 +184,10 @@ func (r *EnrollmentResult) UnmarshalText(text []byte) error {
 // reconfigure, upgrade or repair after a successful enrollment) need not
 // call Enroll, and records the zero [EnrollmentResult] (did not run).
 // The certificate is the user authentication certificate, used for SSL to
-// the site and, in native mode, for registration. Which enrollment software performs it (the one included with
-// Configuration Manager 2007 or the enterprise's own) does not change the
-// outcome, so it is not an input.
+// the site and, in native mode, for registration. Which enrollment
+// software performs it (the one included with Configuration Manager 2007
+// or the enterprise's own) does not change the outcome, so it is not an
+// input.
 //
 // Enroll does not allocate.
 func Enroll(c EnrollmentConditions) (EnrollmentResult, error) {

@@ -546,10 +546,10 @@ func DoNotModify(k Kind, key string) bool {
 // A known key is written where the file has it (in every section where
 // Windows reads it, which also resolves a conflict); a new one goes into
 // the section of the first known key Windows reads in f before the edit,
-// else the first section, else [DefaultSection]. A known field that is absent (ActionDefaulted, an empty
-// CertEnrollAction or Installer) deletes its key as [File.Delete] does,
-// except that an empty CertEnrollAction or Installer value, which Windows
-// reads as absent too, is left alone.
+// else the first section, else [DefaultSection]. A known field that is
+// absent (ActionDefaulted, an empty CertEnrollAction or Installer) deletes
+// its key as [File.Delete] does, except that an empty CertEnrollAction or
+// Installer value, which Windows reads as absent too, is left alone.
 //
 // It returns a [Warning] for every edit of a value the product marks "do
 // not modify" (see [DoNotModify]). On error f is unchanged: s must hold a

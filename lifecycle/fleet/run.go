@@ -46,8 +46,9 @@ const MaxWorkers = 256
 
 // PanicError is what [Run], [Compare] and [Plan.Run] panic with, on the
 // goroutine that called them, when a function of their machine options (an
-// observer function or the Clock) panicked while a worker ran it: Value is what the callback panicked with,
-// and Stack the worker's stack where it did. On a worker goroutine, a
+// observer function or the Clock) panicked while a worker ran it: Value is
+// what the callback panicked with, and Stack the worker's stack where it
+// did. On a worker goroutine, a
 // callback that called runtime.Goexit is reported as a panic too, since the
 // worker could not finish its devices; with one worker, which runs on the
 // caller's goroutine, runtime.Goexit ends the caller's goroutine as it
