@@ -55,7 +55,9 @@
 //	                "sites" hold it) instead of the fleet's site NAME
 //	-diagram FORMAT write the diagram of a machine, "dot" (Graphviz) or
 //	                "mermaid", with how many devices of the run took each
-//	                transition (diagram.Counts), instead of the results
+//	                transition (diagram.Counts: the password program's
+//	                deployments count on the client machine, whose table
+//	                it follows), instead of the results
 //	-machine NAME   the machine -diagram draws: "client" (the default) or
 //	                "chain" (the installer chain)
 //
