@@ -90,12 +90,12 @@ type PlanReport struct {
 	// waves that failed them, in the order of those waves' positions.
 	FailedBy []FailedBy `json:"failedBy,omitempty"`
 	// Unread groups by [Failure] the devices that could not go through
-	// the plan ([History].Err): those the fleet yielded with an error, and
-	// those [lifecycle.Machine.Restore] refused; with
-	// [ReportOptions.Details], each device with its error, in fleet order.
-	// Every wave counts such a device too, as not run when it targets it
-	// and as not targeted otherwise: one that no wave targets is in no
-	// wave's report, and is here.
+	// the plan ([History].Err), only the groups with devices: those the
+	// fleet yielded with an error, and those [lifecycle.Machine.Restore]
+	// refused; with [ReportOptions.Details], each device with its error,
+	// in fleet order. Every wave counts such a device too, as not run when
+	// it targets it and as not targeted otherwise: one that no wave
+	// targets is in no wave's report, and is here.
 	Unread []FailureGroup `json:"unread,omitempty"`
 }
 
