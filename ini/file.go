@@ -740,7 +740,9 @@ func (f *File) Entries() []Entry {
 // Ignored returns the key lines Windows does not read, in file order: keys
 // before the first section (Section ""), keys of a repeated section and
 // repeated keys (Section is the name as the section's first header writes
-// it). A tool can show them as dead lines; edits do not touch them.
+// it). A tool can show them as dead lines. Edits leave them as they are,
+// except that [File.Delete], and [File.SetSettings] when it deletes a known
+// key, remove the repeated lines of the key they delete.
 func (f *File) Ignored() []Entry {
 	var out []Entry
 	f.walk(func(sec, k int, _ string, effective bool) {
