@@ -23,10 +23,13 @@ import (
 //     the key line. A missing final line ending is added first.
 //
 // New lines are written "key=value" with the file's line ending, the first
-// one in the file, or CRLF when the file has none yet. A value that Windows
-// would read differently as written (outer blanks, or one pair of matching
-// outer quotes that Windows would strip) is written in double quotes, so
-// that [File.Get] returns exactly value afterwards.
+// one in the file, or CRLF when the file has none yet. A new key after the
+// last line of a file without a final line ending gives that line the
+// file's line ending and is itself written without one, so that the file
+// still ends as it did. A value that Windows would read differently as
+// written (outer blanks, or one pair of matching outer quotes that Windows
+// would strip) is written in double quotes, so that [File.Get] returns
+// exactly value afterwards.
 //
 // Set fails, leaving the file unchanged, for what cannot be written so that
 // Windows reads it back: a CR, LF or NUL anywhere; an empty name or one with
