@@ -28,8 +28,9 @@ const (
 const CertEnroll = "Enroll"
 
 // DefaultSection is the section [File.SetSettings] writes a known key to
-// when the file holds no known key and no section yet. Modelling choice: the
-// documentation does not name the sections, so the name is the file's.
+// when the file holds no known key and no section yet, or a first section
+// without a name ("[]"). Modelling choice: the documentation does not name
+// the sections, so the name is the file's.
 const DefaultSection = "ClientSettings"
 
 // The known keys, in the order SetSettings writes them.
@@ -546,10 +547,11 @@ func DoNotModify(k Kind, key string) bool {
 // A known key is written where the file has it (in every section where
 // Windows reads it, which also resolves a conflict); a new one goes into
 // the section of the first known key Windows reads in f before the edit,
-// else the first section, else [DefaultSection]. A known field that is
-// absent (ActionDefaulted, an empty CertEnrollAction or Installer) deletes
-// its key as [File.Delete] does, except that an empty CertEnrollAction or
-// Installer value, which Windows reads as absent too, is left alone.
+// else the first section if it has a name, else [DefaultSection]. A known
+// field that is absent (ActionDefaulted, an empty CertEnrollAction or
+// Installer) deletes its key as [File.Delete] does, except that an empty
+// CertEnrollAction or Installer value, which Windows reads as absent too,
+// is left alone.
 //
 // It returns a [Warning] for every edit of a value the product marks "do
 // not modify" (see [DoNotModify]). On error f is unchanged: s must hold a
