@@ -148,10 +148,11 @@ type Pair struct {
 
 // Pairs returns every setting s configures on the client, known and
 // unknown, in the file order of Known and Unknown. Known keys carry the
-// value of their field in its canonical spelling ("Install", "Enroll"); a
-// known field that is absent (a defaulted action, an empty CertEnrollAction
-// or Installer) gives no pair, and one that is set but has no entry in Known
-// comes last with Section "".
+// value of their field in its canonical spelling ("Install", "Enroll"), and
+// an invalid action (the zero Action, not defaulted) the value of its entry
+// in Known, when that is not empty; a known field that is absent (a
+// defaulted action, an empty CertEnrollAction or Installer) gives no pair,
+// and one that is set but has no entry in Known comes last with Section "".
 func (s Settings) Pairs() []Pair {
 	entries := slices.Concat(s.Known, s.Unknown)
 	slices.SortStableFunc(entries, func(a, b Entry) int { return a.Line - b.Line })
