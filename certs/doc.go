@@ -18,7 +18,7 @@
 // is not a certificate library: it parses no certificates, verifies no
 // signatures and touches no device. It does not run the installer chain or
 // keep any state between calls; the lifecycle package does that around it.
-// It imports nothing else of dmclient.
+// It imports no other public package of dmclient, only internal helpers.
 //
 // # Platforms
 //
