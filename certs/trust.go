@@ -138,8 +138,9 @@ func (r TrustResult) InstalledIn(store Store) bool { return slices.Contains(r.In
 // An invalid platform returns the zero TrustResult and an error wrapping
 // [ErrInvalidInput] (and not [ErrAccessDenied]).
 //
-// Only an unlocked device's result allocates (its Installed slice): the
-// exempt case and the denials, their errors and messages included, do not.
+// For a valid platform only an unlocked device's result allocates (its
+// Installed slice): the exempt case and the denials, their errors and
+// messages included, do not. The error of an invalid platform allocates.
 func EstablishTrust(p Platform, s Security) (TrustResult, error) {
 	switch {
 	case !p.IsValid():
