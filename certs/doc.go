@@ -70,10 +70,10 @@
 // IsValid; String of an invalid value is "Type(9)"; MarshalText writes the
 // String form and fails on an invalid value; UnmarshalText (and the Parse
 // function, where there is one) compares case-insensitively, ignores
-// surrounding blanks, accepts a few documented alternative spellings, and
-// leaves its destination unchanged on error. A zero value that means
-// "absent", such as an enrollment that did not run, belongs in a field
-// tagged omitempty.
+// surrounding blanks, accepts the alternative spellings documented for the
+// type (none for EnrollmentResult), and leaves its destination unchanged on
+// error. A zero value that means "absent", such as an enrollment that did
+// not run, belongs in a field tagged omitempty.
 //
 // Every error about a bad value, from parsing, marshalling or
 // [EstablishTrust], wraps the one sentinel [ErrInvalidInput]; its message
