@@ -218,8 +218,9 @@ func installedVersion(dst *version.Version) func(json.RawMessage) error {
 }
 
 // UnmarshalJSON decodes the fleet file's device block, strictly: an unknown
-// member, a member given twice, invalid UTF-8 or a string over its cap is
-// an [*InputError] naming the member. "platform" and "connection" are
+// member, a member given twice or a string over its cap is an
+// [*InputError] naming the member, and invalid UTF-8 anywhere in the block
+// one naming the block ("device"). "platform" and "connection" are
 // names ([certs.Platform], [Connection]); "client" and "passwordProgram"
 // are versions, or "none" (or "") for nothing installed; "security" is
 // the name of a [certs.Configuration] such as "Restricted", or an object
