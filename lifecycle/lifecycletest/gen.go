@@ -35,9 +35,9 @@ func installed() *rapid.Generator[version.Version] {
 }
 
 // Device draws a device of any platform, installed client and password
-// program, security, connection (with a computer name where the connection
-// goes through one, sometimes where it does not), enrollment conditions,
-// certificate and settings.
+// program, security, connection, computer name (none or one, whatever the
+// connection, so that a device connected through a computer sometimes
+// names none), enrollment conditions, certificate and settings.
 func Device() *rapid.Generator[lifecycle.Device] {
 	return rapid.Custom(func(t *rapid.T) lifecycle.Device {
 		d := lifecycle.Device{
