@@ -10,9 +10,9 @@ import (
 	"pgregory.net/rapid"
 )
 
-// Version draws a valid version, mostly one of the ConfigMgr 2007 releases
-// (RTM, SP1, SP2, R3), so that two drawn versions often compare equal, and
-// otherwise any four-part version.
+// Version draws a valid version: about half the time one of the ConfigMgr
+// 2007 releases (RTM, SP1, SP2, R3), so that two drawn versions often
+// compare equal, and otherwise any four-part version.
 func Version() *rapid.Generator[version.Version] {
 	return rapid.OneOf(
 		rapid.SampledFrom([]version.Version{
