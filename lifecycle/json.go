@@ -48,7 +48,9 @@ func settingsFit(n int, kv func(int) (key, value string)) error {
 
 // members decodes the JSON object data member by member: each member's
 // name must be one of fields (which decodes it), and no member may appear
-// twice. Errors are [*InputError]s whose Field is path plus the member.
+// twice. Each error is an [*InputError] whose Field is path plus the
+// member, or path itself for the object's own (invalid UTF-8, not an
+// object, data after it).
 func members(data []byte, path string, fields map[string]func(json.RawMessage) error) error {
 	if !utf8.Valid(data) {
 		return inputError(path, "invalid UTF-8")
@@ -218,8 +220,9 @@ func installedVersion(dst *version.Version) func(json.RawMessage) error {
 }
 
 // UnmarshalJSON decodes the fleet file's device block, strictly: an unknown
-// member, a member given twice, invalid UTF-8 or a string over its cap is
-// an [*InputError] naming the member. "platform" and "connection" are
+// member, a member given twice or a string over its cap is an
+// [*InputError] naming the member, and invalid UTF-8 anywhere in the block
+// one naming the block ("device"). "platform" and "connection" are
 // names ([certs.Platform], [Connection]); "client" and "passwordProgram"
 // are versions, or "none" (or "") for nothing installed; "security" is
 // the name of a [certs.Configuration] such as "Restricted", or an object

@@ -7,8 +7,10 @@ import (
 )
 
 // Counts overlays a fleet on the diagrams: how many runs took each
-// transition, as plain data that the caller counts, with [Counts.Add] or
-// from a fleet report. The keys are rows of the declared tables, exactly
+// transition, as plain data that the caller counts, with [Counts.Add] of
+// each outcome (a fleet run hands them over one by one: see
+// [github.com/mobiledm/dmclient/lifecycle/fleet.Options].OnOutcome) or by
+// hand. The keys are rows of the declared tables, exactly
 // as [lifecycle.ClientTransitions] and [lifecycle.ChainTransitions] return
 // them; a row that is not a key counts zero. [Write] reads the maps of the
 // machine it draws: there a key that is not a row, or a negative count, is

@@ -104,7 +104,8 @@ type Options struct {
 // spaces into balanced lines (Mermaid wraps wider lines where it likes).
 // The labels need no escaping in either format, since their texts are
 // this library's fixed tables, so the DOT and Mermaid sources read as they
-// render: in DOT a line break is \n, in Mermaid <br>. Node ids are the
+// render: in DOT a line break is \n (<BR/> in the HTML-like label of a
+// state that holds self-transitions), in Mermaid <br>. Node ids are the
 // state and step names.
 //
 // Modelling choice: a self-transition (reconfigure, and the repair of the

@@ -10,9 +10,9 @@ import (
 	"pgregory.net/rapid"
 )
 
-// Version draws a valid version, mostly one of the ConfigMgr 2007 releases
-// (RTM, SP1, SP2, R3), so that two drawn versions often compare equal, and
-// otherwise any four-part version.
+// Version draws a valid version: about half the time one of the ConfigMgr
+// 2007 releases (RTM, SP1, SP2, R3), so that two drawn versions often
+// compare equal, and otherwise any four-part version.
 func Version() *rapid.Generator[version.Version] {
 	return rapid.OneOf(
 		rapid.SampledFrom([]version.Version{
@@ -35,9 +35,9 @@ func installed() *rapid.Generator[version.Version] {
 }
 
 // Device draws a device of any platform, installed client and password
-// program, security, connection (with a computer name where the connection
-// goes through one, sometimes where it does not), enrollment conditions,
-// certificate and settings.
+// program, security, connection, computer name (none or one, whatever the
+// connection, so that a device connected through a computer sometimes
+// names none), enrollment conditions, certificate and settings.
 func Device() *rapid.Generator[lifecycle.Device] {
 	return rapid.Custom(func(t *rapid.T) lifecycle.Device {
 		d := lifecycle.Device{

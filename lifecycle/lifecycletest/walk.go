@@ -92,10 +92,13 @@ func (w *Walk) History() []Step { return w.history }
 //     then the password program), of ConfigMgr 2007 SP1, SP2 or R3, with
 //     CertEnrollAction=Enroll or not and a renewal asked for or not, by a
 //     method that reaches the device's connection, from a complete folder
-//     to a site of any mode with every prerequisite in place: these change
+//     to a site of any mode with its client agent, management and
+//     distribution points and inventory extension in place: these change
 //     the device when the device lets them, and as packages of three
-//     versions come and go its client is older, the same and newer than the
-//     next;
+//     versions come and go its client is older, the same and newer than
+//     the next. Some still miss a prerequisite: a native or server
+//     authentication site where CertEnrollAction=Enroll was not drawn, or
+//     over the air to a device with no client;
 //   - "" (the check after each action): the invariants on the last
 //     outcome, and the machine's device agrees with it.
 func (w *Walk) Actions() map[string]func(*rapid.T) {
