@@ -65,8 +65,8 @@ func (c Counterfactual) String() string {
 // one. The deployed version, the computer and the ID keep sc's values.
 // Modelling choices: a new platform keeps the folder as complete, or as
 // incomplete, as it was (the folder is an input of its own); a connection
-// through a computer keeps sc's computer, or the space's ("DESKTOP-01")
-// where sc has none.
+// through a computer keeps sc's computer, or takes the space's
+// ("DESKTOP-01") where sc is connected directly and names none.
 //
 // The scenarios run on one reused [lifecycle.Machine] (Restore, then
 // Deploy), each on a context of its own, with logs stamped 2026-01-01

@@ -577,6 +577,31 @@ func TestCounterfactualsProperty(t *testing.T) {
 	})
 }
 
+// TestCounterfactualsComputerless: a device connected through a computer
+// that names none keeps no name when a counterfactual changes its
+// connection to another computer's, so that the change is one input, as
+// far as the search counted it; one connected directly gets the space's
+// computer, which is no change of its own (rapid found the first case:
+// three changes counted as two).
+func TestCounterfactualsComputerless(t *testing.T) {
+	for _, from := range []lifecycle.Connection{lifecycle.ViaUnmanagedComputer, lifecycle.Direct} {
+		sc := policy.DefaultScenario()
+		sc.Device.Connection, sc.Device.Computer = from, ""
+		for _, w := range wants {
+			cfs, err := policy.Counterfactuals(context.Background(), sc, w.want, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, cf := range cfs {
+				checkCounterfactual(t, sc, w.want, cf, len(cfs[0].Changes))
+				if d := cf.Scenario.Device; d.Connection != from && from != lifecycle.Direct && d.Computer != "" {
+					t.Errorf("from %v, %q: %v names computer %q", from, w.name, cf, d.Computer)
+				}
+			}
+		}
+	}
+}
+
 // TestCounterfactualsEdges: a condition nothing gives is an empty result,
 // not an error; an invalid scenario and an ended context are errors; a
 // panic in the condition reaches the caller.

@@ -150,8 +150,11 @@ var inputs = [...]input{
 		value:  func(v *view) string { return v.sc.Device.Connection.String() },
 		phrase: func(v *view) string { return connectionPhrase(v.sc.Device) },
 		alternatives: func(b *base) []edit {
+			// A device connected through a computer keeps its computer, even
+			// one it does not name: a name given here would be a change of
+			// its own, beside the connection's.
 			computer := b.sc.Device.Computer
-			if computer == "" {
+			if computer == "" && !throughComputer(b.sc.Device.Connection) {
 				computer = spaceComputer
 			}
 			return others(b.sc.Device.Connection, lifecycle.Connections(), func(sc *lifecycle.Scenario, c lifecycle.Connection) {
