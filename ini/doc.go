@@ -34,10 +34,11 @@
 // file has them, are kept; a CR alone ends no line, as for Windows, and
 // [File.Settings] reports the text it hides.
 //
-// Every operation takes time linear in the size of the file, which is at
-// most [MaxSize] bytes: [Parse] refuses a larger input and an edit that
-// would grow a file past it fails with [ErrTooLarge], leaving the file as it
-// was.
+// Every operation takes time linear in the size of the file (and
+// [File.SetSettings] in the number of settings it writes, up to a log
+// factor for the sorting of its edits), the file being at most [MaxSize]
+// bytes: [Parse] refuses a larger input and an edit that would grow a file
+// past it fails with [ErrTooLarge], leaving the file as it was.
 //
 // # Settings
 //

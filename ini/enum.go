@@ -37,8 +37,9 @@ func (a Action) String() string { return actionNames.Name(uint8(a)) }
 func (a Action) IsValid() bool { return actionNames.Valid(uint8(a)) }
 
 // ParseAction returns the Action named s, ignoring case ("install",
-// "INSTALL" and "Install" are all [ActionInstall]) and surrounding blanks.
-// Any other text, the empty string included, is an error.
+// "INSTALL" and "Install" are all [ActionInstall]) and surrounding white
+// space (as [strings.TrimSpace] trims it). Any other text, the empty
+// string included, is an error.
 func ParseAction(s string) (Action, error) {
 	v, err := actionNames.Parse(s)
 	return Action(v), err

@@ -118,7 +118,7 @@ type Options struct {
 //
 // With opts.Highlight set, the path that outcome took is highlighted: its
 // states are filled amber, and the label of each transition on it begins
-// with ▶ (in DOT its edge is also amber and bold; Mermaid state diagrams
+// with ▶ (in DOT its edge is also amber and wider; Mermaid state diagrams
 // cannot style edges). On the client machine that is the transition
 // From --Event--> To and its two states when the run made it
 // ([lifecycle.Outcome.Transitioned]). Modelling choice: a run that did not
