@@ -1,12 +1,12 @@
 package lifecycle_test
 
 import (
-	"encoding/json"
 	"testing"
 	"time"
 
 	"github.com/mobiledm/dmclient/certs"
 	"github.com/mobiledm/dmclient/ini"
+	"github.com/mobiledm/dmclient/internal/roundtrip"
 	"github.com/mobiledm/dmclient/lifecycle"
 	"github.com/mobiledm/dmclient/version"
 	"pgregory.net/rapid"
@@ -64,19 +64,9 @@ func scenario(t testing.TB) lifecycle.Scenario {
 }
 
 // roundTrip returns v encoded as JSON and decoded again.
-func roundTrip[T any](t interface {
-	Helper()
-	Fatalf(string, ...any)
-}, v T) T {
+func roundTrip[T any](t roundtrip.TB, v T) T {
 	t.Helper()
-	data, err := json.Marshal(v)
-	if err != nil {
-		t.Fatalf("%T does not encode: %v", v, err)
-	}
-	var back T
-	if err := json.Unmarshal(data, &back); err != nil {
-		t.Fatalf("%s does not decode: %v", data, err)
-	}
+	back, _ := roundtrip.JSON(t, v)
 	return back
 }
 

@@ -16,6 +16,7 @@ import (
 	gocmp "github.com/google/go-cmp/cmp"
 	"github.com/mobiledm/dmclient/certs"
 	"github.com/mobiledm/dmclient/ini"
+	"github.com/mobiledm/dmclient/internal/roundtrip"
 	"github.com/mobiledm/dmclient/lifecycle"
 	"github.com/mobiledm/dmclient/lifecycle/fleet"
 	"github.com/mobiledm/dmclient/lifecycle/lifecycletest"
@@ -324,7 +325,7 @@ func TestComparisonJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, data := roundTrip(t, got)
+	back, data := roundtrip.JSON(t, got)
 	if diff := gocmp.Diff(got, back); diff != "" {
 		t.Fatalf("round trip mismatch (-want +got):\n%s", diff)
 	}

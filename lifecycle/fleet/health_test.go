@@ -2,7 +2,6 @@ package fleet_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mobiledm/dmclient/certs"
+	"github.com/mobiledm/dmclient/internal/roundtrip"
 	"github.com/mobiledm/dmclient/lifecycle"
 	"github.com/mobiledm/dmclient/lifecycle/fleet"
 )
@@ -165,25 +165,11 @@ func TestFailureAndHealthOf(t *testing.T) {
 		if f, h := fleet.FailureOf(tc.o), fleet.HealthOf(tc.o); f != tc.failure || h != tc.health {
 			t.Errorf("%s: FailureOf = %v, HealthOf = %v; want %v, %v", tc.name, f, h, tc.failure, tc.health)
 		}
-		back, _ := roundTrip(t, tc.o)
+		back, _ := roundtrip.JSON(t, tc.o)
 		if f, h := fleet.FailureOf(back), fleet.HealthOf(back); f != tc.failure || h != tc.health {
 			t.Errorf("%s after JSON: FailureOf = %v, HealthOf = %v; want %v, %v", tc.name, f, h, tc.failure, tc.health)
 		}
 	}
-}
-
-// roundTrip returns v encoded as JSON and decoded again, and the JSON.
-func roundTrip[T any](t fatalf, v T) (T, []byte) {
-	t.Helper()
-	data, err := json.Marshal(v)
-	if err != nil {
-		t.Fatalf("%T does not encode: %v", v, err)
-	}
-	var back T
-	if err := json.Unmarshal(data, &back); err != nil {
-		t.Fatalf("%s: %v", data, err)
-	}
-	return back, data
 }
 
 // TestOutcomesOfDeployments checks FailureOf, HealthOf and the reports on
@@ -222,7 +208,7 @@ func TestOutcomesOfDeployments(t *testing.T) {
 		}
 		back := o
 		if i%(13*stride()) == 0 { // JSON costs more than a deployment: a stride of the space
-			back, _ = roundTrip(t, o)
+			back, _ = roundtrip.JSON(t, o)
 		}
 		if fleet.FailureOf(back) != f || fleet.HealthOf(back) != h || back.Transitioned() != o.Transitioned() {
 			t.Fatalf("device %d: %+v: %v, %v; after JSON %v, %v", i, o, f, h, fleet.FailureOf(back), fleet.HealthOf(back))

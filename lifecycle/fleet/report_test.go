@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mobiledm/dmclient/certs"
+	"github.com/mobiledm/dmclient/internal/roundtrip"
 	"github.com/mobiledm/dmclient/lifecycle"
 	"github.com/mobiledm/dmclient/lifecycle/fleet"
 	"pgregory.net/rapid"
@@ -104,7 +105,7 @@ func TestAggregatorProperties(t *testing.T) {
 			t.Fatalf("merged into counts only (-want +got):\n%s", diff)
 		}
 		// JSON round trip.
-		back, _ := roundTrip(t, r)
+		back, _ := roundtrip.JSON(t, r)
 		if diff := cmp.Diff(r, back); diff != "" {
 			t.Fatalf("JSON round trip mismatch (-want +got):\n%s", diff)
 		}
@@ -360,7 +361,7 @@ func TestReportJSONInvalidComponent(t *testing.T) {
 		if err != nil || failedWith(r, fleet.FailureInput) != 1 || len(r.SoftwareDistribution) != 1 {
 			t.Fatalf("component %d: %v, %+v", c, err, r)
 		}
-		back, _ := roundTrip(t, r)
+		back, _ := roundtrip.JSON(t, r)
 		if diff := cmp.Diff(r, back); diff != "" {
 			t.Errorf("component %d: the report decoded mismatch (-want +got):\n%s", c, diff)
 		}
