@@ -91,8 +91,7 @@ func (m *Machine) runChain(r *run) error {
 	if terr != nil {
 		return m.denied(r, trust, terr)
 	}
-	enrolls := dep.Component == Client && leavesClient(ev) && dep.Package.Settings.Enroll() &&
-		(!dev.Certificate || dep.RenewCertificate)
+	enrolls := needsCertificate(sc, ev) && dep.Package.Settings.Enroll()
 	// One allocation holds the steps, logs and log lines of the run, sized
 	// for whether it enrolls; the outcome's slices are capped windows of
 	// it, so appending to one never writes into another.
@@ -101,10 +100,10 @@ func (m *Machine) runChain(r *run) error {
 	var lines []string
 	if enrolls {
 		buf := new(runBuffer)
-		steps, logs, lines = buf.steps[:0:len(buf.steps)], buf.logs[:0:len(buf.logs)], buf.lines[:0:len(buf.lines)]
+		steps, logs, lines = buf.steps[:0], buf.logs[:0], buf.lines[:0]
 	} else {
 		buf := new(shortRunBuffer)
-		steps, logs, lines = buf.steps[:0:len(buf.steps)], buf.logs[:0:len(buf.logs)], buf.lines[:0:len(buf.lines)]
+		steps, logs, lines = buf.steps[:0], buf.logs[:0], buf.lines[:0]
 	}
 	out.Steps = append(steps, Staged)
 	if err := m.chainStep(r, chainRunInstaller); err != nil {
@@ -167,8 +166,8 @@ func (m *Machine) denied(r *run, trust certs.TrustResult, terr error) error {
 	} else {
 		buf = new(denialBuffer)
 	}
-	out.Steps = append(buf.steps[:0:len(buf.steps)], Staged)
-	lines := buf.lines[:0:len(buf.lines)]
+	out.Steps = append(buf.steps[:0], Staged)
+	lines := buf.lines[:0]
 	if !trust.InstallerRan {
 		if err := m.chainStep(r, chainRefuse); err != nil {
 			return err
@@ -180,12 +179,12 @@ func (m *Machine) denied(r *run, trust certs.TrustResult, terr error) error {
 		}
 		lines = append(lines, lineStarted)
 		if err := m.chainStep(r, chainDeny); err != nil {
-			out.Logs = append(buf.logs[:0:len(buf.logs)], LogFile{Kind: DMInstallerLog, Time: r.at, Lines: lines[:1:1]})
+			out.Logs = append(buf.logs[:0], LogFile{Kind: DMInstallerLog, Time: r.at, Lines: lines[:1:1]})
 			return err
 		}
 		lines = append(lines, trust.LogLine, lineStopped)
 	}
-	out.Logs = append(buf.logs[:0:len(buf.logs)], LogFile{Kind: DMInstallerLog, Time: r.at, Lines: lines[:len(lines):len(lines)]})
+	out.Logs = append(buf.logs[:0], LogFile{Kind: DMInstallerLog, Time: r.at, Lines: lines[:len(lines):len(lines)]})
 	if status != nil {
 		*status = StatusMessage{Device: dev.ID, HRESULT: certs.EAccessDenied, Text: terr.Error()}
 		out.Status = status

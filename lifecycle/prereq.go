@@ -331,7 +331,7 @@ func missingPrerequisites(sc *Scenario) error {
 	need(noDistributionPoint, !req.distributionPoint || site.DistributionPoint)
 	need(inventoryNotExtended, !req.inventory || site.InventoryExtended)
 	need(passwordProgramPlatform, dep.Component != PasswordProgram || dev.Platform == certs.PocketPC2003)
-	need(enrollmentNotEnforced, !site.Mode.RequiresEnrollment() || !needsCertificate(sc) || dep.Package.Settings.Enroll())
+	need(enrollmentNotEnforced, !site.Mode.RequiresEnrollment() || !needsCertificate(sc, sc.Event()) || dep.Package.Settings.Enroll())
 	if missing == 0 {
 		return nil
 	}
@@ -348,9 +348,10 @@ func missingPrerequisites(sc *Scenario) error {
 // leavesClient reports whether event ev leaves the component installed.
 func leavesClient(ev Event) bool { return ev != NoAction && ev != Uninstall }
 
-// needsCertificate reports whether the deployment leaves a client that
-// needs a certificate the device does not hold.
-func needsCertificate(sc *Scenario) bool {
-	return sc.Deployment.Component == Client && leavesClient(sc.Event()) &&
+// needsCertificate reports whether the deployment, deciding event ev,
+// leaves a client that needs a certificate the device does not hold (or
+// renews the one it holds).
+func needsCertificate(sc *Scenario, ev Event) bool {
+	return sc.Deployment.Component == Client && leavesClient(ev) &&
 		(!sc.Device.Certificate || sc.Deployment.RenewCertificate)
 }
