@@ -52,22 +52,22 @@ func Histories(ctx context.Context, depth int, p func(t Trace) bool, opts ...Opt
 	ws := make([]*historyWorker, in.cfg.workers)
 	for i := range ws {
 		ws[i] = &historyWorker{m: newCheckMachine(), depth: depth,
-			steps: make([]Step, 0, depth), path: make([]int32, 0, depth)}
+			steps: make([]Step, 0, depth), path: make([]int32, 0, depth),
+			kept: firstK[historyViolation]{cmp: compareHistoryViolations}}
 	}
 	runWorkers(ctx, ws, func(w *historyWorker, ctx context.Context, next *atomic.Int64) {
 		w.run(ctx, in, p, next)
 	})
 	res := Exploration{States: len(in.starts), Depth: depth}
-	var kept []historyViolation
+	kept := firstK[historyViolation]{cmp: compareHistoryViolations}
 	for _, w := range ws {
 		res.Edges += w.edges
 		res.Violations += w.violations
-		kept = append(kept, w.kept...)
+		kept.items = append(kept.items, w.kept.items...)
 	}
-	slices.SortFunc(kept, compareHistoryViolations)
-	kept = kept[:min(len(kept), in.cfg.keep)]
+	kept.sort(in.cfg.keep)
 	m := newCheckMachine()
-	for _, v := range kept {
+	for _, v := range kept.items {
 		res.Counterexamples = append(res.Counterexamples, replay(m, in.deps, in.starts[v.start], v.path))
 	}
 	return res, ctx.Err()
@@ -91,7 +91,7 @@ type historyWorker struct {
 	steps             []Step  // the history being judged
 	path              []int32 // its deployments
 	edges, violations int
-	kept              []historyViolation
+	kept              firstK[historyViolation]
 	fault
 }
 
@@ -145,11 +145,7 @@ func (w *historyWorker) extend(done <-chan struct{}, in *sequenceInputs, p func(
 	if !p(Trace{Start: w.start, Steps: w.steps}) {
 		w.violations++
 		if in.cfg.keep > 0 {
-			w.kept = append(w.kept, historyViolation{start: s, path: slices.Clone(w.path)})
-			if len(w.kept)-in.cfg.keep >= in.cfg.keep { // not 2*keep, which overflows for a huge keep
-				slices.SortFunc(w.kept, compareHistoryViolations)
-				w.kept = w.kept[:in.cfg.keep]
-			}
+			w.kept.add(in.cfg.keep, historyViolation{start: s, path: slices.Clone(w.path)})
 		}
 	}
 	ok := true

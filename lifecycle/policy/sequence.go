@@ -236,7 +236,7 @@ func Explore(ctx context.Context, p Property, opts ...Option) (Exploration, erro
 		return Exploration{}, err
 	}
 	g := &graph{index: make(map[stateKey]int32, len(in.starts))}
-	var kept violations
+	kept := firstK[violation]{cmp: compareViolations}
 	var res Exploration
 	var kr keyer
 	for _, d := range in.starts {
@@ -244,7 +244,7 @@ func Explore(ctx context.Context, p Property, opts ...Option) (Exploration, erro
 	}
 	ws := make([]*exploreWorker, in.cfg.workers)
 	for i := range ws {
-		ws[i] = &exploreWorker{m: newCheckMachine(), local: map[stateKey]struct{}{}}
+		ws[i] = &exploreWorker{m: newCheckMachine(), local: map[stateKey]struct{}{}, kept: firstK[violation]{cmp: compareViolations}}
 	}
 	// collect gathers what the workers found: counts, violations and
 	// candidates.
@@ -388,24 +388,27 @@ func compareViolations(a, b violation) int {
 	return cmp.Or(cmp.Compare(a.length, b.length), cmp.Compare(a.node, b.node), cmp.Compare(a.dep, b.dep))
 }
 
-// violations keeps the first k violations by compareViolations: it sorts
-// and truncates when it holds 2k, so that keeping costs O(log k) per
-// violation, amortised.
-type violations struct{ items []violation }
+// firstK keeps the first k violations of [Explore] or [Histories] by cmp
+// (the shortest first): it sorts and truncates when it holds 2k, so that
+// keeping costs O(log k) per violation, amortised.
+type firstK[T any] struct {
+	items []T
+	cmp   func(a, b T) int
+}
 
-func (vs *violations) add(k int, v violation) {
+func (f *firstK[T]) add(k int, v T) {
 	if k == 0 {
 		return
 	}
-	vs.items = append(vs.items, v)
-	if len(vs.items)-k >= k { // not 2*k, which overflows for a huge k
-		vs.sort(k)
+	f.items = append(f.items, v)
+	if len(f.items)-k >= k { // not 2*k, which overflows for a huge k
+		f.sort(k)
 	}
 }
 
-func (vs *violations) sort(k int) {
-	slices.SortFunc(vs.items, compareViolations)
-	vs.items = vs.items[:min(len(vs.items), k)]
+func (f *firstK[T]) sort(k int) {
+	slices.SortFunc(f.items, f.cmp)
+	f.items = f.items[:min(len(f.items), k)]
 }
 
 // candidate is a device a worker reached that the graph did not hold when
@@ -421,7 +424,7 @@ type candidate struct {
 type exploreWorker struct {
 	m                 *lifecycle.Machine
 	edges, violations int
-	kept              violations
+	kept              firstK[violation]
 	cands             []candidate
 	local             map[stateKey]struct{} // keys of cands
 	keyer             keyer
