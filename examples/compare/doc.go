@@ -17,9 +17,12 @@
 //	cd examples/compare && go test -run '^$' -bench Speedup -count 3
 //
 // BenchmarkSpeedup times the parsers in alternating batches within each op
-// and reports the median of the ops' ratios as x-vs-Load and x-vs-whole
-// (go-ini's ns per call over ini's), and the least over the files in its
-// sub-benchmark "least"; it is a measurement, never a pass or fail.
+// and reports x-vs-Load and x-vs-whole, the ratios of go-ini's mean time per
+// call to ini.Parse's (the cost of a call, garbage collection included, as
+// ns/op is), and median-x-vs-Load, the median of the ops' ratios (the
+// calls without the collector's work, which lands in few batches), and the
+// least of each over the files in its sub-benchmark "least"; it is a
+// measurement, never a pass or fail.
 //
 // It is not an example of how to use package ini; see that package's
 // Example functions for that.
