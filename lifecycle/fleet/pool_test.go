@@ -98,9 +98,9 @@ func TestBoundedMemory(t *testing.T) {
 	}
 }
 
-// TestSourcePanics: a panic in the fleet reaches the caller as it is, and
+// TestRunFleetSourcePanics: a panic in the fleet reaches the caller as it is, and
 // no goroutine is left behind, with one worker and with several.
-func TestSourcePanics(t *testing.T) {
+func TestRunFleetSourcePanics(t *testing.T) {
 	for _, tc := range pooled {
 		for _, workers := range []int{1, 2} {
 			before := runtime.NumGoroutine()
