@@ -128,68 +128,94 @@ func collect(entries iter.Seq2[fleet.Entry, error]) []fleet.Entry {
 
 // TestRunCanceled: once ctx ends, Run stops pulling the fleet; every
 // device pulled is counted exactly once, those not run as canceled, and
-// the bad ones as invalid input even so.
+// the bad ones as invalid input even so. Several workers have devices
+// pulled but not run when ctx ends; one worker (on the calling goroutine,
+// as by default with GOMAXPROCS 1) has run every device but the one pulled
+// as ctx ends, which is not run unless it is a bad one (every 100th).
 func TestRunCanceled(t *testing.T) {
 	n := int64(20_000)
 	if raceEnabled {
 		n = 4000
 	}
-	for _, cancelAt := range []int64{1, 700, n / 4, n} {
-		for _, ordered := range []bool{false, true} {
-			ctx, cancel := context.WithCancel(context.Background())
-			var pulled atomic.Int64
-			entries := countingFleet(withBadDevices(generatedFleet(int(n)), 100), &pulled, func(k int64) {
-				if k == cancelAt {
-					cancel()
-				}
-			})
-			opts := fleet.Options{Machine: fleetOptions, Report: fleet.ReportOptions{Details: true}}
-			seen := make([]int, n)
-			if ordered {
-				opts.OnOutcome = func(i int, _ fleet.Entry, _ lifecycle.Outcome) { seen[i]++ }
-			}
-			r, err := fleet.Run(ctx, entries, opts)
-			cancel()
-			if int64(r.Devices) != pulled.Load() || pulled.Load() != cancelAt {
-				t.Fatalf("cancel at %d: %d devices counted, %d pulled", cancelAt, r.Devices, pulled.Load())
-			}
-			if r.Health.NotRun == 0 && cancelAt < n {
-				t.Fatalf("cancel at %d: no device counted as not run", cancelAt)
-			}
-			if !errors.Is(err, context.Canceled) {
-				t.Fatalf("cancel at %d: %d not run, error %v", cancelAt, r.Health.NotRun, err)
-			}
-			counted := make([]int, r.Devices)
-			for _, d := range r.StatusDetails {
-				counted[d.Index]++
-				if d.Health == fleet.NotRun && d.Failure != fleet.FailureCanceled {
-					t.Fatalf("not run with failure %v", d.Failure)
-				}
-			}
-			for i := range counted {
-				if counted[i] != 1 || ordered && seen[i] != 1 {
-					t.Fatalf("cancel at %d: device %d counted %d times, seen %d times", cancelAt, i, counted[i], seen[i])
-				}
-			}
-			if inputs := failedWith(r, fleet.FailureInput); inputs != int(cancelAt)/100 {
-				t.Fatalf("cancel at %d: %d invalid input, want %d (bad devices are reported even when not run)", cancelAt, inputs, cancelAt/100)
+	for _, workers := range []int{1, 2} {
+		for _, cancelAt := range []int64{1, 700, n / 4, n} {
+			for _, ordered := range []bool{false, true} {
+				checkRunCanceled(t, workers, n, cancelAt, ordered)
 			}
 		}
 	}
 }
 
-// TestRunCanceledAfterFleet: a context that ends after every device ran
-// is no error.
-func TestRunCanceledAfterFleet(t *testing.T) {
+// checkRunCanceled runs a fleet of n devices with workers workers, ctx
+// canceled as device cancelAt is pulled, for [TestRunCanceled].
+func checkRunCanceled(t *testing.T, workers int, n, cancelAt int64, ordered bool) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	r, err := fleet.Run(ctx, generatedFleet(100), fleet.Options{Machine: fleetOptions,
-		OnOutcome: func(i int, _ fleet.Entry, _ lifecycle.Outcome) {
-			if i == 99 {
-				cancel()
-			}
-		}})
-	if err != nil || r.Devices != 100 || r.Health.NotRun != 0 {
-		t.Fatalf("%d devices, %d not run, %v", r.Devices, r.Health.NotRun, err)
+	var pulled atomic.Int64
+	entries := countingFleet(withBadDevices(generatedFleet(int(n)), 100), &pulled, func(k int64) {
+		if k == cancelAt {
+			cancel()
+		}
+	})
+	opts := fleet.Options{Workers: workers, Machine: fleetOptions, Report: fleet.ReportOptions{Details: true}}
+	seen := make([]int, n)
+	if ordered {
+		opts.OnOutcome = func(i int, _ fleet.Entry, _ lifecycle.Outcome) { seen[i]++ }
+	}
+	r, err := fleet.Run(ctx, entries, opts)
+	cancel()
+	if int64(r.Devices) != pulled.Load() || pulled.Load() != cancelAt {
+		t.Fatalf("cancel at %d: %d devices counted, %d pulled", cancelAt, r.Devices, pulled.Load())
+	}
+	if workers == 1 {
+		if want := int(min(1, cancelAt%100)); r.Health.NotRun != want {
+			t.Fatalf("one worker, cancel at %d: %d devices counted as not run, want %d", cancelAt, r.Health.NotRun, want)
+		}
+	} else if r.Health.NotRun == 0 && cancelAt < n {
+		t.Fatalf("%d workers, cancel at %d: no device counted as not run", workers, cancelAt)
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancel at %d: %d not run, error %v", cancelAt, r.Health.NotRun, err)
+	}
+	counted := make([]int, r.Devices)
+	for _, d := range r.StatusDetails {
+		counted[d.Index]++
+		if d.Health == fleet.NotRun && d.Failure != fleet.FailureCanceled {
+			t.Fatalf("not run with failure %v", d.Failure)
+		}
+	}
+	for i := range counted {
+		if counted[i] != 1 || ordered && seen[i] != 1 {
+			t.Fatalf("cancel at %d: device %d counted %d times, seen %d times", cancelAt, i, counted[i], seen[i])
+		}
+	}
+	if inputs := failedWith(r, fleet.FailureInput); inputs != int(cancelAt)/100 {
+		t.Fatalf("cancel at %d: %d invalid input, want %d (bad devices are reported even when not run)", cancelAt, inputs, cancelAt/100)
+	}
+}
+
+// TestRunCanceledAfterFleet: a context that ends after every device ran
+// is no error when the fleet ended before it: several workers pull the
+// whole fleet before the last outcome. One worker (on the calling
+// goroutine, as by default with GOMAXPROCS 1) stops between devices
+// without pulling another (see [TestRolloutCounts]): it cannot know that
+// the fleet has ended, and returns ctx's error, every device counted.
+func TestRunCanceledAfterFleet(t *testing.T) {
+	for _, workers := range []int{1, 2} {
+		ctx, cancel := context.WithCancel(context.Background())
+		r, err := fleet.Run(ctx, generatedFleet(100), fleet.Options{Workers: workers, Machine: fleetOptions,
+			OnOutcome: func(i int, _ fleet.Entry, _ lifecycle.Outcome) {
+				if i == 99 {
+					cancel()
+				}
+			}})
+		var want error
+		if workers == 1 {
+			want = context.Canceled
+		}
+		if !errors.Is(err, want) || r.Devices != 100 || r.Health.NotRun != 0 {
+			t.Fatalf("%d workers: %d devices, %d not run, %v; want error %v", workers, r.Devices, r.Health.NotRun, err, want)
+		}
 	}
 }
 
