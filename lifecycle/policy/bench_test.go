@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"runtime/debug"
 	"runtime/metrics"
 	"sync"
 	"testing"
@@ -138,41 +137,6 @@ func BenchmarkCheck(b *testing.B) {
 				scenarios += res.Checked
 			}
 			reportPerScenario(b, scenarios, time.Since(start), cpuTime()-cpu0, gc0)
-		})
-	}
-}
-
-// BenchmarkCheckWithoutGC is BenchmarkCheck with the garbage collector
-// off while a check runs (a forced collection between checks frees their
-// garbage, outside the timing): the second control for BenchmarkCheck's
-// speed-up. Read in one run, BenchmarkScaling's speed-up is what the
-// machine gives two goroutines of pure computation, this one's what it
-// gives two check workers that never meet the collector, and
-// BenchmarkCheck's what they give with it:
-//
-//	go test -run '^$' -bench 'Check$|CheckWithoutGC|Scaling' ./lifecycle/policy/
-func BenchmarkCheckWithoutGC(b *testing.B) {
-	holds := func(lifecycle.Scenario, lifecycle.Outcome) bool { return true }
-	for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
-		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
-			defer debug.SetGCPercent(debug.SetGCPercent(-1))
-			scenarios := 0
-			var wall, cpu time.Duration
-			for b.Loop() {
-				runtime.GC()
-				cpu0, start := cpuTime(), time.Now()
-				res, err := policy.Check(context.Background(), holds, policy.Workers(workers))
-				wall, cpu = wall+time.Since(start), cpu+cpuTime()-cpu0
-				if err != nil || !res.Holds() {
-					b.Fatal(res, err)
-				}
-				scenarios += res.Checked
-			}
-			runtime.GC()
-			b.ReportMetric(float64(wall.Nanoseconds())/float64(scenarios), "ns/scenario")
-			if cpu > 0 {
-				b.ReportMetric(float64(cpu.Nanoseconds())/float64(scenarios), "cpu-ns/scenario")
-			}
 		})
 	}
 }
