@@ -101,10 +101,7 @@ func runPool[X any](ctx context.Context, workers int, fleet iter.Seq2[Entry, err
 	if ctx.Err() != nil {
 		return 0, true, nil
 	}
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	p := &pool[X]{job: j, workers: min(workers, MaxWorkers)}
+	p := &pool[X]{job: j, workers: poolSize(workers)}
 	p.ctx, p.cancel = context.WithCancel(ctx)
 	defer p.close()
 	if p.workers == 1 {
@@ -162,15 +159,29 @@ func (p *pool[X]) inline(ctx context.Context, fleet iter.Seq2[Entry, error]) (st
 	return false, nil
 }
 
+// poolSize returns the number of workers a pool asked for workers
+// ([Options].Workers) runs at most.
+func poolSize(workers int) int {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	return min(workers, MaxWorkers)
+}
+
 // runInline is run on the calling goroutine: a panic leaves it as a
 // [*PanicError], as from a worker.
 func runInline[X any](run func(int, *item, *X), index int, it *item, x *X) {
-	defer func() {
-		if v := recover(); v != nil {
-			panic(&PanicError{Value: v, Stack: debug.Stack()})
-		}
-	}()
+	defer asWorkerPanic()
 	run(index, it, x)
+}
+
+// asWorkerPanic, deferred by a function that runs a device on the calling
+// goroutine, panics again with a [*PanicError] of the panic in progress, as
+// a worker's panic reaches the caller.
+func asWorkerPanic() {
+	if v := recover(); v != nil {
+		panic(&PanicError{Value: v, Stack: debug.Stack()})
+	}
 }
 
 // pull reads fleet into batches and hands them out. It reports whether it
