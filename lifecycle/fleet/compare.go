@@ -149,11 +149,7 @@ func Compare(ctx context.Context, fleet iter.Seq2[Entry, error], change func(Ent
 	var tallies []*tally
 	j := job[compared]{budget: pairBudget, keep: true,
 		prepare: func(it *item, x *compared) error {
-			if it.err != nil || change == nil {
-				x.changed = it.e
-			} else {
-				x.changed = change(it.e)
-			}
+			x.changed = changed(change, &it.e, it.err)
 			return nil
 		},
 		worker: func(ctx context.Context) func(int, *item, *compared) {
@@ -170,7 +166,17 @@ func Compare(ctx context.Context, fleet iter.Seq2[Entry, error], change func(Ent
 			opts.OnOutcome(index, x.changed, x.outs[1])
 		}
 	}
-	_, stopped, _ := runPool(ctx, opts.Workers, fleet, j)
+	var stopped bool
+	if opts.OnOutcome == nil && poolSize(opts.Workers) == 1 {
+		c := &comparer{t: newTally(opts.Report)}
+		for s := range c.sides {
+			c.sides[s] = runner{ctx: ctx, opts: &opts.Machine}
+		}
+		tallies = append(tallies, c.t)
+		stopped = c.inline(ctx, fleet, change)
+	} else {
+		_, stopped, _ = runPool(ctx, opts.Workers, fleet, j)
+	}
 	t := newTally(opts.Report)
 	for _, u := range tallies {
 		t.merge(u)
@@ -296,10 +302,52 @@ type comparer struct {
 // and stay alive with the batch.
 func (c *comparer) run(index int, it *item, x *compared) {
 	var outs [2]lifecycle.Outcome
-	outs[0] = c.sides[0].deploy(&it.e, it.err)
-	outs[1] = c.sides[1].deploy(&x.changed, it.err)
-	c.t.add(index, [2]*Entry{&it.e, &x.changed}, &outs)
+	c.pair(index, &it.e, &x.changed, it.err, &outs)
 	if c.ordered {
 		x.outs = outs
 	}
+}
+
+// pair deploys device index, e and its changed entry, yielded with err,
+// each on its side's machine, into outs, and counts it.
+func (c *comparer) pair(index int, e, changed *Entry, err error, outs *[2]lifecycle.Outcome) {
+	outs[0] = c.sides[0].deploy(e, err)
+	outs[1] = c.sides[1].deploy(changed, err)
+	c.t.add(index, [2]*Entry{e, changed}, outs)
+}
+
+// inline is [Compare] with one worker and no OnOutcome, as [runner.inline]
+// is Run's: each entry, its changed entry and their outcomes stay on the
+// stack, where the pool would copy the entries into its items on the heap.
+func (c *comparer) inline(ctx context.Context, fleet iter.Seq2[Entry, error], change func(Entry) Entry) (stopped bool) {
+	if ctx.Err() != nil {
+		return true
+	}
+	done := ctx.Done()
+	index := 0
+	for e, err := range fleet {
+		after := changed(change, &e, err)
+		var outs [2]lifecycle.Outcome
+		c.caught(index, &e, &after, err, &outs)
+		if index++; isClosed(done) {
+			return true
+		}
+	}
+	return false
+}
+
+// caught is pair on the calling goroutine: a panic leaves it as a
+// [*PanicError], as from a worker.
+func (c *comparer) caught(index int, e, changed *Entry, err error, outs *[2]lifecycle.Outcome) {
+	defer asWorkerPanic()
+	c.pair(index, e, changed, err, outs)
+}
+
+// changed returns e as change changes it: e itself when it was yielded
+// with an error or change is nil.
+func changed(change func(Entry) Entry, e *Entry, err error) Entry {
+	if err != nil || change == nil {
+		return *e
+	}
+	return change(*e)
 }

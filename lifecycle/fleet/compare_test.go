@@ -417,9 +417,9 @@ var comparePanicCases = map[string]struct {
 		}
 	}}},
 	"Clock": {opts: fleet.Options{Workers: 2, Machine: lifecycle.Options{Clock: func() time.Time { panic(errBoom) }}},
-		want: "(*comparer).run"},
+		want: "(*comparer).pair"},
 	"one worker": {opts: fleet.Options{Workers: 1, Machine: lifecycle.Options{Clock: func() time.Time { panic(errBoom) }}},
-		want: "(*comparer).run"},
+		want: "(*comparer).pair"},
 	"Goexit": {opts: fleet.Options{Workers: 2, Machine: lifecycle.Options{Clock: func() time.Time { runtime.Goexit(); return time.Time{} }}},
 		want: "Goexit"},
 }

@@ -159,6 +159,16 @@ func (p *pool[X]) inline(ctx context.Context, fleet iter.Seq2[Entry, error]) (st
 	return false, nil
 }
 
+// isClosed reports whether done is closed, without waiting.
+func isClosed(done <-chan struct{}) bool {
+	select {
+	case <-done:
+		return true
+	default:
+		return false
+	}
+}
+
 // poolSize returns the number of workers a pool asked for workers
 // ([Options].Workers) runs at most.
 func poolSize(workers int) int {

@@ -178,11 +178,8 @@ func (r *runner) inline(fleet iter.Seq2[Entry, error]) (stopped bool) {
 	for e, err := range fleet {
 		out := r.caught(&e, err)
 		r.agg.count(index, &e, &out)
-		index++
-		select {
-		case <-done:
+		if index++; isClosed(done) {
 			return true
-		default:
 		}
 	}
 	return false
