@@ -147,19 +147,20 @@ type Comparison struct {
 // is, and one of a function of Options.Machine as a [*PanicError].
 func Compare(ctx context.Context, fleet iter.Seq2[Entry, error], change func(Entry) Entry, opts Options) (Comparison, error) {
 	var tallies []*tally
+	newComparer := func(ctx context.Context) *comparer {
+		c := &comparer{t: newTally(opts.Report), ordered: opts.OnOutcome != nil}
+		for s := range c.sides {
+			c.sides[s] = runner{ctx: ctx, opts: &opts.Machine}
+		}
+		tallies = append(tallies, c.t)
+		return c
+	}
 	j := job[compared]{budget: pairBudget, keep: true,
 		prepare: func(it *item, x *compared) error {
 			x.changed = changed(change, &it.e, it.err)
 			return nil
 		},
-		worker: func(ctx context.Context) func(int, *item, *compared) {
-			c := &comparer{t: newTally(opts.Report), ordered: opts.OnOutcome != nil}
-			for s := range c.sides {
-				c.sides[s] = runner{ctx: ctx, opts: &opts.Machine}
-			}
-			tallies = append(tallies, c.t)
-			return c.run
-		}}
+		worker: func(ctx context.Context) func(int, *item, *compared) { return newComparer(ctx).run }}
 	if opts.OnOutcome != nil {
 		j.emit = func(index int, it *item, x *compared) {
 			opts.OnOutcome(index, it.e, x.outs[0])
@@ -168,12 +169,15 @@ func Compare(ctx context.Context, fleet iter.Seq2[Entry, error], change func(Ent
 	}
 	var stopped bool
 	if opts.OnOutcome == nil && poolSize(opts.Workers) == 1 {
-		c := &comparer{t: newTally(opts.Report)}
-		for s := range c.sides {
-			c.sides[s] = runner{ctx: ctx, opts: &opts.Machine}
-		}
-		tallies = append(tallies, c.t)
-		stopped = c.inline(ctx, fleet, change)
+		// The pool's inline path, without its heap copies of each entry
+		// and its changed entry.
+		c := newComparer(ctx)
+		stopped, _ = inlineEach(ctx, fleet, func(index int, e Entry, err error) error {
+			after := changed(change, &e, err)
+			var outs [2]lifecycle.Outcome
+			c.caught(index, &e, &after, err, &outs)
+			return nil
+		})
 	} else {
 		_, stopped, _ = runPool(ctx, opts.Workers, fleet, j)
 	}
@@ -314,26 +318,6 @@ func (c *comparer) pair(index int, e, changed *Entry, err error, outs *[2]lifecy
 	outs[0] = c.sides[0].deploy(e, err)
 	outs[1] = c.sides[1].deploy(changed, err)
 	c.t.add(index, [2]*Entry{e, changed}, outs)
-}
-
-// inline is [Compare] with one worker and no OnOutcome, as [runner.inline]
-// is Run's: each entry, its changed entry and their outcomes stay on the
-// stack, where the pool would copy the entries into its items on the heap.
-func (c *comparer) inline(ctx context.Context, fleet iter.Seq2[Entry, error], change func(Entry) Entry) (stopped bool) {
-	if ctx.Err() != nil {
-		return true
-	}
-	done := ctx.Done()
-	index := 0
-	for e, err := range fleet {
-		after := changed(change, &e, err)
-		var outs [2]lifecycle.Outcome
-		c.caught(index, &e, &after, err, &outs)
-		if index++; isClosed(done) {
-			return true
-		}
-	}
-	return false
 }
 
 // caught is pair on the calling goroutine: a panic leaves it as a

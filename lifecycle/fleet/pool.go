@@ -128,28 +128,52 @@ func runPool[X any](ctx context.Context, workers int, fleet iter.Seq2[Entry, err
 // Err at every step, which takes a lock in a context that can be
 // canceled (as the pool's can, whatever ctx is).
 func (p *pool[X]) inline(ctx context.Context, fleet iter.Seq2[Entry, error]) (stopped bool, err error) {
-	done := ctx.Done()
 	run := p.worker(ctx)
 	var it item
 	var x *X
 	if p.keep {
 		x = new(X)
 	}
-	// Each entry is copied once, into it (on the heap, once a run), which
-	// run, prepare and emit are given.
-	for e, ferr := range fleet {
+	// Each entry is copied into it (on the heap, once a run), which run,
+	// prepare and emit are given.
+	return inlineEach(ctx, fleet, func(index int, e Entry, ferr error) error {
 		it.e, it.err = e, ferr
 		if p.prepare != nil {
 			if err := p.prepare(&it, x); err != nil {
-				return false, err
+				return err
 			}
 		}
-		index := p.pulled
 		p.pulled++
 		runInline(run, index, &it, x)
 		if p.emit != nil {
 			p.emit(index, &it, x)
 		}
+		return nil
+	})
+}
+
+// inlineEach pulls fleet on the calling goroutine and hands each entry,
+// with its index in the fleet and the error it was yielded with, to
+// device, one after the other, until fleet ends, device returns an error,
+// or ctx is done after a device (the device pulled as ctx ends is handed
+// over all the same). It reports whether ctx stopped it, and device's
+// error; when ctx is done already it pulls nothing.
+//
+// The entry goes to device by value, so that device can hand on a pointer
+// to its own copy, on its stack: the loop's variable, given by pointer to
+// a function value, would move to the heap, where writing an entry costs
+// the collector's write barriers while it marks.
+func inlineEach(ctx context.Context, fleet iter.Seq2[Entry, error], device func(index int, e Entry, err error) error) (stopped bool, err error) {
+	if ctx.Err() != nil {
+		return true, nil
+	}
+	done := ctx.Done()
+	index := 0
+	for e, ferr := range fleet {
+		if err := device(index, e, ferr); err != nil {
+			return false, err
+		}
+		index++
 		select {
 		case <-done:
 			return true, nil
@@ -157,16 +181,6 @@ func (p *pool[X]) inline(ctx context.Context, fleet iter.Seq2[Entry, error]) (st
 		}
 	}
 	return false, nil
-}
-
-// isClosed reports whether done is closed, without waiting.
-func isClosed(done <-chan struct{}) bool {
-	select {
-	case <-done:
-		return true
-	default:
-		return false
-	}
 }
 
 // poolSize returns the number of workers a pool asked for workers

@@ -104,12 +104,13 @@ func (p *PanicError) Unwrap() error {
 // behind.
 func Run(ctx context.Context, fleet iter.Seq2[Entry, error], opts Options) (Report, error) {
 	var aggs []*Aggregator
+	newRunner := func(ctx context.Context) *runner {
+		r := &runner{ctx: ctx, opts: &opts.Machine, agg: NewAggregator(opts.Report)}
+		aggs = append(aggs, r.agg)
+		return r
+	}
 	j := job[lifecycle.Outcome]{budget: batchBudget, keep: opts.OnOutcome != nil,
-		worker: func(ctx context.Context) func(int, *item, *lifecycle.Outcome) {
-			r := &runner{ctx: ctx, opts: &opts.Machine, agg: NewAggregator(opts.Report)}
-			aggs = append(aggs, r.agg)
-			return r.run
-		}}
+		worker: func(ctx context.Context) func(int, *item, *lifecycle.Outcome) { return newRunner(ctx).run }}
 	agg := NewAggregator(opts.Report) // in fleet order, with OnOutcome
 	if opts.OnOutcome != nil {
 		j.emit = func(index int, it *item, o *lifecycle.Outcome) {
@@ -119,8 +120,13 @@ func Run(ctx context.Context, fleet iter.Seq2[Entry, error], opts Options) (Repo
 	}
 	var stopped bool
 	if opts.OnOutcome == nil && poolSize(opts.Workers) == 1 {
-		r := &runner{ctx: ctx, opts: &opts.Machine, agg: agg}
-		stopped = r.inline(fleet)
+		// The pool's inline path, without its heap copy of each entry.
+		r := newRunner(ctx)
+		stopped, _ = inlineEach(ctx, fleet, func(index int, e Entry, err error) error {
+			out := r.caught(&e, err)
+			r.agg.count(index, &e, &out)
+			return nil
+		})
 	} else {
 		_, stopped, _ = runPool(ctx, opts.Workers, fleet, j)
 	}
@@ -161,28 +167,6 @@ func (r *runner) run(index int, it *item, o *lifecycle.Outcome) {
 	}
 	out := r.deploy(&it.e, it.err)
 	r.agg.count(index, &it.e, &out)
-}
-
-// inline is [Run] with one worker and no OnOutcome: it runs fleet on the
-// calling goroutine as the pool's inline path does (and reports whether it
-// stopped because ctx ended), but gives each entry to r by a pointer to
-// the loop's own variable, which stays on the stack: the pool hands its
-// workers a copy on the heap, whose write barriers cost the runner a few
-// percent of a deployment while the collector marks.
-func (r *runner) inline(fleet iter.Seq2[Entry, error]) (stopped bool) {
-	if r.ctx.Err() != nil {
-		return true
-	}
-	done := r.ctx.Done()
-	index := 0
-	for e, err := range fleet {
-		out := r.caught(&e, err)
-		r.agg.count(index, &e, &out)
-		if index++; isClosed(done) {
-			return true
-		}
-	}
-	return false
 }
 
 // caught is deploy on the calling goroutine: a panic leaves it as a
