@@ -52,14 +52,13 @@ func Histories(ctx context.Context, depth int, p func(t Trace) bool, opts ...Opt
 	ws := make([]*historyWorker, in.cfg.workers)
 	for i := range ws {
 		ws[i] = &historyWorker{m: newCheckMachine(), depth: depth,
-			steps: make([]Step, 0, depth), path: make([]int32, 0, depth),
-			kept: firstK[historyViolation]{cmp: compareHistoryViolations}}
+			steps: make([]Step, 0, depth), path: make([]int32, 0, depth)}
 	}
 	runWorkers(ctx, ws, func(w *historyWorker, ctx context.Context, next *atomic.Int64) {
 		w.run(ctx, in, p, next)
 	})
 	res := Exploration{States: len(in.starts), Depth: depth}
-	kept := firstK[historyViolation]{cmp: compareHistoryViolations}
+	var kept firstK[historyViolation]
 	for _, w := range ws {
 		res.Edges += w.edges
 		res.Violations += w.violations
@@ -79,7 +78,9 @@ type historyViolation struct {
 	path  []int32
 }
 
-func compareHistoryViolations(a, b historyViolation) int {
+// Compare orders history violations shortest first, then by start and
+// deployments.
+func (a historyViolation) Compare(b historyViolation) int {
 	return cmp.Or(cmp.Compare(len(a.path), len(b.path)), cmp.Compare(a.start, b.start), slices.Compare(a.path, b.path))
 }
 

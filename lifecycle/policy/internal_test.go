@@ -89,7 +89,7 @@ func TestCursorAt(t *testing.T) {
 // property that rejects every step took 2m19s instead of 8s.
 func TestViolationsHugeKeep(t *testing.T) {
 	const k = math.MaxInt
-	vs := firstK[violation]{cmp: compareViolations}
+	var vs firstK[violation]
 	for i := int32(5); i > 0; i-- {
 		vs.add(k, violation{length: i})
 	}

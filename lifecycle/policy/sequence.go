@@ -236,7 +236,7 @@ func Explore(ctx context.Context, p Property, opts ...Option) (Exploration, erro
 		return Exploration{}, err
 	}
 	g := &graph{index: make(map[stateKey]int32, len(in.starts))}
-	kept := firstK[violation]{cmp: compareViolations}
+	var kept firstK[violation]
 	var res Exploration
 	var kr keyer
 	for _, d := range in.starts {
@@ -244,7 +244,7 @@ func Explore(ctx context.Context, p Property, opts ...Option) (Exploration, erro
 	}
 	ws := make([]*exploreWorker, in.cfg.workers)
 	for i := range ws {
-		ws[i] = &exploreWorker{m: newCheckMachine(), local: map[stateKey]struct{}{}, kept: firstK[violation]{cmp: compareViolations}}
+		ws[i] = &exploreWorker{m: newCheckMachine(), local: map[stateKey]struct{}{}}
 	}
 	// collect gathers what the workers found: counts, violations and
 	// candidates.
@@ -384,16 +384,16 @@ type violation struct {
 	length, node, dep int32
 }
 
-func compareViolations(a, b violation) int {
+// Compare orders violations shortest first, then by node and deployment.
+func (a violation) Compare(b violation) int {
 	return cmp.Or(cmp.Compare(a.length, b.length), cmp.Compare(a.node, b.node), cmp.Compare(a.dep, b.dep))
 }
 
-// firstK keeps the first k violations of [Explore] or [Histories] by cmp
-// (the shortest first): it sorts and truncates when it holds 2k, so that
-// keeping costs O(log k) per violation, amortised.
-type firstK[T any] struct {
+// firstK keeps the first k violations of [Explore] or [Histories] in
+// their order (the shortest first): it sorts and truncates when it holds
+// 2k, so that keeping costs O(log k) per violation, amortised.
+type firstK[T interface{ Compare(T) int }] struct {
 	items []T
-	cmp   func(a, b T) int
 }
 
 func (f *firstK[T]) add(k int, v T) {
@@ -407,7 +407,7 @@ func (f *firstK[T]) add(k int, v T) {
 }
 
 func (f *firstK[T]) sort(k int) {
-	slices.SortFunc(f.items, f.cmp)
+	slices.SortFunc(f.items, T.Compare)
 	f.items = f.items[:min(len(f.items), k)]
 }
 
