@@ -101,11 +101,14 @@ func checkClock() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 //
 // A check allocates about 36 bytes a scenario, 59 MB in all (the
 // outcomes' steps and logs, and looplab/fsm's five allocations an event),
-// and keeps a heap of about 1 MB, so under the default GOGC the garbage
-// collector runs every 3 to 4 MB, about 17 times a check, and on few
-// cores takes a share of the workers' time: a program that runs large
-// checks may raise GOGC (or set GOMEMLIMIT), which are the program's to
-// set, not the library's.
+// and holds about 0.3 MB of its own. How often the garbage collector runs
+// during a check depends on the live heap of the program running it:
+// under the default GOGC a cycle starts when the heap has grown to twice
+// its live size, but never below 4 MB, so a program holding 2 MB sees
+// about 30 cycles a check, one holding 16 MB about 4. On few cores each
+// cycle takes a share of the workers' time: a program that runs large
+// checks in a small heap may raise GOGC (or set GOMEMLIMIT), which are
+// the program's to set, not the library's.
 //
 // A panic in p stops the check and is raised again in the caller's
 // goroutine, once every worker has stopped: the value raised is an error
