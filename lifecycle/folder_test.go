@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mobiledm/dmclient/certs"
+	"github.com/mobiledm/dmclient/internal/roundtrip"
 	"github.com/mobiledm/dmclient/lifecycle"
 	"github.com/mobiledm/dmclient/lifecycle/lifecycletest"
 	"pgregory.net/rapid"
@@ -84,14 +85,7 @@ func TestFolderIsAValue(t *testing.T) {
 		t.Error("Equal ignores the order of the names")
 	}
 	pkg := lifecycle.Package{Version: sp2, Folder: lifecycle.NewFolder("a.exe", `sub\b.ini`)}
-	b, err := json.Marshal(pkg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back lifecycle.Package
-	if err := json.Unmarshal(b, &back); err != nil {
-		t.Fatalf("%s: %v", b, err)
-	}
+	back, b := roundtrip.JSON(t, pkg)
 	if diff := cmp.Diff(pkg, back); diff != "" || !strings.Contains(string(b), `"folder":["a.exe","sub\\b.ini"]`) {
 		t.Errorf("%s: round trip (-want +got):\n%s", b, diff)
 	}

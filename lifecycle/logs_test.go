@@ -189,14 +189,7 @@ func TestOutcomeJSON(tt *testing.T) {
 	rapid.Check(tt, func(t *rapid.T) {
 		sc := genScenario(tt).Draw(t, "scenario")
 		out, _ := lifecycle.Run(context.Background(), sc, opts)
-		b, err := json.Marshal(out)
-		if err != nil {
-			t.Fatalf("Marshal: %v", err)
-		}
-		var back lifecycle.Outcome
-		if err := json.Unmarshal(b, &back); err != nil {
-			t.Fatalf("Unmarshal(%s): %v", b, err)
-		}
+		back := roundTrip(t, out)
 		if diff := cmp.Diff(out, back, outcomeJSONOptions); diff != "" {
 			t.Fatalf("JSON round trip mismatch (-want +got):\n%s", diff)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/mobiledm/dmclient/certs"
 	"github.com/mobiledm/dmclient/ini"
 	"github.com/mobiledm/dmclient/internal/golden"
+	"github.com/mobiledm/dmclient/internal/roundtrip"
 	"github.com/mobiledm/dmclient/lifecycle"
 	"github.com/mobiledm/dmclient/lifecycle/lifecycletest"
 	"github.com/mobiledm/dmclient/lifecycle/policy"
@@ -193,14 +194,7 @@ func checkForms(t tb, e policy.Explanation) {
 	if strings.Count(s, "\n") > 12 {
 		t.Fatalf("text is more than a few lines:\n%s", s)
 	}
-	data, err := json.Marshal(e)
-	if err != nil {
-		t.Fatalf("marshal: %v", err)
-	}
-	var back policy.Explanation
-	if err := json.Unmarshal(data, &back); err != nil {
-		t.Fatalf("unmarshal %s: %v", data, err)
-	}
+	back, _ := roundtrip.JSON(t, e)
 	if diff := cmp.Diff(e, back); diff != "" {
 		t.Fatalf("JSON round trip mismatch (-want +got):\n%s", diff)
 	}

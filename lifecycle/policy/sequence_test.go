@@ -2,7 +2,6 @@ package policy_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mobiledm/dmclient/certs"
+	"github.com/mobiledm/dmclient/internal/roundtrip"
 	"github.com/mobiledm/dmclient/lifecycle"
 	"github.com/mobiledm/dmclient/lifecycle/lifecycletest"
 	"github.com/mobiledm/dmclient/lifecycle/policy"
@@ -132,13 +132,9 @@ func TestExploreShortestStep(t *testing.T) {
 		}
 	}
 	// The JSON form of the result holds traces that replay too.
-	data, err := json.Marshal(res)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back policy.Exploration
-	if err := json.Unmarshal(data, &back); err != nil || len(back.Counterexamples) != 3 {
-		t.Fatalf("JSON round trip: %v, %+v", err, back)
+	back, _ := roundtrip.JSON(t, res)
+	if len(back.Counterexamples) != 3 {
+		t.Fatalf("JSON round trip: %+v", back)
 	}
 	for _, tr := range back.Counterexamples {
 		replayTrace(t, tr)
