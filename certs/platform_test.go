@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mobiledm/dmclient/certs"
+	"github.com/mobiledm/dmclient/internal/roundtrip"
 	"pgregory.net/rapid"
 )
 
@@ -270,14 +271,7 @@ func TestJSONRoundTrip(t *testing.T) {
 	tr, _ := certs.EstablishTrust(certs.WM6Professional, certs.Unrestricted.Security())
 	in := record{Platform: certs.WM6Professional, Mode: certs.ServerAuthentication, Config: certs.Unrestricted, Trust: tr,
 		Status: certs.EAccessDenied}
-	data, err := json.Marshal(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out record
-	if err := json.Unmarshal(data, &out); err != nil {
-		t.Fatalf("Unmarshal(%s): %v", data, err)
-	}
+	out, data := roundtrip.JSON(t, in)
 	if diff := cmp.Diff(in, out); diff != "" {
 		t.Errorf("JSON round trip mismatch (-want +got):\n%s", diff)
 	}

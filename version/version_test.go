@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mobiledm/dmclient/internal/roundtrip"
 	"github.com/mobiledm/dmclient/version"
 	"pgregory.net/rapid"
 )
@@ -241,16 +242,9 @@ func TestJSON(t *testing.T) {
 		Deployed  version.Version `json:"deployed"`
 	}
 	in := record{Deployed: version.MustParse("4.00.6487.2157")}
-	b, err := json.Marshal(in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out, b := roundtrip.JSON(t, in)
 	if want := `{"installed":"","deployed":"4.0.6487.2157"}`; string(b) != want {
 		t.Errorf("json.Marshal = %s, want %s", b, want)
-	}
-	var out record
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatal(err)
 	}
 	if diff := cmp.Diff(in, out); diff != "" {
 		t.Errorf("JSON round trip mismatch (-want +got):\n%s", diff)
