@@ -168,7 +168,7 @@ func Compare(ctx context.Context, fleet iter.Seq2[Entry, error], change func(Ent
 		}
 	}
 	var stopped bool
-	if opts.OnOutcome == nil && poolSize(opts.Workers) == 1 {
+	if onStack(&opts) {
 		// The pool's inline path, without its heap copies of each entry
 		// and its changed entry.
 		c := newComparer(ctx)

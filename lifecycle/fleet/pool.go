@@ -183,6 +183,12 @@ func inlineEach(ctx context.Context, fleet iter.Seq2[Entry, error], device func(
 	return false, nil
 }
 
+// onStack reports whether [Run] and [Compare] with opts run every device
+// on the calling goroutine, with its entry on the stack, rather than
+// through a pool: with one worker, and no OnOutcome, whose outcomes a pool
+// keeps beside copies of their entries to hand them over in fleet order.
+func onStack(opts *Options) bool { return opts.OnOutcome == nil && poolSize(opts.Workers) == 1 }
+
 // poolSize returns the number of workers a pool asked for workers
 // ([Options].Workers) runs at most.
 func poolSize(workers int) int {

@@ -119,7 +119,7 @@ func Run(ctx context.Context, fleet iter.Seq2[Entry, error], opts Options) (Repo
 		}
 	}
 	var stopped bool
-	if opts.OnOutcome == nil && poolSize(opts.Workers) == 1 {
+	if onStack(&opts) {
 		// The pool's inline path, without its heap copy of each entry.
 		r := newRunner(ctx)
 		stopped, _ = inlineEach(ctx, fleet, func(index int, e Entry, err error) error {
