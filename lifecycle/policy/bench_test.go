@@ -142,20 +142,6 @@ func BenchmarkCheck(b *testing.B) {
 	}
 }
 
-// BenchmarkScaling is the control for the check's speed-up: the same
-// number of goroutines running pure computation (no memory, no garbage),
-// so that one run shows what the machine gives two workers at that moment
-// (2x on two free cores; less when the host is busy).
-func BenchmarkScaling(b *testing.B) {
-	for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
-		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
-			for b.Loop() {
-				spin(workers)
-			}
-		})
-	}
-}
-
 // spin shares a fixed amount of pure computation (xorshift steps, no
 // memory, no garbage) among workers goroutines and returns when all are
 // done.
@@ -186,9 +172,9 @@ func spin(workers int) {
 // the same host, and x-speedup is the one-worker checks' total wall time
 // over the others'. (BenchmarkCheck runs all its one-worker checks before
 // all the others, a second or more apart, and so reads the host's drift
-// too.) x-control is the same ratio for BenchmarkScaling's pure
-// computation, run in the same ops: what the host gave two goroutines
-// then, 2x on two free cores.
+// too.) x-control is the same ratio for pure computation (spin), run in
+// the same ops: what the host gave two goroutines then, 2x on two free
+// cores.
 //
 // What the checks on every processor lose to one worker is mostly the
 // collector's cycles: gcs/check is how many ran during each, and stop-µs
